@@ -4,7 +4,7 @@ import type { Array } from '../core/trace.js';
 import type { Params, Prim } from '../core/primitive.js';
 import type { HigherOrderPrim } from './impl.js';
 import { pjitEval, pjitPartialEval } from '../transforms/jit.js';
-import { condEval, whileEval, scanEval, condPartialEval, scanPartialEval } from '../transforms/controlFlow.js';
+import { condEval, whileEval, scanEval, condPartialEval, scanPartialEval, whilePartialEval } from '../transforms/controlFlow.js';
 import {
   customJvpEval, customVjpEval, customLinEval, checkpointEval,
   customJvpPartialEval, customVjpPartialEval, checkpointPartialEval,
@@ -31,6 +31,7 @@ export const partialEvalRules: Partial<Record<Prim, PERule>> = {
   pjit: (t, x, p) => pjitPartialEval(t, x, p),
   cond: (t, x, p) => condPartialEval(t, x, p),
   scan: (t, x, p) => scanPartialEval(t, x, p),
+  while: (t, x, p) => whilePartialEval(t, x, p),
   customJvpCall: (t, x, p) => customJvpPartialEval(t, x, p),
   customVjpCall: (t, x, p) => customVjpPartialEval(t, x, p),
   checkpoint: (t, x, p) => checkpointPartialEval(t, x, p),

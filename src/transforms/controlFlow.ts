@@ -12,6 +12,7 @@ import { UndefPrimal } from '../rules/types.js';
 import { jvpJaxpr, vmapJaxpr, batchedAval, transposeJaxpr, permuteInputs } from './jaxprTransforms.js';
 import { partialEvalJaxpr, type PETrace, type PETracer } from './partialEval.js';
 import { stageFlat } from './stage.js';
+import { dce } from '../ir/passes.js';
 import { backwardPass, instantiateCt, addCt } from './transpose.js';
 import { flattenFun, toArray } from './util.js';
 import { moveBatchAxis, vmapFlat } from './vmap.js';
@@ -328,6 +329,40 @@ export function whileVmap(args: Array[], dims: (number | null)[], p: WhileP, n: 
   return [outs, outs.map(() => 0)];
 }
 
+/**
+ * Partial eval of whileLoop (JAX's _while_partial_eval): carries that stay known are computed now by a
+ * loop over the known part; the unknown ones come from the whole loop, staged (so reverse mode reports
+ * that whileLoop has no transpose, while linearize/jvp work).
+ */
+export function whilePartialEval(trace: PETrace, tracers: PETracer[], p: WhileP): Array[] {
+  const nc = p.condNConsts, nb = p.bodyNConsts;
+  const unknown = tracers.map((t) => t.known === null);
+  let carryU = unknown.slice(nc + nb);
+  let pe = partialEvalJaxpr(p.body, [...unknown.slice(nc, nc + nb), ...carryU], carryU);
+  for (;;) {
+    const next = carryU.map((u, i) => u || pe.outUnknowns[i]!);
+    if (next.every((u, i) => u === carryU[i])) break;
+    carryU = next;
+    pe = partialEvalJaxpr(p.body, [...unknown.slice(nc, nc + nb), ...carryU], carryU);
+  }
+  const condPe = partialEvalJaxpr(p.cond, [...unknown.slice(0, nc), ...carryU], false);
+  const staged = trace.stage('while', tracers, p);
+  if (condPe.outUnknowns[0] || carryU.every((u) => u)) return staged;
+  const nKnownCarry = carryU.filter((u) => !u).length;
+  const [kBody] = dce(pe.known.jaxpr, pe.known.jaxpr.outs.map((_, i) => i < nKnownCarry));
+  const [kCond] = dce(condPe.known.jaxpr, [true]);
+  const known = (xs: PETracer[]) => xs.filter((t) => t.known !== null).map((t) => t.known!);
+  const kc = known(tracers.slice(0, nc)), kb = known(tracers.slice(nc, nc + nb)), kcarry = known(tracers.slice(nc + nb));
+  const kOuts = bind('while', [...condPe.known.consts, ...kc, ...pe.known.consts, ...kb, ...kcarry], {
+    cond: new Jaxpr(kCond.inBinders, kCond.eqns, [kCond.outs[0]!]),
+    body: kBody,
+    condNConsts: condPe.known.consts.length + kc.length,
+    bodyNConsts: pe.known.consts.length + kb.length,
+  });
+  let k = 0;
+  return carryU.map((u, i) => (u ? staged[i]! : kOuts[k++]!));
+}
+
 // ---- scan ---------------------------------------------------------------------------------------
 
 export interface ScanOptions {
@@ -537,13 +572,13 @@ export function scanPartialEval(trace: PETrace, tracers: PETracer[], p: ScanP): 
 export function scanTranspose(cts: (Array | null)[], args: (Array | UndefPrimal)[], p: ScanP): (Array | null)[] {
   const { numConsts: nc, numCarry: ncar, length } = p;
   const consts = args.slice(0, nc), carry = args.slice(nc, nc + ncar), xs = args.slice(nc + ncar);
-  if (carry.some((c) => !(c instanceof UndefPrimal)))
-    throw new TypeError('scan transpose: every carry must be linear (internal error: a non-linear carry reached the backward pass)');
+  // A carry that starts as a known constant (e.g. a zero tangent) is transposed as if linear and its
+  // cotangent dropped, as JAX's _scan_transpose does.
   const linC = consts.map((c) => c instanceof UndefPrimal), linX = xs.map((x) => x instanceof UndefPrimal);
   const nlConsts = consts.filter((c) => !(c instanceof UndefPrimal)) as Array[];
   const nlXs = xs.filter((x) => !(x instanceof UndefPrimal)) as Array[];
   const linCAvals = consts.filter((c) => c instanceof UndefPrimal).map((c) => (c as UndefPrimal).aval);
-  const carryAvals = carry.map((c) => (c as UndefPrimal).aval);
+  const carryAvals = carry.map((c) => c.aval);
   const ny = p.jaxpr.outs.length - ncar;
   const yAvals = p.jaxpr.outAvals.slice(ncar);
   const linXAvals = xs.filter((x) => x instanceof UndefPrimal).map((x) => (x as UndefPrimal).aval.withShape((x as UndefPrimal).aval.shape.slice(1)));
@@ -589,7 +624,11 @@ export function scanTranspose(cts: (Array | null)[], args: (Array | UndefPrimal)
   const ctCarry = outs.slice(linCAvals.length, linCAvals.length + ncar);
   const ctX = outs.slice(linCAvals.length + ncar);
   let a = 0, b = 0;
-  return [...linC.map((l) => (l ? ctC[a++]! : null)), ...ctCarry, ...linX.map((l) => (l ? ctX[b++]! : null))];
+  return [
+    ...linC.map((l) => (l ? ctC[a++]! : null)),
+    ...ctCarry.map((c, i) => (carry[i] instanceof UndefPrimal ? c : null)),
+    ...linX.map((l) => (l ? ctX[b++]! : null)),
+  ];
 }
 
 export { prependInputs, joinConsts, batchedAval };
