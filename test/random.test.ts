@@ -9,8 +9,8 @@
 // - [JAX] printed by jax 0.10.2 / jaxlib 0.10.2 (CPU) in its default configuration
 //   (jax_threefry_partitionable=True, x64 off), each from the Python expression quoted next to it, with
 //   K = jax.random.PRNGKey. "[JAX x64]" ran under `jax.enable_x64(True)`, "[JAX legacy]" under
-//   `jax.threefry_partitionable(False)`. The generator script (gen_random_fixtures.py; jax 0.10.2 installs
-//   from the local wheel mirror) came with the random helper's report.
+//   `jax.threefry_partitionable(False)`. The generator script is scripts/gen-random-fixtures.py (jax 0.10.2 installs
+//   from the local wheel mirror: pip install --no-index --find-links /opt/pypi/files jax jaxlib).
 //   Some also appear in third-party tests: ekzhang/jax-js test/random.test.ts (bits, split, uniform) and
 //   docs/jep/9263-typed-keys.md in jax (uniform(key(0), (3,))); jax issue #21061 (randint(key(72)) = 7).
 import { describe, expect, it } from 'vitest';
