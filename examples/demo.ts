@@ -10,7 +10,7 @@ function spiral(key: Array, nPerClass: number, classes: number): [Array, Array] 
   const keys = random.split(key, classes);
   for (let c = 0; c < classes; c++) {
     const t = np.linspace(0, 1, nPerClass);
-    const noise = random.normal(keys.at(c).get(), [nPerClass]).mul(0.2);
+    const noise = random.normal(keys.get(c), [nPerClass]).mul(0.2);
     const theta = t.mul(4).add(c * 4).add(noise);
     xs.push(np.stack([t.mul(np.sin(theta)), t.mul(np.cos(theta))], 1));
     ys.push(np.full([nPerClass], c, 'int32'));
@@ -21,7 +21,7 @@ function spiral(key: Array, nPerClass: number, classes: number): [Array, Array] 
 function initMlp(key: Array, sizes: number[]): Params {
   const keys = random.split(key, sizes.length - 1);
   return sizes.slice(1).map((n, i) => ({
-    w: random.normal(keys.at(i).get(), [sizes[i]!, n]).mul(Math.sqrt(2 / sizes[i]!)),
+    w: random.normal(keys.get(i), [sizes[i]!, n]).mul(Math.sqrt(2 / sizes[i]!)),
     b: np.zeros([n]),
   }));
 }
@@ -63,7 +63,7 @@ const trainStep = jit((params: Params, state: AdamState, x: Array, y: Array) => 
 });
 
 const key = random.key(0);
-const [kData, kTest, kInit, kShuffle] = [0, 1, 2, 3].map((i) => random.foldIn(key, i));
+const [kData, kTest, kInit, kShuffle] = [0, 1, 2, 3].map((i) => random.foldIn(key, i)) as [Array, Array, Array, Array];
 const [xTrain, yTrain] = spiral(kData, 300, 3);
 const [xTest, yTest] = spiral(kTest, 100, 3);
 let params = initMlp(kInit, [2, 64, 64, 3]);
@@ -75,7 +75,7 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
   const perm = random.permutation(random.foldIn(kShuffle, epoch), n);
   let total = 0, steps = 0;
   for (let s = 0; s + batch <= n; s += batch) {
-    const idx = perm.slice([s, s + batch]);
+    const idx = perm.get(`${s}:${s + batch}`);
     const [p, st, l] = trainStep(params, state, np.take(xTrain, idx, 0), np.take(yTrain, idx, 0));
     params = p;
     state = st;

@@ -31,7 +31,9 @@ export type ReducePrim = (typeof reducePrims)[number];
 /**
  * gather/scatter follow numpy advanced indexing along `axes`: the index operands (int32) broadcast to a
  * common index shape I; the result is the operand's shape with `axes` removed and I inserted at `outDim`.
- * Out-of-range indices are clamped (JAX's default mode for gather); negative indices are not wrapped here.
+ * gather CLAMPS out-of-range indices (JAX's default for reads); scatter and scatterAdd DROP out-of-range
+ * updates (JAX's default for writes); the transpose rules rely on both. Negative indices are not wrapped
+ * here (np wraps them before binding).
  */
 export interface GatherParams {
   readonly axes: readonly number[];

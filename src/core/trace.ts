@@ -85,7 +85,7 @@ export interface ConcreteLike {
 }
 
 export function concretizationError(x: Array, what: string): ConcretizationTypeError {
-  const where = x instanceof Tracer ? x.trace.main.name : 'a transformation';
+  const where = x instanceof Tracer ? x._trace.main.name : 'a transformation';
   return new ConcretizationTypeError(
     `A traced array ${x.aval.toString()} was ${what} inside ${where}. While a function is transformed its ` +
       `values are abstract, so they cannot steer JS control flow or be read. Use lax.cond / lax.switch / ` +
@@ -119,7 +119,8 @@ export abstract class Trace {
 
 /** A value being traced by some transformation. */
 export abstract class Tracer extends Array {
-  abstract readonly trace: Trace;
+  /** The trace this tracer belongs to (JAX's `_trace`). */
+  abstract readonly _trace: Trace;
   /** Returns the simplest equivalent value (e.g. an unbatched BatchTracer lowers to its value). */
   fullLower(): Array {
     return this;
@@ -128,7 +129,7 @@ export abstract class Tracer extends Array {
     return null;
   }
   override toString(): string {
-    return `Traced<${this.aval.toString()}> with ${this.trace.main.name}`;
+    return `Traced<${this.aval.toString()}> with ${this._trace.main.name}`;
   }
 }
 
@@ -181,7 +182,7 @@ export function withoutDynamic<R>(fn: () => R): R {
 
 function escapedError(x: Tracer): UnexpectedTracerError {
   return new UnexpectedTracerError(
-    `Encountered an escaped tracer ${x.aval.toString()} created by ${x.trace.main.name}, which has already ` +
+    `Encountered an escaped tracer ${x.aval.toString()} created by ${x._trace.main.name}, which has already ` +
       `returned. A transformed function must not store its intermediate values outside (in closures, globals ` +
       `or object fields) and use them later; return them as outputs instead.`,
   );
@@ -192,7 +193,7 @@ export function findTopTrace(args: readonly Array[]): Trace {
   let top = dynamicMain ?? stack[0]!;
   for (const a of args) {
     if (a instanceof Tracer) {
-      const m = a.trace.main;
+      const m = a._trace.main;
       if (!m.active) throw escapedError(a);
       if (m.level > top.level) top = m;
     }
@@ -202,7 +203,7 @@ export function findTopTrace(args: readonly Array[]): Trace {
 
 export function fullRaise(trace: Trace, x: Array): Array {
   if (!(x instanceof Tracer)) return trace.pure(x);
-  const m = x.trace.main;
+  const m = x._trace.main;
   if (m === trace.main) return x;
   if (!m.active) throw escapedError(x);
   if (m.level < trace.main.level) return trace.pure(x);

@@ -9,7 +9,7 @@ import { jvpRules } from '../rules/jvp.js';
 
 export class JVPTracer extends Tracer {
   constructor(
-    readonly trace: Trace,
+    readonly _trace: Trace,
     readonly primal: Array,
     /** null is a symbolic zero */
     readonly tangent: Array | null,

@@ -19,7 +19,7 @@ type Recipe = { kind: 'lambda' } | { kind: 'const'; val: Array } | { kind: 'eqn'
 
 export class PETracer extends Tracer {
   constructor(
-    readonly trace: Trace,
+    readonly _trace: Trace,
     /** The value when known now, else null. */
     readonly known: Array | null,
     readonly aval: ShapedArray,
@@ -164,7 +164,7 @@ export function partialEvalJaxpr(jaxpr: Jaxpr, unknowns: readonly boolean[], ins
           return t;
         });
         const outs = evalJaxpr(jaxpr, args);
-        outUnknowns = outs.map((o, i) => (o instanceof PETracer && o.trace === trace && o.known === null) || inst(i));
+        outUnknowns = outs.map((o, i) => (o instanceof PETracer && o._trace === trace && o.known === null) || inst(i));
         const uOuts = outs.filter((_, i) => outUnknowns[i]).map((o) => trace.instantiate(o));
         const kOuts = outs.filter((_, i) => !outUnknowns[i]);
         const r = tracersToJaxpr(uIns, uOuts);

@@ -9,7 +9,7 @@ import { abstractEval } from '../rules/abstractEval.js';
 
 export class StagingTracer extends Tracer {
   constructor(
-    readonly trace: Trace,
+    readonly _trace: Trace,
     readonly aval: ShapedArray,
     readonly v: Var,
   ) {

@@ -10,7 +10,7 @@ import { toArray } from './util.js';
 export class BatchTracer extends Tracer {
   readonly aval: ShapedArray;
   constructor(
-    readonly trace: Trace,
+    readonly _trace: Trace,
     readonly val: Array,
     readonly bdim: number | null,
   ) {
