@@ -13,8 +13,9 @@ export function dce(j: Jaxpr, usedOuts: readonly boolean[] = j.outs.map(() => tr
   for (const o of outs) if (o instanceof Var) live.add(o);
   const kept: Eqn[] = [];
   for (let i = j.eqns.length - 1; i >= 0; i--) {
-    const e = j.eqns[i]!;
+    let e = j.eqns[i]!;
     if (e.outs.some((v) => live.has(v))) {
+      e = pruneOutputs(e, e.outs.map((v) => live.has(v)));
       kept.push(e);
       for (const a of e.ins) if (a instanceof Var) live.add(a);
     }
@@ -22,6 +23,34 @@ export function dce(j: Jaxpr, usedOuts: readonly boolean[] = j.outs.map(() => tr
   kept.reverse();
   const usedIns = j.inBinders.map((v) => live.has(v));
   return [new Jaxpr(j.inBinders, kept, outs), usedIns];
+}
+
+/**
+ * Drops unused outputs of higher-order equations whose bodies can lose them (pjit, checkpoint, cond, and
+ * the stacked outputs of scan), DCE-ing the bodies; other equations are returned unchanged.
+ */
+function pruneOutputs(e: Eqn, used: boolean[]): Eqn {
+  if (used.every((u) => u)) return e;
+  const keep = <T,>(xs: readonly T[], mask: readonly boolean[]) => xs.filter((_, i) => mask[i]);
+  switch (e.prim) {
+    case 'pjit':
+    case 'checkpoint': {
+      const p = e.params as { jaxpr: Jaxpr };
+      return { ...e, params: { ...p, jaxpr: dce(p.jaxpr, used)[0] } as never, outs: keep(e.outs, used) };
+    }
+    case 'cond': {
+      const p = e.params as { branches: readonly Jaxpr[] };
+      return { ...e, params: { branches: p.branches.map((b) => dce(b, used)[0]) } as never, outs: keep(e.outs, used) };
+    }
+    case 'scan': {
+      const p = e.params as { jaxpr: Jaxpr; numCarry: number };
+      const mask = used.map((u, i) => u || i < p.numCarry);
+      if (mask.every((u) => u)) return e;
+      return { ...e, params: { ...p, jaxpr: dce(p.jaxpr, mask)[0] } as never, outs: keep(e.outs, mask) };
+    }
+    default:
+      return e;
+  }
 }
 
 /** DCE that also drops unused inputs (and their consts) of a closed jaxpr; keeps the outputs. */
@@ -110,8 +139,31 @@ export function foldConstants(cj: ClosedJaxpr): ClosedJaxpr {
   return dceClosed(new ClosedJaxpr(jaxpr, [...cj.consts, ...newConsts.map(([, c]) => c)]));
 }
 
+/** Applies `f` to every jaxpr carried in an equation's params (bodies of control flow and calls). */
+function mapSubJaxprs(e: Eqn, f: (j: Jaxpr) => Jaxpr): Eqn {
+  const p = e.params as Record<string, unknown>;
+  let changed = false;
+  const np: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) {
+    if (v instanceof Jaxpr) {
+      np[k] = f(v);
+      changed = true;
+    } else if (globalThis.Array.isArray(v) && v.length && v[0] instanceof Jaxpr) {
+      np[k] = v.map((x: Jaxpr) => f(x));
+      changed = true;
+    } else np[k] = v;
+  }
+  return changed ? { ...e, params: np as never } : e;
+}
+
+/** CSE and DCE inside every nested body (keeping each body's inputs and outputs). */
+function simplifyNested(j: Jaxpr): Jaxpr {
+  const inner = (b: Jaxpr): Jaxpr => dce(cse(simplifyNested(b)))[0];
+  return new Jaxpr(j.inBinders, j.eqns.map((e) => mapSubJaxprs(e, inner)), j.outs);
+}
+
 /** The optimisation pipeline jit runs before lowering. */
 export function simplify(cj: ClosedJaxpr): ClosedJaxpr {
   const folded = foldConstants(cj);
-  return dceClosed(new ClosedJaxpr(cse(folded.jaxpr), folded.consts));
+  return dceClosed(new ClosedJaxpr(cse(simplifyNested(folded.jaxpr)), folded.consts));
 }
