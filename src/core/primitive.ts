@@ -110,7 +110,11 @@ export interface PrimParams {
   scatter: GatherParams;
   dotGeneral: DotGeneralParams;
   convGeneralDilated: ConvParams;
-  /** sort(...operands) along `dimension`, lexicographically by the first `numKeys` operands; stable. */
+  /**
+   * sort(...operands) along `dimension`, lexicographically by the first `numKeys` operands; stable when
+   * ascending. `descending` is exactly the reverse of the ascending result, so equal keys come out in
+   * reverse order (np.sort/argsort and lax.topK sort ascending on reversed input to stay stable).
+   */
   sort: { readonly dimension: number; readonly numKeys: number; readonly descending: boolean };
 
   // higher-order: params carry jaxprs

@@ -434,7 +434,7 @@ export type WindowReduction = 'max' | 'min' | 'sum' | 'avg';
 export interface ReduceWindowOptions {
   readonly baseDilation?: readonly number[];
   readonly windowDilation?: readonly number[];
-  /** For 'avg': divide by the number of real (unpadded) elements in each window instead of the window size. */
+  /** For 'avg': true (default) divides by the window size; false by the number of real (unpadded) elements in each window. */
   readonly countIncludePad?: boolean;
 }
 

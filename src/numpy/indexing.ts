@@ -100,7 +100,7 @@ function expand(op: string, x: Array, idx: readonly Index[]): { entries: Entry[]
   if (consumed > x.ndim) indexError(op, `too many indices for an array of shape ${fmtShape(x.shape)}: ${x.ndim} axes, but ${consumed} were indexed`);
   const full = (): Item => ({ kind: 'slice', start: null, stop: null, step: null });
   const fill = range(x.ndim - consumed).map(full);
-  let list: Item[] = nEll ? items.flatMap((i) => (i.kind === 'ellipsis' ? fill : [i])) : [...items, ...fill];
+  const list: Item[] = nEll ? items.flatMap((i) => (i.kind === 'ellipsis' ? fill : [i])) : [...items, ...fill];
   const entries: Entry[] = [];
   let axis = 0;
   for (const it of list) {
@@ -114,7 +114,6 @@ function expand(op: string, x: Array, idx: readonly Index[]): { entries: Entry[]
       for (const c of nonzero(m)) entries.push({ kind: 'adv', idx: c, axis: axis++ });
     } else if (it.kind === 'int' || it.kind === 'slice' || it.kind === 'adv') entries.push({ ...it, axis: axis++ } as Entry);
   }
-  list = [];
   const hasAdv = entries.some((e) => e.kind === 'adv');
   if (hasAdv)
     for (let k = 0; k < entries.length; k++) {
@@ -230,9 +229,8 @@ const combine: { [M in Exclude<UpdateMode, 'set'>]: (g: Array, u: Array) => Arra
  */
 export function updateIndex(x: Array, idx: readonly Index[], value: ArrayLike, mode: UpdateMode, op = `at().${mode}`): Array {
   const { entries, hasAdv } = expand(op, x, idx);
-  let u = asArray(value, op);
-  u = mode === 'set' || mode === 'add' || mode === 'mul' || mode === 'min' || mode === 'max' ? castTo(u, x.dtype, x.weakType) : u;
-  if (mode === 'div' || mode === 'pow') u = castTo(u, x.dtype, x.weakType);
+  // updates take x's dtype (numpy casts the values into the array being written)
+  const u = castTo(asArray(value, op), x.dtype, x.weakType);
   if (!hasAdv) return updateBasic(x, entries, u, mode, op);
   return updateAdvanced(x, entries, u, mode, op);
 }
@@ -308,7 +306,6 @@ function updateAdvanced(x: Array, entries: readonly Entry[], u0: Array, mode: Up
       Rp.push(s.len);
     }
   }
-  void advAt;
   const rank = Rp.length;
   // pad by one slot on axes whose indices may be out of range, and send those indices there (dropped)
   const padAxes = new Set<number>();
