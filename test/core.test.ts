@@ -39,6 +39,18 @@ describe('jvp / grad', () => {
     close(ga, [3, 4]);
     close(gb, [1, 2]);
   });
+  it('hasAux returns aux arrays as concrete values, also under jit (no leaked tracers)', () => {
+    const f = (a: Array) => [sumAll(lax.mul(a, a)), { sq: lax.mul(a, a), tag: 'x' }] as const;
+    const [[v, aux], g] = valueAndGrad(f, { hasAux: true })(arr([1, 2]));
+    close(v, [5]);
+    close(aux.sq, [1, 4]);
+    expect(aux.tag).toBe('x');
+    close(g, [2, 4]);
+    const step = jit((a: Array) => valueAndGrad((b: Array) => [sumAll(lax.mul(b, b)), lax.mul(b, b)] as const, { hasAux: true })(a));
+    const [[, aux2], g2] = step(arr([3, 4]));
+    close(aux2, [9, 16]);
+    close(g2, [6, 8]);
+  });
   it('grad over a pytree of params', () => {
     const p = { w: arr([1, 2]), b: arr([0.5], []) };
     const g = grad((q: typeof p) => sumAll(lax.add(lax.mul(q.w, q.w), lax.broadcastInDim(q.b, [2], []))))(p);

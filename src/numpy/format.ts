@@ -1,7 +1,7 @@
 // numpy-style repr of concrete arrays (`array([[1., 2.],\n       [3., 4.]], dtype=float32)`), following numpy's arrayprint.py:
 // shortest round-trip digits (per dtype), decimal-point alignment, scientific mode, 75-column wrapping, '...' summaries.
 import { stridesOf } from '../core/aval.js';
-import { type ConcreteArray, setFormatter } from '../core/array.js';
+import { ConcreteArray, setFormatter } from '../core/array.js';
 import type { DType } from '../core/dtype.js';
 
 export interface PrintOptions {
@@ -252,3 +252,11 @@ export function formatArray(x: ConcreteArray): string {
 }
 
 setFormatter(formatArray);
+
+// console.log / util.inspect in Node show the numpy-like text instead of `ConcreteArray {}`.
+Object.defineProperty(ConcreteArray.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+  value(this: ConcreteArray) {
+    return this.toString();
+  },
+  configurable: true,
+});

@@ -104,6 +104,8 @@ declare module '../core/trace.js' {
     index(...idx: I.Index[]): Array;
     /** Alias of index(). */
     get(...idx: I.Index[]): Array;
+    /** Iterates over the leading axis, like a numpy/JAX array: `const [a, b] = random.split(key)`. */
+    [Symbol.iterator](): Iterator<Array>;
   }
 }
 
@@ -204,6 +206,15 @@ Object.defineProperty(proto, 'mT', {
   get(this: Array) {
     return S.matrixTranspose(this);
   },
+  configurable: true,
+  enumerable: false,
+});
+Object.defineProperty(proto, Symbol.iterator, {
+  value: function* (this: Array): Generator<Array> {
+    if (this.ndim === 0) throw new TypeError('iteration over a 0-d array is not possible; use .item() for its value');
+    for (let i = 0; i < this.shape[0]!; i++) yield I.getIndex(this, [i]);
+  },
+  writable: true,
   configurable: true,
   enumerable: false,
 });

@@ -151,7 +151,8 @@ export function promote(op: string, xs: readonly ArrayLike[]): Array[] {
   const as = xs.map((x) => asArray(x, op));
   if (as.length === 0) return [];
   const { dtype, weak } = resultType(as);
-  return as.map((a) => castTo(a, dtype, weak));
+  // JS numbers are made directly in the result dtype, so 0.1 stays exact in float64 (JAX keeps Python scalars exact)
+  return as.map((a, i) => (typeof xs[i] === 'number' ? lax.scalar(xs[i] as number, dtype, weak) : castTo(a, dtype, weak)));
 }
 
 /** Like promote, then ints and bools go to float32 (keeping weakness): for exp, sin, true division ... */

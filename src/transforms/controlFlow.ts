@@ -352,7 +352,9 @@ export function whilePartialEval(trace: PETrace, tracers: PETracer[], p: WhileP)
   const [kBody] = dce(pe.known.jaxpr, pe.known.jaxpr.outs.map((_, i) => i < nKnownCarry));
   const [kCond] = dce(condPe.known.jaxpr, [true]);
   const known = (xs: PETracer[]) => xs.filter((t) => t.known !== null).map((t) => t.known!);
-  const kc = known(tracers.slice(0, nc)), kb = known(tracers.slice(nc, nc + nb)), kcarry = known(tracers.slice(nc + nb));
+  const kc = known(tracers.slice(0, nc)), kb = known(tracers.slice(nc, nc + nb));
+  // a carry that comes in known may still be unknown after the fixed point: keep only the known carries
+  const kcarry = tracers.slice(nc + nb).filter((_, i) => !carryU[i]).map((t) => t.known!);
   const kOuts = bind('while', [...condPe.known.consts, ...kc, ...pe.known.consts, ...kb, ...kcarry], {
     cond: new Jaxpr(kCond.inBinders, kCond.eqns, [kCond.outs[0]!]),
     body: kBody,

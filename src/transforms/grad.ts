@@ -131,16 +131,25 @@ export function valueAndGrad(f: (...args: any[]) => any, opts: GradOptions = {})
   const { argnums = 0, hasAux = false } = opts;
   return (...args: any[]) => {
     const nums = normArgnums('grad', argnums, args.length);
-    const diffArgs = nums.map((i) => args[i]);
-    let aux: unknown = undefined;
-    const g = (...dargs: unknown[]) => {
+    const [ps, inTree] = flattenArgs(nums.map((i) => args[i]), 'grad arguments');
+    checkDiffArgs('grad', ps, 'argument');
+    // aux leaves that are arrays are traced outputs (so they come back concrete, never as tracers);
+    // other leaves (strings, objects) are passed through as they are
+    let auxTree: TreeDef | null = null;
+    let auxStatic: unknown[] = [];
+    const h = (...xs: Array[]): Array[] => {
+      const dargs = unflatten<unknown[]>(inTree, xs);
       const full = args.slice();
       nums.forEach((n, k) => (full[n] = dargs[k]));
       let out = f(...full);
+      let auxArrays: Array[] = [];
       if (hasAux) {
         if (!globalThis.Array.isArray(out) || out.length !== 2)
           throw new TypeError('grad with hasAux: the function must return a pair [value, aux]');
-        aux = out[1];
+        const [al, at] = flatten(out[1]);
+        auxTree = at;
+        auxStatic = al.map((l) => (l instanceof Array ? null : l));
+        auxArrays = al.filter((l): l is Array => l instanceof Array);
         out = out[0];
       }
       const o = toArray(out, 'output of the differentiated function');
@@ -149,14 +158,21 @@ export function valueAndGrad(f: (...args: any[]) => any, opts: GradOptions = {})
           `grad requires a scalar output, got ${o.dtype}[${o.shape.join(', ')}]; reduce it (e.g. .sum() or .mean()) or use vjp/jacrev for non-scalar outputs`,
         );
       if (!isFloat(o.dtype)) throw new TypeError(`grad requires a floating-point output, got ${o.dtype}`);
-      return o;
+      return [o, ...auxArrays];
     };
-    const [leaves] = flatten(diffArgs);
-    checkDiffArgs('grad', leaves.map((l) => toArray(l)), 'argument');
-    const [value, vjpFn] = vjp(g, ...diffArgs);
-    const grads = vjpFn(lax.full([], 1, (value as Array).dtype));
+    const [pOut, jaxpr, consts] = linearizeFlat(h, ps);
+    const value = pOut[0]!;
+    const cts = backwardPass(
+      jaxpr,
+      [...consts, ...ps.map((p) => new UndefPrimal(p.aval))],
+      [lax.full([], 1, value.dtype), ...pOut.slice(1).map(() => null)],
+    );
+    const grads = unflatten<any[]>(inTree, cts.slice(consts.length).map((c, i) => instantiateCt(c, ps[i]!)));
     const result = typeof argnums === 'number' ? grads[0] : grads;
-    return [hasAux ? [value, aux] : value, result];
+    if (!hasAux) return [value, result];
+    let k = 1;
+    const aux = unflatten(auxTree!, auxStatic.map((s) => (s === null ? pOut[k++] : s)));
+    return [[value, aux], result];
   };
 }
 
