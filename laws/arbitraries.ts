@@ -14,12 +14,15 @@ export interface ShapeConstraints {
   readonly maxRank?: number;
   readonly minDim?: number;
   readonly maxDim?: number;
+  /** Now and then (1 in 12 dims) a zero-sized dimension: empty arrays. */
+  readonly zeroDims?: boolean;
 }
 
 /** A shape of rank minRank..maxRank (default 0..4) with dims minDim..maxDim (default 1..3). */
 export function shape(c: ShapeConstraints = {}): fc.Arbitrary<number[]> {
   const { minRank = 0, maxRank = 4, minDim = 1, maxDim = 3 } = c;
-  return fc.array(fc.integer({ min: minDim, max: maxDim }), { minLength: minRank, maxLength: maxRank });
+  const dim = fc.integer({ min: minDim, max: maxDim });
+  return fc.array(c.zeroDims ? fc.oneof({ weight: 11, arbitrary: dim }, { weight: 1, arbitrary: fc.constant(0) }) : dim, { minLength: minRank, maxLength: maxRank });
 }
 
 /**
@@ -144,7 +147,8 @@ export function boolArray(shp: readonly number[]): fc.Arbitrary<ConcreteArray> {
 
 /**
  * An array of a fixed shape and any dtype: floats from the domain (with a sprinkle of exact small
- * integers so ties and exact comparisons happen), ints in a small signed/unsigned range, bools.
+ * integers so ties and exact comparisons happen, unless the domain rejects points), ints in a small
+ * signed/unsigned range, bools.
  */
 export function arrayOfShape(shp: readonly number[], dt: DType, d: Domain = domains.real): fc.Arbitrary<ConcreteArray> {
   const n = shapeSize(shp);
@@ -152,10 +156,12 @@ export function arrayOfShape(shp: readonly number[], dt: DType, d: Domain = doma
     case 'float32':
     case 'float64':
       return fc
-        .array(fc.oneof({ weight: 4, arbitrary: floatValue(d) }, { weight: 1, arbitrary: fc.integer({ min: -2, max: 2 }).map((k) => Math.min(d.max, Math.max(d.min, k))) }), {
-          minLength: n,
-          maxLength: n,
-        })
+        .array(
+          d.reject
+            ? floatValue(d)
+            : fc.oneof({ weight: 4, arbitrary: floatValue(d) }, { weight: 1, arbitrary: fc.integer({ min: -2, max: 2 }).map((k) => Math.min(d.max, Math.max(d.min, k))) }),
+          { minLength: n, maxLength: n },
+        )
         .map((v) => arrayOf(v, shp, dt));
     case 'int32':
       return intArray(shp, -9, 9, 'int32');

@@ -357,6 +357,41 @@ function drawsFor<P extends Prim>(spec: PrimSpec<P>, law: LawName): fc.Arbitrary
   );
 }
 
+/**
+ * For the vmap and jit laws: 60% of the time the case's own function; otherwise, where the spec is
+ * differentiable, its jvp (tangents appended as operands) or its vjp (cotangents appended), so that
+ * vmap/jit are also checked on what differentiation produces (vmap of jvp, jit of vjp, ...).
+ */
+function composed<P extends Prim>(spec: PrimSpec<P>, c: Case, sets: Array[][], dl: readonly number[], rand: () => number): { fn: Fn; sets: Array[][]; variant: string } {
+  const r = rand();
+  const n = sets[0]!.length;
+  if (r < 0.6 || c.diff.length === 0 || !dl.every((i) => isFloatArray(sets[0]![i]!))) return { fn: c.fn, sets, variant: '' };
+  if (r < 0.8 && spec.laws.includes('jvp')) {
+    const fn: Fn = (...a) => {
+      const p = a.slice(0, n);
+      const [po, to] = jvp(restrict(c.fn, p, dl), dl.map((i) => p[i]!), a.slice(n));
+      return [...asList(po, 'jvp primal out'), ...asList(to, 'jvp tangent out')];
+    };
+    return { fn, sets: sets.map((set) => [...set, ...dl.map((i) => randomLike(set[i]!, rand))]), variant: ' of jvp' };
+  }
+  if (spec.laws.includes('vjp')) {
+    const outs = sets.map((set) => c.fn(...set));
+    const fi = floatIdx(outs[0]!);
+    if (fi.length === 0) return { fn: c.fn, sets, variant: '' };
+    const fn: Fn = (...a) => {
+      const p = a.slice(0, n);
+      const gf: Fn = (...d) => {
+        const o = restrict(c.fn, p, dl)(...d);
+        return fi.map((i) => o[i]!);
+      };
+      const [, vjpFn] = vjp(gf, ...dl.map((i) => p[i]!));
+      return asList(vjpFn(a.slice(n)), 'vjp cotangents');
+    };
+    return { fn, sets: sets.map((set, b) => [...set, ...fi.map((i) => randomLike(outs[b]![i]!, rand))]), variant: ' of vjp' };
+  }
+  return { fn: c.fn, sets, variant: '' };
+}
+
 /** Checks one law on one drawn case; errors are rethrown naming the primitive, law and case. */
 export function checkLaw<P extends Prim>(spec: PrimSpec<P>, law: LawName, d: Drawn): void {
   const { c, sets, seed } = d;
@@ -368,6 +403,7 @@ export function checkLaw<P extends Prim>(spec: PrimSpec<P>, law: LawName, d: Dra
   const diff = rand() < 0.5 || c.diff.length < 2 ? c.diff : c.diff.filter(() => rand() < 0.5);
   const dl = diff.length ? diff : c.diff.slice(0, 1);
   const tangents = () => dl.map((i) => randomLike(args[i]!, rand));
+  let variant = '';
   try {
     switch (law) {
       case 'jvp':
@@ -380,18 +416,24 @@ export function checkLaw<P extends Prim>(spec: PrimSpec<P>, law: LawName, d: Dra
         checkHvp(c.fn, args, dl, tangents(), rand, o);
         break;
       case 'vmap': {
-        let inAxes = args.map((x) => (rand() < 0.2 ? null : Math.floor(rand() * (x.ndim + 1)) - (rand() < 0.15 ? x.ndim + 1 : 0)));
-        if (inAxes.every((a) => a === null)) inAxes = args.map(() => 0);
-        const outs = c.fn(...args);
+        const comp = composed(spec, c, sets, dl, rand);
+        variant = comp.variant;
+        const a0 = comp.sets[0]!;
+        let inAxes = a0.map((x) => (rand() < 0.2 ? null : Math.floor(rand() * (x.ndim + 1)) - (rand() < 0.15 ? x.ndim + 1 : 0)));
+        if (inAxes.every((a) => a === null)) inAxes = a0.map(() => 0);
+        const outs = comp.fn(...a0);
         const outAxes = rand() < 0.3 ? null : outs.map((o) => Math.floor(rand() * (o.ndim + 1)) - (rand() < 0.15 ? o.ndim + 1 : 0));
-        checkVmap(c.fn, sets, inAxes, outAxes, spec.tol);
+        checkVmap(comp.fn, comp.sets, inAxes, outAxes, spec.tol);
         break;
       }
-      case 'jit':
-        checkJit(c.fn, args, spec.tol);
+      case 'jit': {
+        const comp = composed(spec, c, sets, dl, rand);
+        variant = comp.variant;
+        checkJit(comp.fn, comp.sets[0]!, spec.tol);
         checkWitness(spec.prim, c, args);
         witnessed.add(spec.prim);
         break;
+      }
       case 'transpose':
         checkTranspose(c.fn, args, c.linear!, rand, spec.tol, c.linearForward);
         break;
@@ -402,7 +444,7 @@ export function checkLaw<P extends Prim>(spec: PrimSpec<P>, law: LawName, d: Dra
   } catch (e) {
     const err = e as Error;
     const wrt = law === 'jvp' || law === 'vjp' || law === 'hvp' ? ` w.r.t. operands [${dl.join(', ')}]` : law === 'transpose' ? ` linear in operands [${c.linear!.join(', ')}]` : '';
-    const msg = `[${spec.prim} / ${law}] ${c.label}${wrt}\n  ${err.name === 'LawError' ? '' : `${err.name} thrown: `}${err.message}`;
+    const msg = `[${spec.prim} / ${law}${variant}] ${c.label}${wrt}\n  ${err.name === 'LawError' ? '' : `${err.name} thrown: `}${err.message}`;
     const wrapped = new LawError(msg);
     // keep the frames of the original error (where the library threw), not the wrapper's
     const frames = (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 8);

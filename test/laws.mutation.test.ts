@@ -54,6 +54,12 @@ describe('each law catches the defect it guards against', () => {
     expect(() => runLaw(specs.rev, 'vmap', opts)).toThrow(/vmap \(batch/);
   });
 
+  it('vmap of jvp: a broken batching rule for cos (which only sin\'s derivative uses) fails sin\'s vmap law', () => {
+    patch(vmapRules, 'cos', (([x]: Array[], [d]: (number | null)[]) => [[lax.cos(lax.rev(x!, [d!]))], [d]]) as AnyRule);
+    expect(() => runLaw(specs.cos, 'jvp', opts)).not.toThrow();
+    expect(() => runLaw(specs.sin, 'vmap', opts)).toThrow(/\/ vmap of (jvp|vjp)\]/);
+  });
+
   it('jit: a staged call whose result drifts from eager evaluation fails', () => {
     const orig = evalHigherOrderRules.pjit as AnyRule;
     patch(evalHigherOrderRules, 'pjit', ((a: unknown, p: unknown) =>

@@ -59,7 +59,9 @@ const chooser = <P extends 'reduceMax' | 'reduceMin'>(f: (x: Array, axes: readon
     return one(ans, () => {
       const kept = range(x!.ndim).filter((i) => !axes.includes(i));
       const loc = lax.convertElementType(lax.eq(x!, lax.broadcastInDim(ans, x!.shape, kept)), x!.dtype);
-      return lax.div(lax.reduceSum(lax.mul(t!, loc), axes), lax.reduceSum(loc, axes));
+      // max(count, 1): over an empty axis the output is the constant ∓inf and its tangent 0, not 0/0
+      const count = lax.reduceSum(loc, axes);
+      return lax.div(lax.reduceSum(lax.mul(t!, loc), axes), lax.max(count, lax.fullLike(count, 1)));
     });
   };
 
@@ -149,7 +151,12 @@ export const jvpRulesFirstOrder = {
   // 0 · x^-1 = NaN at x = 0); at x = 0 log is taken of 1 (_replace_zero), so 0^y (y > 0) has a zero y-derivative.
   pow: binary(
     lax.pow,
-    (x, y) => lax.select(lax.eq(y, c(y, 0)), c(x, 0), lax.mul(y, lax.pow(x, lax.sub(y, c(y, 1))))),
+    // only the point x = y = 0 is guarded (0 · 0^-1 would be NaN): guarding on y == 0 alone, as JAX does,
+    // zeroes the coefficient's derivative in y there (true value x^-1), which the second-order law catches
+    (x, y) => {
+      const both0 = lax.and(lax.eq(x, c(x, 0)), lax.eq(y, c(y, 0)));
+      return lax.mul(y, lax.pow(lax.select(both0, c(x, 1), x), lax.sub(y, c(y, 1))));
+    },
     (x, _, ans) => lax.mul(lax.log(replaceZero(x)), ans),
   ),
   // d max(x, y) = dx · [x = max] + dy · [y = max], ties split 0.5/0.5 (JAX's _balanced_eq)
