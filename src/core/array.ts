@@ -4,8 +4,7 @@ import { type DType, type TypedArray, byteSize, typedArrayCtor } from './dtype.j
 import type { Params, Prim } from './primitive.js';
 import { Array, MainTrace, type NestedArray, Trace, bindHook, setEvalTrace } from './trace.js';
 import { abstractEvalRules } from '../rules/abstractEval.js';
-import { implRules, type FirstOrderPrim, isHigherOrder } from '../rules/impl.js';
-import { evalHigherOrderRules } from '../rules/higherOrder.js';
+import { implRules, type FirstOrderPrim, type HigherOrderPrim, isHigherOrder } from '../rules/impl.js';
 
 /** Live buffers and bytes per target, as reported by `memoryStats()`. */
 export interface TargetMemory {
@@ -116,6 +115,16 @@ export function full(shape: readonly number[], value: number, dtype: DType, weak
 
 export const bytesOf = (aval: ShapedArray): number => aval.size * byteSize[aval.dtype];
 
+type HigherOrderEval = (args: Array[], params: unknown) => Array[];
+/**
+ * Evaluation rules of higher-order primitives, installed by rules/higherOrder.ts (loaded by every module that
+ * binds one). Kept out of this module's imports so that importing lax before the transforms has no cycle.
+ */
+let higherOrderEval: Partial<Record<HigherOrderPrim, HigherOrderEval>> = {};
+export function registerHigherOrderEval(table: Record<HigherOrderPrim, HigherOrderEval>): void {
+  higherOrderEval = table;
+}
+
 /** The eval trace: runs every primitive now, on the reference target. */
 export class EvalTrace extends Trace {
   pure(x: Array): Array {
@@ -124,7 +133,9 @@ export class EvalTrace extends Trace {
   processPrimitive<P extends Prim>(prim: P, tracers: Array[], params: Params<P>): Array[] {
     let outs: Array[];
     if (isHigherOrder(prim)) {
-      outs = (evalHigherOrderRules[prim] as (a: Array[], p: unknown) => Array[])(tracers, params);
+      const rule = higherOrderEval[prim];
+      if (!rule) throw new Error(`internal: no evaluation rule registered for '${prim}' (src/rules/higherOrder.ts not loaded)`);
+      outs = rule(tracers, params);
     } else {
       const args = tracers as ConcreteArray[];
       const outAvals = (abstractEvalRules[prim] as (a: ShapedArray[], p: unknown) => ShapedArray[])(

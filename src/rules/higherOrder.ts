@@ -1,6 +1,7 @@
 // Evaluation of higher-order primitives on the eval trace (their bodies run by binding each equation),
 // and registration of their partial-evaluation rules.
 import type { Array } from '../core/trace.js';
+import { registerHigherOrderEval } from '../core/array.js';
 import type { Params, Prim } from '../core/primitive.js';
 import type { HigherOrderPrim } from './impl.js';
 import { pjitEval, pjitPartialEval } from '../transforms/jit.js';
@@ -36,3 +37,5 @@ export const partialEvalRules: Partial<Record<Prim, PERule>> = {
   customVjpCall: (t, x, p) => customVjpPartialEval(t, x, p),
   checkpoint: (t, x, p) => checkpointPartialEval(t, x, p),
 };
+
+registerHigherOrderEval(evalHigherOrderRules as never);

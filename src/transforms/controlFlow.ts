@@ -1,5 +1,6 @@
 // Traceable control flow: cond/switch, whileLoop, forILoop, scan, as primitives with jaxpr bodies, and
 // their eval/jvp/vmap/partial-eval/transpose rules (JAX's lax/control_flow/conditionals.py and loops.py).
+import '../rules/higherOrder.js'; // installs the eval rules of the primitives this module binds
 import { ShapedArray } from '../core/aval.js';
 import { ConcreteArray } from '../core/array.js';
 import { typedArrayCtor, isInt } from '../core/dtype.js';

@@ -1,5 +1,6 @@
 // customJvp, customVjp and checkpoint: user-defined derivative rules and rematerialisation, as primitives
 // whose rules survive every transformation (JAX's custom_derivatives.py and ad_checkpoint.py).
+import '../rules/higherOrder.js'; // installs the eval rules of the primitives this module binds
 import { ShapedArray } from '../core/aval.js';
 import type { CustomBwd, CustomFwd, CustomJvpRule, Params } from '../core/primitive.js';
 import { Array, bind } from '../core/trace.js';

@@ -1,4 +1,5 @@
 // jit and makeJaxpr: stage once per (shapes, dtypes, static args, tree structure), simplify, run as pjit.
+import '../rules/higherOrder.js'; // installs the eval rules of the primitives this module binds
 import { ShapedArray } from '../core/aval.js';
 import type { Params } from '../core/primitive.js';
 import { Array, bind } from '../core/trace.js';
