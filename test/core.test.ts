@@ -220,6 +220,22 @@ describe('custom rules and checkpoint', () => {
     close(grad(f2)(x), vals(grad(f1)(x)));
     close(jit(grad(f2))(x), vals(grad(f1)(x)));
   });
+  it('under jit the recomputation stays a separate checkpoint (not merged into the forward pass by CSE)', () => {
+    const g = (a: Array) => lax.sin(lax.mul(a, lax.exp(a)));
+    const lowered = jit(grad((a: Array) => sumAll(checkpoint(g)(checkpoint(g)(a))))).lower(arr([0.2, 0.4]));
+    const remats = lowered.jaxpr.eqns.filter((e) => e.prim === 'checkpoint');
+    expect(remats.length).toBe(2);
+    for (const r of remats) expect((r.params as unknown as { jaxpr: { eqns: { prim: string }[] } }).jaxpr.eqns.map((e) => e.prim)).toContain('exp');
+  });
+});
+
+describe('lax composites', () => {
+  it('logaddexp splits the gradient evenly at equal inputs (custom jvp) and handles -inf', () => {
+    const f = (a: Array) => lax.logaddexp(a, arr([1], []));
+    close(grad(f)(arr([1], [])), [0.5]);
+    close(grad(f)(arr([3], [])), [1 / (1 + Math.exp(-2))]);
+    close(grad((a: Array) => lax.logaddexp(a, arr([-Infinity], [])))(arr([2], [])), [1]);
+  });
 });
 
 describe('errors', () => {

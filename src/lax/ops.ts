@@ -2,6 +2,7 @@
 // associative scans, negative-axis helpers); re-exports every strict primitive wrapper of prims.ts, so
 // `import * as lax from './lax/ops.js'` is the whole lax namespace (local names shadow the star export).
 // The concrete-array module must load before prims.ts (it pulls in the rule tables that use prims).
+import { customJvp } from '../transforms/custom.js';
 import '../core/array.js';
 import { fmtShape, normalizeAxes, normalizeAxis, range, shapeSize } from '../core/aval.js';
 import { type DType, isBool, isFloat, isUnsigned } from '../core/dtype.js';
@@ -103,11 +104,27 @@ export const cummax = scan1(P.max);
 /** Running minimum along an axis. */
 export const cummin = scan1(P.min);
 /** log(exp a + exp b) = max + log1p(exp(-|a - b|)); -inf with -inf gives -inf (a NaN delta falls back to a + b). */
-export function logaddexp(a: Array, b: Array): Array {
+function logaddexpRaw(a: Array, b: Array): Array {
   const amax = P.max(a, b);
   const delta = P.sub(a, b);
   const isNan = P.ne(delta, delta);
   return P.select(isNan, P.add(a, b), P.add(amax, P.log1p(P.exp(P.neg(P.abs(delta))))));
+}
+const replaceInf = (x: Array): Array => P.select(P.isFinite(x), x, P.zerosLike(x));
+let logaddexpCustom: ((a: Array, b: Array) => Array) | null = null;
+/**
+ * log(exp(a) + exp(b)), stable. Its derivative is a custom JVP (as in JAX): d = ta·exp(a − out) + tb·exp(b − out),
+ * so equal inputs split the gradient 0.5/0.5 instead of the 0/1 that differentiating max/abs would give.
+ */
+export function logaddexp(a: Array, b: Array): Array {
+  logaddexpCustom ??= customJvp(logaddexpRaw, {
+    jvp: ([x, y], [tx, ty]) => {
+      const out = logaddexpRaw(x as Array, y as Array);
+      const w = (v: Array) => P.exp(P.sub(replaceInf(v), replaceInf(out)));
+      return [out, P.add(P.mul(tx as Array, w(x as Array)), P.mul(ty as Array, w(y as Array)))];
+    },
+  });
+  return logaddexpCustom(a, b);
 }
 /** Running log-sum-exp along an axis. */
 export const cumlogsumexp = scan1(logaddexp);

@@ -302,7 +302,12 @@ export function checkpointPartialEval(trace: PETrace, tracers: PETracer[], p: CK
 export function checkpointTranspose(cts: (Array | null)[], args: (Array | UndefPrimal)[], p: CK): (Array | null)[] {
   const linear = args.map((a) => a instanceof UndefPrimal);
   const pe = partialEvalJaxpr(p.jaxpr, linear, false);
-  const known = evalJaxpr(pe.known.jaxpr, [...pe.known.consts, ...(args.filter((a) => !(a instanceof UndefPrimal)) as Array[])]);
+  // The recomputation is bound as a checkpoint of its own: under jit it stays a separate unit that CSE
+  // cannot merge with the forward pass (JAX uses an optimization barrier for the same purpose).
+  const known = bind('checkpoint', [...pe.known.consts, ...(args.filter((a) => !(a instanceof UndefPrimal)) as Array[])], {
+    jaxpr: pe.known.jaxpr,
+    name: `remat(${p.name})`,
+  });
   const nKnownOuts = pe.outUnknowns.filter((u) => !u).length;
   const residuals = known.slice(nKnownOuts);
   const uCts = cts.filter((_, i) => pe.outUnknowns[i]);
