@@ -38,11 +38,35 @@ export class JVPTrace extends Trace {
     const ts = tracers as JVPTracer[];
     const primals = ts.map((t) => t.primal);
     if (ts.every((t) => t.tangent === null)) return bind(prim, primals, params);
+    if (ts.length === 2 && (ts[0]!.tangent === null || ts[1]!.tangent === null)) {
+      const fast = oneSidedTangent(prim, primals, ts[0]!.tangent, ts[1]!.tangent, params);
+      if (fast) return fast.map(([p, t]) => new JVPTracer(this, p, t));
+    }
     const tangents = ts.map((t) => t.tangent ?? zeroTangent(t.primal));
     const rule = jvpRules[prim] as (p: Array[], t: Array[], ps: Params<P>) => [Array[], Array[]];
     const [po, to] = rule(primals, tangents, params);
     return po.map((p, i) => new JVPTracer(this, p, to[i]!));
   }
+}
+
+const bilinear = new Set<Prim>(['mul', 'dotGeneral', 'convGeneralDilated']);
+
+/**
+ * Symbolic-zero shortcut for binary primitives where one operand has no tangent: a bilinear op only needs
+ * its one nonzero term (f(dx, y) or f(x, dy)), and add/sub pass the tangent through, so eager grad does not
+ * multiply instantiated zeros (JAX gets the same effect from ad.Zero in its rules).
+ */
+function oneSidedTangent(prim: Prim, [x, y]: Array[], tx: Array | null, ty: Array | null, params: unknown): [Array, Array][] | null {
+  if (bilinear.has(prim)) {
+    const out = bind(prim, [x!, y!], params as never)[0]!;
+    const t = tx ? bind(prim, [tx, y!], params as never)[0]! : bind(prim, [x!, ty!], params as never)[0]!;
+    return [[out, t]];
+  }
+  if (prim === 'add' || prim === 'sub') {
+    const out = bind(prim, [x!, y!], {})[0]!;
+    return [[out, tx ?? (prim === 'add' ? ty! : lax.neg(ty!))]];
+  }
+  return null;
 }
 
 /** jvp over flat lists: returns [primalsOut, tangentsOut] with zero tangents instantiated. */
