@@ -4,7 +4,8 @@ import { type DType, type TypedArray, byteSize, typedArrayCtor } from './dtype.j
 import type { Params, Prim } from './primitive.js';
 import { Array, MainTrace, type NestedArray, Trace, bindHook, setEvalTrace } from './trace.js';
 import { abstractEvalRules } from '../rules/abstractEval.js';
-import { implRules, type FirstOrderPrim, type HigherOrderPrim, isHigherOrder } from '../rules/impl.js';
+import { type FirstOrderPrim, type HigherOrderPrim, isHigherOrder } from '../rules/impl.js';
+import { currentImpl } from '../targets/registry.js';
 
 /** Live buffers and bytes per target, as reported by `memoryStats()`. */
 export interface TargetMemory {
@@ -142,7 +143,7 @@ export class EvalTrace extends Trace {
         args.map((a) => a.aval),
         params,
       );
-      const datas = (implRules[prim as FirstOrderPrim] as (a: ConcreteArray[], p: unknown, o: ShapedArray[]) => TypedArray[])(
+      const datas = (currentImpl(prim as FirstOrderPrim) as (a: ConcreteArray[], p: unknown, o: ShapedArray[]) => TypedArray[])(
         args,
         params,
         outAvals,

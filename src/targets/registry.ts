@@ -1,0 +1,63 @@
+// Targets for eager evaluation and jit: each overrides some reference implementations; the rest fall back.
+import type { Params } from '../core/primitive.js';
+import { implRules, type FirstOrderPrim } from '../rules/impl.js';
+import type { ImplRule } from '../rules/types.js';
+
+type ImplTable = { [P in FirstOrderPrim]: ImplRule<P> };
+
+/** A compute target: a name and implementations of some first-order primitives over typed arrays. */
+export interface Target {
+  readonly name: string;
+  /** Kernels this target provides; primitives it lacks run on the reference implementation. */
+  readonly impl: Partial<ImplTable>;
+  /** Whether the target can run in this environment (feature probes). */
+  available(): boolean;
+}
+
+const targets = new Map<string, Target>([['ref', { name: 'ref', impl: implRules, available: () => true }]]);
+let currentName = 'ref';
+let table: ImplTable = implRules;
+
+/** Makes a target selectable with setTarget (targets register themselves when their module loads). */
+export function registerTarget(t: Target): void {
+  targets.set(t.name, t);
+  if (t.name === currentName) table = { ...implRules, ...t.impl } as ImplTable;
+}
+
+/** Names of the registered targets that can run here. */
+export function availableTargets(): string[] {
+  return [...targets.values()].filter((t) => t.available()).map((t) => t.name);
+}
+
+/**
+ * Chooses where eager operations and jitted calls run: 'ref' (the JavaScript reference interpreter, the
+ * executable spec) or a registered target such as 'wasm'.
+ * @example
+ * setTarget('ref'); // run everything on the reference interpreter (e.g. for float64 verification)
+ */
+export function setTarget(name: string): void {
+  const t = targets.get(name);
+  if (!t) throw new TypeError(`setTarget: unknown target ${JSON.stringify(name)}; registered targets: ${[...targets.keys()].join(', ')}`);
+  if (!t.available()) throw new TypeError(`setTarget: target '${name}' is not available in this environment`);
+  currentName = name;
+  table = { ...implRules, ...t.impl } as ImplTable;
+}
+
+/** The current target's name. */
+export const getTarget = (): string => currentName;
+
+/** Runs `f` with `name` as the current target, restoring the previous one afterwards. */
+export function withTarget<R>(name: string, f: () => R): R {
+  const prev = currentName;
+  setTarget(name);
+  try {
+    return f();
+  } finally {
+    setTarget(prev);
+  }
+}
+
+/** The implementation of `prim` on the current target. */
+export function currentImpl<P extends FirstOrderPrim>(prim: P): (args: Parameters<ImplRule<P>>[0], params: Params<P>, outAvals: Parameters<ImplRule<P>>[2]) => ReturnType<ImplRule<P>> {
+  return table[prim] as never;
+}
