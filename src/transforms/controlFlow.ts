@@ -13,6 +13,7 @@ import { UndefPrimal } from '../rules/types.js';
 import { jvpJaxpr, vmapJaxpr, batchedAval, transposeJaxpr, permuteInputs } from './jaxprTransforms.js';
 import { partialEvalJaxpr, type PETrace, type PETracer } from './partialEval.js';
 import { stageFlat } from './stage.js';
+import { runJaxpr } from '../compiler/run.js';
 import { dce } from '../ir/passes.js';
 import { backwardPass, instantiateCt, addCt } from './transpose.js';
 import { flattenFun, toArray } from './util.js';
@@ -102,7 +103,7 @@ type CondP = Params<'cond'>;
 
 export function condEval([index, ...ops]: Array[], p: CondP): Array[] {
   const i = Math.min(Math.max(Number(index!.item()), 0), p.branches.length - 1);
-  return evalJaxpr(p.branches[i]!, ops);
+  return runJaxpr(p.branches[i]!, ops);
 }
 
 export function condJvp([index, ...ops]: Array[], [, ...tans]: Array[], p: CondP): [Array[], Array[]] {
@@ -250,7 +251,7 @@ type WhileP = Params<'while'>;
 export function whileEval(args: Array[], p: WhileP): Array[] {
   const cc = args.slice(0, p.condNConsts), bc = args.slice(p.condNConsts, p.condNConsts + p.bodyNConsts);
   let carry = args.slice(p.condNConsts + p.bodyNConsts);
-  while (evalJaxpr(p.cond, [...cc, ...carry])[0]!.item()) carry = evalJaxpr(p.body, [...bc, ...carry]);
+  while (runJaxpr(p.cond, [...cc, ...carry])[0]!.item()) carry = runJaxpr(p.body, [...bc, ...carry]);
   return carry;
 }
 
@@ -442,7 +443,7 @@ export function scanEval(args: Array[], p: ScanP): Array[] {
   const ys = yAvals.map((a) => new typedArrayCtor[a.dtype](a.size * p.length));
   for (let k = 0; k < p.length; k++) {
     const i = p.reverse ? p.length - 1 - k : k;
-    const outs = evalJaxpr(p.jaxpr, [...consts, ...carry, ...xs.map((x) => indexLeading(x, i))]);
+    const outs = runJaxpr(p.jaxpr, [...consts, ...carry, ...xs.map((x) => indexLeading(x, i))]);
     carry = outs.slice(0, p.numCarry);
     outs.slice(p.numCarry).forEach((y, j) => ys[j]!.set((y as ConcreteArray).buffer as never, i * yAvals[j]!.size));
   }

@@ -11,6 +11,7 @@ import { UndefPrimal } from '../rules/types.js';
 import { jvpJaxpr, vmapJaxpr } from './jaxprTransforms.js';
 import { partialEvalJaxpr, type PETrace, type PETracer } from './partialEval.js';
 import { stageFlat } from './stage.js';
+import { runJaxpr } from '../compiler/run.js';
 import { backwardPass } from './transpose.js';
 import { flattenArgs, flattenFun, toArray } from './util.js';
 import { moveBatchAxis, vmapFlat } from './vmap.js';
@@ -272,7 +273,7 @@ export function customLinTranspose(cts: (Array | null)[], args: (Array | UndefPr
 }
 
 export function checkpointEval(args: Array[], p: CK): Array[] {
-  return evalJaxpr(p.jaxpr, args);
+  return runJaxpr(p.jaxpr, args);
 }
 export function checkpointJvp(primals: Array[], tangents: Array[], p: CK): [Array[], Array[]] {
   const cj = jvpJaxpr(p.jaxpr);

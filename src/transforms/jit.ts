@@ -6,6 +6,7 @@ import { Array, bind } from '../core/trace.js';
 import { flatten, unflatten } from '../core/tree.js';
 import { ClosedJaxpr, evalJaxpr } from '../ir/jaxpr.js';
 import { simplify } from '../ir/passes.js';
+import { runJaxpr } from '../compiler/run.js';
 import type { UndefPrimal } from '../rules/types.js';
 import { jvpJaxpr, vmapJaxpr } from './jaxprTransforms.js';
 import { stageFlat } from './stage.js';
@@ -130,7 +131,7 @@ export function makeJaxpr(f: (...args: any[]) => any, opts: { staticArgnums?: nu
 type P = Params<'pjit'>;
 
 export function pjitEval(args: Array[], p: P): Array[] {
-  return evalJaxpr(p.jaxpr, args);
+  return runJaxpr(p.jaxpr, args);
 }
 export function pjitJvp(primals: Array[], tangents: Array[], p: P): [Array[], Array[]] {
   const cj = jvpJaxpr(p.jaxpr);
