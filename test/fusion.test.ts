@@ -29,7 +29,16 @@ describe('fusion plan', () => {
   });
   it('non-fusible equations split kernels', () => {
     const f = (x: Array, w: Array) => np.tanh(x.mul(2).matmul(w)).sum();
-    expect(planOf(f, np.ones([2, 3]), np.ones([3, 4]))).toEqual(['fused[mul]', 'dotGeneral', 'fused[tanh]', 'reduceSum']);
+    expect(planOf(f, np.ones([2, 3]), np.ones([3, 4]))).toEqual(['fused[mul]', 'dotGeneral', 'fused[tanh]->reduceSum']);
+  });
+  it('reductions absorb their elementwise prologue', () => {
+    const f = (x: Array, y: Array) => x.mul(y).sum(1).add(np.max(np.exp(x), 0).sum());
+    expect(planOf(f, np.ones([3, 4]), np.ones([3, 4]))).toEqual([
+      'fused[mul]->reduceSum',
+      'fused[exp]->reduceMax',
+      'fused[]->reduceSum',
+      'fused[add]',
+    ]);
   });
   it('renders strided loads with per-axis offsets', () => {
     const cj = jit((x: Array) => x.T.add(1)).lower(np.ones([2, 3]));
@@ -83,6 +92,29 @@ describe('fused execution equals eager bit for bit', () => {
         },
       ),
       { numRuns: 150, seed: 42 },
+    );
+  });
+  it('random reductions over fused prologues (every op, axes, dtypes incl. bool and NaN)', () => {
+    const reds = [np.sum, np.max, np.min, np.prod] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom<DType>('float32', 'float64', 'int32'),
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+        fc.nat(3),
+        fc.integer({ min: -1, max: 2 }),
+        fc.boolean(),
+        (dtype, shape, r, axisSel, withNan) => {
+          const n = shape.reduce((a, b) => a * b, 1);
+          const vals = globalThis.Array.from({ length: n }, (_, i) => (withNan && dtype !== 'int32' && i === n - 1 ? NaN : ((i * 37) % 11) - 5 + (dtype === 'int32' ? 0 : 0.25)));
+          const x = np.array(vals, dtype).reshape(shape);
+          const axis = axisSel < 0 || axisSel >= shape.length ? undefined : axisSel;
+          const f = (a: Array) => reds[r]!(np.abs(a).add(a.mul(2)), axis);
+          expect(bits(jit(f)(x))).toEqual(bits(f(x)));
+          const g = (a: Array) => np.any(a.gt(0), axis);
+          expect(bits(jit(g)(x))).toEqual(bits(g(x)));
+        },
+      ),
+      { numRuns: 120, seed: 7 },
     );
   });
   it('grad under jit (fused backward) equals eager grad', () => {

@@ -3,7 +3,7 @@
 // into strided index views of the kernel's loads (tinygrad's views, jax-js's alu expressions, in miniature).
 import { ShapedArray, stridesOf } from '../core/aval.js';
 import type { DType } from '../core/dtype.js';
-import { unaryPrims, binaryPrims, comparePrims, type Prim } from '../core/primitive.js';
+import { unaryPrims, binaryPrims, comparePrims, reducePrims, type Prim, type ReducePrim } from '../core/primitive.js';
 import { Jaxpr, Lit, Var, type Atom, type Eqn } from '../ir/jaxpr.js';
 
 /** Elementwise operations a kernel can compute. */
@@ -25,6 +25,8 @@ export interface Kernel {
   readonly shape: readonly number[];
   readonly inputs: readonly ShapedArray[];
   readonly outputs: readonly KExpr[];
+  /** When set, the (single) output expression is reduced over `axes` of `shape` (the reduction absorbs its prologue). */
+  readonly reduce?: { readonly op: ReducePrim; readonly axes: readonly number[] };
 }
 
 export type Step =
@@ -39,6 +41,7 @@ export interface Plan {
 
 const elementwise = new Set<string>([...unaryPrims, ...binaryPrims, ...comparePrims, 'select', 'convertElementType', 'stopGradient']);
 const movement = new Set<string>(['broadcastInDim', 'transpose', 'reshape']);
+const reductions = new Set<string>(reducePrims);
 
 /** An expression over materialised vars, in the coordinates of `shape` (before it is bound to inputs). */
 type LExpr =
@@ -92,7 +95,7 @@ export function schedule(j: Jaxpr): Plan {
   const uses = new Map<Var, number>();
   const usedByOther = new Set<Var>();
   for (const e of j.eqns) {
-    const fusible = elementwise.has(e.prim) || movement.has(e.prim);
+    const fusible = elementwise.has(e.prim) || movement.has(e.prim) || reductions.has(e.prim);
     for (const a of e.ins)
       if (a instanceof Var) {
         uses.set(a, (uses.get(a) ?? 0) + 1);
@@ -142,6 +145,12 @@ export function schedule(j: Jaxpr): Plan {
       if (outSet.has(out) || usedByOther.has(out) || ((uses.get(out) ?? 0) > 1 && hasOp(moved))) materialise(out);
       continue;
     }
+    if (reductions.has(e.prim)) {
+      const src = e.ins[0]!;
+      const axes = (e.params as { axes: readonly number[] }).axes;
+      steps.push(kernelStep(src.aval.shape, [[e.outs[0]!, leafOf(src)]], { op: e.prim as ReducePrim, axes }));
+      continue;
+    }
     for (const a of e.ins) if (a instanceof Var) materialise(a);
     steps.push({ kind: 'eqn', eqn: e });
   }
@@ -150,7 +159,7 @@ export function schedule(j: Jaxpr): Plan {
 }
 
 /** Builds a kernel computing each var's expression; its inputs are the distinct materialised vars loaded. */
-function kernelStep(shape: readonly number[], outs: [Var, LExpr][]): Step {
+function kernelStep(shape: readonly number[], outs: [Var, LExpr][], reduce?: Kernel['reduce']): Step {
   const inputs: Var[] = [];
   const index = new Map<Var, number>();
   const memo = new Map<LExpr, KExpr>();
@@ -172,7 +181,7 @@ function kernelStep(shape: readonly number[], outs: [Var, LExpr][]): Step {
   const exprs = outs.map(([, e]) => bind(e));
   return {
     kind: 'kernel',
-    kernel: { shape, inputs: inputs.map((v) => v.aval), outputs: exprs },
+    kernel: { shape, inputs: inputs.map((v) => v.aval), outputs: exprs, ...(reduce ? { reduce } : {}) },
     ins: inputs,
     outs: outs.map(([v]) => v),
   };
@@ -187,5 +196,9 @@ export function describePlan(p: Plan): string[] {
     }
     return acc;
   };
-  return p.steps.map((s) => (s.kind === 'eqn' ? s.eqn.prim : `fused[${s.kernel.outputs.flatMap((o) => ops(o, [])).join(',')}]`));
+  return p.steps.map((s) =>
+    s.kind === 'eqn'
+      ? s.eqn.prim
+      : `fused[${s.kernel.outputs.flatMap((o) => ops(o, [])).join(',')}]${s.kernel.reduce ? `->${s.kernel.reduce.op}` : ''}`,
+  );
 }

@@ -43,7 +43,7 @@ export function renderJs(k: Kernel): { fn: KernelFn; source: string } {
         loads.push({ input: e.input, strides: e.view.strides, offset: e.view.offset });
       }
       const l = loads[li]!;
-      const idx = isContig(l.strides, l.offset) ? 'i' : l.strides.every((s) => s === 0) ? String(l.offset) : `o${li}`;
+      const idx = l.strides.every((s) => s === 0) ? String(l.offset) : !k.reduce && isContig(l.strides, l.offset) ? 'i' : `o${li}`;
       code = `x${e.input}[${idx}]`;
     } else {
       const args = e.args.map(emit);
@@ -69,10 +69,41 @@ export function renderJs(k: Kernel): { fn: KernelFn; source: string } {
   const results = k.outputs.map(emit);
   const stores = results.map((r, j) => `y${j}[i] = ${r};`);
   // strided loads need per-dimension offsets; contiguous and broadcast-scalar loads use i / a constant
-  const strided = loads.map((l, li) => ({ ...l, li })).filter((l) => !isContig(l.strides, l.offset) && !l.strides.every((s) => s === 0));
   const lines: string[] = [];
   k.inputs.forEach((_, i) => lines.push(`const x${i} = ins[${i}];`));
   k.outputs.forEach((_, j) => lines.push(`const y${j} = outs[${j}];`));
+  if (k.reduce) {
+    // kept axes outside, reduced axes inside (row-major within each, the reference's summation order)
+    const { op, axes } = k.reduce;
+    const order = [...range(nd).filter((d) => !axes.includes(d)), ...axes];
+    const nKept = nd - axes.length;
+    const dt = k.outputs[0]!.dtype;
+    const int = dt === 'int32' || dt === 'uint32';
+    const init = reduceInit(op, dt);
+    const v = results[0]!;
+    const update =
+      op === 'reduceSum' ? (int ? `acc = (acc + ${v}) | 0;` : `acc += ${v};`)
+      : op === 'reduceProd' ? (int ? `acc = Math.imul(acc, ${v});` : `acc *= ${v};`)
+      : op === 'reduceMax' ? `if (${v} > acc || ${v} !== ${v}) acc = ${v};`
+      : `if (${v} < acc || ${v} !== ${v}) acc = ${v};`;
+    const all = loads.map((l, li) => ({ ...l, li }));
+    const open = (pos: number): void => {
+      const d = order[pos]!;
+      lines.push(`for (let c${pos} = 0; c${pos} < ${k.shape[d]}; c${pos}++) {`);
+      for (const l of all) lines.push(`const o${l.li}_${pos} = ${pos === 0 ? String(l.offset) : `o${l.li}_${pos - 1}`} + c${pos} * ${l.strides[d]};`);
+    };
+    const finalOffsets = (pos: number) => all.map((l) => `const o${l.li} = ${pos < 0 ? String(l.offset) : `o${l.li}_${pos}`};`);
+    lines.push('let i = 0;');
+    for (let p = 0; p < nKept; p++) open(p);
+    lines.push(`let acc = ${init};`);
+    for (let p = nKept; p < nd; p++) open(p);
+    lines.push(...finalOffsets(nd - 1), ...body, update);
+    for (let p = nKept; p < nd; p++) lines.push('}');
+    lines.push('y0[i++] = acc;');
+    for (let p = 0; p < nKept; p++) lines.push('}');
+    return finish(lines.join('\n'));
+  }
+  const strided = loads.map((l, li) => ({ ...l, li })).filter((l) => !isContig(l.strides, l.offset) && !l.strides.every((s) => s === 0));
   if (strided.length === 0 || nd === 0) {
     lines.push(`for (let i = 0, n = y0.length; i < n; i++) {`, ...body, ...stores, `}`);
   } else {
@@ -88,10 +119,22 @@ export function renderJs(k: Kernel): { fn: KernelFn; source: string } {
     lines.push(...body, ...stores, 'i++;');
     for (let d = 0; d < nd; d++) lines.push('}');
   }
-  const source = lines.join('\n');
+  return finish(lines.join('\n'));
+  function finish(source: string) {
   const make = new Function('F', 'fr', `return function fusedKernel(ins, outs) {\n${source}\n};`) as (
     F: unknown,
     fr: (x: number) => number,
   ) => KernelFn;
   return { fn: make(fns, Math.fround), source };
+  }
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const INT32_MIN = -2147483648, INT32_MAX = 2147483647, UINT32_MAX = 4294967295;
+/** The identity of each reduction (as the reference's reduceInit). */
+function reduceInit(op: string, d: DType): string {
+  if (op === 'reduceSum') return '0';
+  if (op === 'reduceProd') return '1';
+  if (op === 'reduceMax') return d === 'int32' ? String(INT32_MIN) : d === 'uint32' || d === 'bool' ? '0' : '-Infinity';
+  return d === 'int32' ? String(INT32_MAX) : d === 'uint32' ? String(UINT32_MAX) : d === 'bool' ? '1' : 'Infinity';
 }
