@@ -2,7 +2,7 @@
 // bit-identical to eager evaluation on random elementwise programs with broadcasts and transposes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jit, np, lax, grad, type Array } from '../src/index.js';
+import { jit, np, lax, grad, memoryStats, type Array } from '../src/index.js';
 import { describePlan, schedule } from '../src/compiler/kernel.js';
 import { renderJs } from '../src/targets/ref/fused.js';
 import type { DType } from '../src/core/dtype.js';
@@ -121,5 +121,24 @@ describe('fused execution equals eager bit for bit', () => {
     const loss = (w: Array, x: Array) => np.tanh(x.matmul(w)).mul(lax.logistic(x.matmul(w))).sum();
     const w = np.linspace(-1, 1, 12).reshape([4, 3]), x = np.linspace(-2, 2, 20).reshape([5, 4]);
     expect(bits(jit(grad(loss))(w, x))).toEqual(bits(grad(loss)(w, x)));
+  });
+});
+
+describe('static buffer plan', () => {
+  it('intermediates are freed at their last use; outputs, inputs and literals survive', () => {
+    const f = jit((w: Array, x: Array) => {
+      const h = np.tanh(x.matmul(w));
+      const y = lax.cond(h.sum().gt(0), (v: Array) => v, (v: Array) => v.mul(2), h);
+      return [y.matmul(w.T).sum(), lax.cond(x.sum().gt(0), () => np.array(5.0), () => np.array(7.0))];
+    });
+    const w = np.linspace(-1, 1, 12).reshape([3, 4]), x = np.linspace(0, 1, 6).reshape([2, 3]);
+    const ref = f(w, x).map((a: Array) => a.item());
+    const before = memoryStats().ref!.buffers;
+    for (let i = 0; i < 5; i++) {
+      const out = f(w, x);
+      expect(out.map((a: Array) => a.item())).toEqual(ref);
+      out.forEach((a: Array) => a.dispose());
+    }
+    expect(memoryStats().ref!.buffers).toBe(before);
   });
 });

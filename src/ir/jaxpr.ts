@@ -11,11 +11,15 @@ export class Var {
   readonly id = varCounter++;
   constructor(readonly aval: ShapedArray) {}
 }
+/** Arrays held by literals: they live as long as their jaxpr, so executors never dispose them. */
+export const literalArrays = new WeakSet<Array>();
+
 /** A literal operand: a concrete scalar (rank 0) baked into the jaxpr. */
 export class Lit {
   readonly aval: ShapedArray;
   constructor(readonly val: ConcreteArray) {
     this.aval = val.aval;
+    literalArrays.add(val);
   }
   get value(): number | boolean {
     return this.val.item();
@@ -152,5 +156,16 @@ export function evalJaxpr(j: Jaxpr, args: readonly Array[]): Array[] {
     const outs = bind(e.prim, e.ins.map(read), e.params);
     e.outs.forEach((v, i) => env.set(v, outs[i]!));
   }
-  return j.outs.map(read);
+  return j.outs.map(outputOf(read));
 }
+
+/**
+ * Reads an output atom; a literal's array is copied, so callers may dispose outputs without destroying the
+ * jaxpr's literal (which is shared by every later call).
+ */
+export const outputOf =
+  (read: (a: Atom) => Array) =>
+  (a: Atom): Array => {
+    const v = read(a);
+    return a instanceof Lit && v instanceof ConcreteArray ? new ConcreteArray(v.aval, v.buffer.slice()) : v;
+  };
