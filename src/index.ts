@@ -18,6 +18,8 @@ export * as random from './random/index.js';
 export * as tree from './core/tree.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as data from './data/index.js';
+export * as train from './train/index.js';
 export { grad, valueAndGrad, jvp, vjp, linearize, linearTranspose, jacfwd, jacrev, hessian } from './transforms/grad.js';
 export type { GradOptions } from './transforms/grad.js';
 export { vmap } from './transforms/vmap.js';

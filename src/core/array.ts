@@ -14,10 +14,11 @@ export interface TargetMemory {
 }
 const live: Record<string, TargetMemory> = { ref: { buffers: 0, bytes: 0 } };
 
-const registry = new FinalizationRegistry<{ target: string; bytes: number }>((held) => {
-  const m = live[held.target]!;
+// held value: the buffer's byte length (this is the reference target's registry)
+const registry = new FinalizationRegistry<number>((bytes) => {
+  const m = live.ref!;
   m.buffers--;
-  m.bytes -= held.bytes;
+  m.bytes -= bytes;
 });
 
 /** Live buffers and bytes per target (arrays not yet disposed nor garbage collected). */
@@ -29,7 +30,6 @@ export function memoryStats(): Record<string, TargetMemory> {
 export class ConcreteArray extends Array {
   #data: TypedArray | null;
   readonly #aval: ShapedArray;
-  readonly #token = {};
   constructor(aval: ShapedArray, data: TypedArray) {
     super();
     this.#aval = aval;
@@ -38,7 +38,7 @@ export class ConcreteArray extends Array {
     const m = live.ref!;
     m.buffers++;
     m.bytes += bytes;
-    registry.register(this, { target: 'ref', bytes }, this.#token);
+    registry.register(this, bytes, this);
   }
   get aval(): ShapedArray {
     return this.#aval;
@@ -85,7 +85,7 @@ export class ConcreteArray extends Array {
     const m = live.ref!;
     m.buffers--;
     m.bytes -= this.#data.byteLength;
-    registry.unregister(this.#token);
+    registry.unregister(this);
     this.#data = null;
   }
   override toString(): string {

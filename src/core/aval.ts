@@ -4,18 +4,18 @@ import { type DType, shortName } from './dtype.js';
 /** The abstract value of an array: what tracing knows about it (JAX's `ShapedArray`). */
 export class ShapedArray {
   readonly shape: readonly number[];
+  readonly size: number;
   constructor(
     shape: readonly number[],
     readonly dtype: DType,
     readonly weakType: boolean = false,
   ) {
-    this.shape = Object.freeze(shape.slice());
+    // copied so a caller's later mutation cannot change the aval (typed readonly; not frozen: hot path)
+    this.shape = shape.slice();
+    this.size = shapeSize(shape);
   }
   get ndim(): number {
     return this.shape.length;
-  }
-  get size(): number {
-    return shapeSize(this.shape);
   }
   /** `f32[3,4]`, with a trailing `~` for weak types, as the jaxpr printer shows it. */
   toString(): string {
