@@ -6,11 +6,18 @@ Two interpreters, because the two reference libraries live in different environm
   /usr/bin/python3 scripts/gen-nn-fixtures.py   # PyTorch 1.13 (Debian's python3-torch): writes torch.json
   python3 scripts/gen-nn-fixtures.py            # jax 0.10.2 (pip install --no-index --find-links /opt/pypi/files jax jaxlib): writes jax.json
 
-Each run writes the file(s) whose library it can import. torch.json holds optimizer trajectories (torch.optim on fixed
+Each run writes the file(s) whose library it can import (/usr/bin/python3 also has Debian's python3-sklearn and writes
+sklearn.json). torch.json holds optimizer trajectories (torch.optim on fixed
 gradient sequences), learning-rate schedules (torch.optim.lr_scheduler), activations, layers (torch.nn.functional,
 nn.LSTM/GRU/MultiheadAttention with copied weights), losses, and metrics computed by plain numpy loops. jax.json holds
-jax.nn.initializers samples for fixed keys (tensorlaw's random is bit-compatible with jax.random). Everything is float64
-unless noted; arrays are {shape, data} with data flattened row-major.
+jax.nn.initializers samples for fixed keys (tensorlaw's random is bit-compatible with jax.random). torch-extra.json holds
+the second slice: transformer encoder/decoder layers and stacks (torch.nn.Transformer*Layer with random weights, post-norm
+and norm_first), torchvision-style BasicBlock/Bottleneck residual blocks (written out here, torchvision is not installed),
+stacked and bidirectional nn.LSTM/GRU/RNN, and losses (torch's TripletMarginLoss, CosineEmbeddingLoss, distributions;
+torchvision's sigmoid_focal_loss formula, the multi-class focal loss and the contrastive loss in numpy). sklearn.json
+holds metrics from scikit-learn (roc_auc_score, top_k_accuracy_score, mean_squared_error, mean_absolute_percentage_error,
+r2_score, jaccard_score, f1_score). Each file draws from its own seeded generator, so adding cases to one leaves the
+others unchanged. Everything is float64 unless noted; arrays are {shape, data} with data flattened row-major.
 """
 import json
 import math
@@ -362,6 +369,298 @@ def torch_fixtures():
 
 
 # ------------------------------------------------------------------------------------------------
+# PyTorch, second slice: transformers, residual blocks, stacked RNNs, metric-learning / focal / VAE losses
+
+
+def torch_extra_fixtures():
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_default_dtype(torch.float64)
+    r = np.random.default_rng(20240917)
+    T = lambda a: torch.tensor(np.asarray(a, dtype=np.float64))
+    N = lambda t: t.detach().numpy()
+    out = {"torch": torch.__version__}
+
+    def randomize(module, scale=0.3):
+        with torch.no_grad():
+            for prm in module.parameters():
+                prm.copy_(T(r.normal(size=tuple(prm.shape)) * scale))
+            for name, buf in module.named_buffers():
+                if name.endswith("running_mean"):
+                    buf.copy_(T(r.normal(size=tuple(buf.shape)) * 0.5))
+                elif name.endswith("running_var"):
+                    buf.copy_(T(r.uniform(0.5, 2.0, size=tuple(buf.shape))))
+
+    def state(module):
+        return {k: arr(N(v)) for k, v in module.state_dict().items() if not k.endswith("num_batches_tracked")}
+
+    # --- transformer layers: d_model 8, 2 heads, feed-forward 16; attn masks True = NOT allowed in torch -----
+    E, H, FF, B, Tt, S = 8, 2, 16, 2, 5, 4
+    x = r.normal(size=(B, Tt, E))
+    mem = r.normal(size=(B, S, E))
+    causal = torch.triu(torch.ones(Tt, Tt, dtype=torch.bool), diagonal=1)
+    tgt_pad = torch.tensor([[False] * Tt, [False, False, False, True, True]])  # True = padding
+    mem_pad = torch.tensor([[False, False, False, True], [False] * S])
+    keep = lambda m: iarr((~m).numpy().astype(int))  # ours: True = keep
+    TR = {"x": arr(x), "memory": arr(mem), "paddingMask": keep(tgt_pad), "memoryPaddingMask": keep(mem_pad)}
+
+    def enc_case(norm_first, act, use_causal, use_pad):
+        layer = torch.nn.TransformerEncoderLayer(E, H, FF, dropout=0.1, activation=act, batch_first=True, norm_first=norm_first)
+        randomize(layer)
+        layer.eval()  # grad stays enabled, so torch 1.13 takes the ordinary (not the fused fast) path
+        y = layer(T(x), src_mask=causal if use_causal else None, src_key_padding_mask=tgt_pad if use_pad else None)
+        return {"preNorm": norm_first, "activation": act, "causal": use_causal, "padding": use_pad, "state": state(layer), "y": arr(N(y))}
+
+    def dec_case(norm_first, act, use_tgt_pad, use_mem_pad):
+        layer = torch.nn.TransformerDecoderLayer(E, H, FF, dropout=0.1, activation=act, batch_first=True, norm_first=norm_first)
+        randomize(layer)
+        layer.eval()
+        y = layer(T(x), T(mem), tgt_mask=causal, tgt_key_padding_mask=tgt_pad if use_tgt_pad else None,
+                  memory_key_padding_mask=mem_pad if use_mem_pad else None)
+        return {"preNorm": norm_first, "activation": act, "padding": use_tgt_pad, "memoryPadding": use_mem_pad, "state": state(layer), "y": arr(N(y))}
+
+    TR["encoder"] = [enc_case(False, "relu", False, False), enc_case(True, "gelu", True, True), enc_case(False, "relu", False, True)]
+    TR["decoder"] = [dec_case(False, "relu", False, True), dec_case(True, "gelu", True, False)]
+    # stacks: a pre-norm encoder with a final LayerNorm, a post-norm decoder without one
+    enc_layer = torch.nn.TransformerEncoderLayer(E, H, FF, batch_first=True, norm_first=True)
+    enc = torch.nn.TransformerEncoder(enc_layer, 2, norm=torch.nn.LayerNorm(E), enable_nested_tensor=False)
+    randomize(enc)
+    enc.eval()
+    ye = enc(T(x), src_key_padding_mask=tgt_pad)
+    dec_layer = torch.nn.TransformerDecoderLayer(E, H, FF, batch_first=True)
+    dec = torch.nn.TransformerDecoder(dec_layer, 2)
+    randomize(dec)
+    dec.eval()
+    yd = dec(T(x), T(mem), tgt_mask=causal, memory_key_padding_mask=mem_pad)
+    TR["encoderStack"] = {"state": state(enc), "y": arr(N(ye))}
+    TR["decoderStack"] = {"state": state(dec), "y": arr(N(yd))}
+    out["transformer"] = TR
+
+    # --- torchvision-style residual blocks (NCHW modules; inputs/outputs given NHWC unless noted) ---------
+    class BasicBlock(torch.nn.Module):
+        def __init__(self, cin, planes, stride):
+            super().__init__()
+            self.conv1 = torch.nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
+            self.bn1 = torch.nn.BatchNorm2d(planes)
+            self.conv2 = torch.nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+            self.bn2 = torch.nn.BatchNorm2d(planes)
+            self.downsample = None
+            if stride != 1 or cin != planes:
+                self.downsample = torch.nn.Sequential(torch.nn.Conv2d(cin, planes, 1, stride, bias=False), torch.nn.BatchNorm2d(planes))
+
+        def forward(self, x):
+            out = F.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            identity = x if self.downsample is None else self.downsample(x)
+            return F.relu(out + identity)
+
+    class Bottleneck(torch.nn.Module):
+        def __init__(self, cin, planes, stride, expansion=4):
+            super().__init__()
+            self.conv1 = torch.nn.Conv2d(cin, planes, 1, bias=False)
+            self.bn1 = torch.nn.BatchNorm2d(planes)
+            self.conv2 = torch.nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
+            self.bn2 = torch.nn.BatchNorm2d(planes)
+            self.conv3 = torch.nn.Conv2d(planes, planes * expansion, 1, bias=False)
+            self.bn3 = torch.nn.BatchNorm2d(planes * expansion)
+            self.downsample = None
+            if stride != 1 or cin != planes * expansion:
+                self.downsample = torch.nn.Sequential(torch.nn.Conv2d(cin, planes * expansion, 1, stride, bias=False),
+                                                      torch.nn.BatchNorm2d(planes * expansion))
+
+        def forward(self, x):
+            out = F.relu(self.bn1(self.conv1(x)))
+            out = F.relu(self.bn2(self.conv2(out)))
+            out = self.bn3(self.conv3(out))
+            identity = x if self.downsample is None else self.downsample(x)
+            return F.relu(out + identity)
+
+    def block_case(make, xshape_nchw):
+        xb = r.normal(size=xshape_nchw)
+        net = make()
+        randomize(net)
+        net.eval()
+        y_eval = net(T(xb))
+        eval_state = state(net)
+        # training mode (momentum 0.1 = ours 0.9): batch statistics, and the updated running statistics. torch keeps
+        # the unbiased batch variance, tensorlaw the biased one: var_ours = 0.9·v0 + 0.1·biased, from torch's
+        # running_var = 0.9·v0 + 0.1·unbiased and biased = unbiased·(n - 1)/n, n = N·H·W of the batchNorm's input
+        counts, v0 = {}, {}
+        hooks = []
+        for name, m in net.named_modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                v0[name] = m.running_var.clone()
+                hooks.append(m.register_forward_hook(lambda mod, inp, o, name=name: counts.__setitem__(name, inp[0].numel() // inp[0].shape[1])))
+        net.train()
+        y_train = net(T(xb))
+        for h in hooks:
+            h.remove()
+        running = {}
+        for name, m in net.named_modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                n = counts[name]
+                unbiased = (m.running_var - 0.9 * v0[name]) / 0.1
+                running[name] = {"mean": arr(N(m.running_mean)), "varBiased": arr(N(0.9 * v0[name] + 0.1 * unbiased * (n - 1) / n))}
+        return {"x": arr(xb), "state": eval_state, "yEval": arr(N(y_eval)), "yTrain": arr(N(y_train)), "running": running}
+
+    out["resnet"] = {
+        "basicIdentity": block_case(lambda: BasicBlock(4, 4, 1), (2, 4, 5, 5)),
+        "basicProjection": block_case(lambda: BasicBlock(3, 4, 2), (2, 3, 6, 5)),
+        "bottleneck": block_case(lambda: Bottleneck(4, 2, 2), (2, 4, 5, 6)),
+    }
+
+    # --- stacked / bidirectional recurrent layers --------------------------------------------------------
+    sx = r.normal(size=(2, 5, 3))
+    rec = {"x": arr(sx)}
+    for name, mod, layers, bi in (("lstm2bi", torch.nn.LSTM, 2, True), ("gru3", torch.nn.GRU, 3, False), ("rnn2bi", torch.nn.RNN, 2, True)):
+        net = mod(3, 4, num_layers=layers, batch_first=True, bidirectional=bi)
+        randomize(net, 0.5)
+        y, hn = net(T(sx))
+        h = hn[0] if name.startswith("lstm") else hn
+        case = {"numLayers": layers, "bidirectional": bi, "state": state(net), "y": arr(N(y)), "hN": arr(N(h))}
+        if name.startswith("lstm"):
+            case["cN"] = arr(N(hn[1]))
+        rec[name] = case
+    out["stackedRnn"] = rec
+
+    # --- losses --------------------------------------------------------------------------------------------
+    Lo = {}
+    fl_x = r.normal(size=(4, 3)) * 3
+    fl_y = (r.uniform(size=(4, 3)) > 0.5).astype(float)
+    fl_y[0, 0] = 0.3  # a soft label
+
+    def sigmoid_focal(x, y, alpha, gamma):  # torchvision.ops.sigmoid_focal_loss, reduction 'none'
+        xt, yt = T(x), T(y)
+        p = torch.sigmoid(xt)
+        ce = F.binary_cross_entropy_with_logits(xt, yt, reduction="none")
+        p_t = p * yt + (1 - p) * (1 - yt)
+        loss = ce * ((1 - p_t) ** gamma)
+        if alpha >= 0:
+            loss = (alpha * yt + (1 - alpha) * (1 - yt)) * loss
+        return N(loss)
+
+    Lo["focal"] = {"x": arr(fl_x), "y": arr(fl_y),
+                   "sigmoidDefault": float(sigmoid_focal(fl_x, fl_y, 0.25, 2).mean()),
+                   "sigmoidNoAlphaGamma15None": arr(sigmoid_focal(fl_x, fl_y, -1, 1.5)),
+                   "sigmoidAlpha06Gamma0Sum": float(sigmoid_focal(fl_x, fl_y, 0.6, 0).sum())}
+    sm_x = r.normal(size=(5, 4)) * 2
+    sm_y = r.integers(0, 4, size=(5,))
+    sm_alpha = np.array([0.1, 0.4, 0.3, 0.2])
+    logp = sm_x - sm_x.max(-1, keepdims=True)
+    logp = logp - np.log(np.exp(logp).sum(-1, keepdims=True))
+    onehot = np.eye(4)[sm_y]
+
+    def softmax_focal(gamma, alpha):
+        return -(alpha * onehot * (1 - np.exp(logp)) ** gamma * logp).sum(-1)
+
+    Lo["focal"].update({"smX": arr(sm_x), "smY": iarr(sm_y), "smAlpha": arr(sm_alpha),
+                        "softmaxGamma2": float(softmax_focal(2, 1.0).mean()),
+                        "softmaxGamma15AlphaNone": arr(softmax_focal(1.5, sm_alpha)),
+                        "softmaxGamma0": float(softmax_focal(0, 1.0).mean()),
+                        "ce": F.cross_entropy(T(sm_x), torch.tensor(sm_y)).item()})
+
+    a, pz, ng = r.normal(size=(6, 5)), r.normal(size=(6, 5)), r.normal(size=(6, 5))
+    Lo["triplet"] = {"a": arr(a), "p": arr(pz), "n": arr(ng),
+                     "m05": torch.nn.TripletMarginLoss(margin=0.5)(T(a), T(pz), T(ng)).item(),
+                     "p1SwapNone": arr(N(torch.nn.TripletMarginLoss(margin=1.0, p=1, swap=True, reduction="none")(T(a), T(pz), T(ng)))),
+                     "pairwise": arr(N(F.pairwise_distance(T(a), T(pz)))),
+                     "pairwiseP3": arr(N(F.pairwise_distance(T(a), T(pz), p=3)))}
+    ce_y = np.array([1, -1, 1, -1, -1, 1])
+    Lo["cosine"] = {"x1": arr(a), "x2": arr(pz), "y": iarr(ce_y),
+                    "m01": torch.nn.CosineEmbeddingLoss(margin=0.1)(T(a), T(pz), torch.tensor(ce_y)).item(),
+                    "none": arr(N(torch.nn.CosineEmbeddingLoss(reduction="none")(T(a), T(pz), torch.tensor(ce_y))))}
+    # contrastive (Hadsell et al. 2006), labels 1 = similar: ½·y·d² + ½·(1 - y)·max(0, m - d)²
+    cy = np.array([1, 0, 1, 0, 0, 1])
+    d = np.sqrt(((a - pz) ** 2).sum(-1))
+    cl = 0.5 * cy * d ** 2 + 0.5 * (1 - cy) * np.maximum(0, 3.0 - d) ** 2
+    Lo["contrastive"] = {"y": iarr(cy), "m3": float(cl.mean()), "m3None": arr(cl)}
+
+    mu, lv = r.normal(size=(3, 4)), r.normal(size=(3, 4)) * 0.5
+    D = torch.distributions
+    kl = D.kl_divergence(D.Normal(T(mu), torch.exp(0.5 * T(lv))), D.Normal(torch.zeros(3, 4), torch.ones(3, 4))).sum(-1)
+    img_logits, img = r.normal(size=(3, 2, 3)) * 2, r.uniform(size=(3, 2, 3))
+    img[0, 0, 0], img[1, 1, 2] = 0.0, 1.0
+    bll = -F.binary_cross_entropy_with_logits(T(img_logits), T(img), reduction="none").sum((1, 2))
+    gm, glv, gx = r.normal(size=(3, 2, 3)), r.normal(size=(3, 2, 3)) * 0.3, r.normal(size=(3, 2, 3))
+    gll = D.Normal(T(gm), torch.exp(0.5 * T(glv))).log_prob(T(gx)).sum((1, 2))
+    gll1 = D.Normal(T(gm), torch.ones(3, 2, 3)).log_prob(T(gx)).sum((1, 2))
+    Lo["vae"] = {"mu": arr(mu), "logVar": arr(lv), "klNone": arr(N(kl)), "kl": float(N(kl).mean()),
+                 "imgLogits": arr(img_logits), "img": arr(img), "bernoulliNone": arr(N(bll)),
+                 "gMean": arr(gm), "gLogVar": arr(glv), "gX": arr(gx), "gaussianNone": arr(N(gll)), "gaussianUnit": float(N(gll1).mean())}
+    # token cross-entropy with padding (ignore_index) and its perplexity
+    lm_logits = r.normal(size=(2, 5, 6)) * 2
+    lm_y = r.integers(0, 6, size=(2, 5))
+    lm_mask = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]])
+    ign = torch.tensor(np.where(lm_mask == 1, lm_y, -100))
+    lm_ce = F.cross_entropy(T(lm_logits).permute(0, 2, 1), ign, ignore_index=-100).item()
+    Lo["lm"] = {"logits": arr(lm_logits), "labels": iarr(lm_y), "mask": iarr(lm_mask), "ce": lm_ce, "perplexity": math.exp(lm_ce)}
+    out["losses"] = Lo
+    write("torch-extra.json", out)
+
+
+# ------------------------------------------------------------------------------------------------
+# scikit-learn metrics
+
+
+def sklearn_fixtures():
+    import sklearn
+    from sklearn import metrics as M
+
+    r = np.random.default_rng(20240918)
+    out = {"sklearn": sklearn.__version__}
+    # ROC AUC: scores rounded to one decimal so that many are tied, and continuous scores
+    y = r.integers(0, 2, size=30)
+    s_tied = np.round(r.uniform(size=30) * 0.6 + y * 0.3, 1)
+    s_cont = r.normal(size=30) + y
+    out["rocAuc"] = {"labels": iarr(y), "tied": arr(s_tied), "aucTied": M.roc_auc_score(y, s_tied),
+                     "cont": arr(s_cont), "aucCont": M.roc_auc_score(y, s_cont)}
+    # top-k accuracy, with ties
+    K = 5
+    sc = np.round(r.uniform(size=(12, K)), 1)
+    yk = r.integers(0, K, size=12)
+    out["topK"] = {"scores": arr(sc), "labels": iarr(yk),
+                   "k1": M.top_k_accuracy_score(yk, sc, k=1, labels=range(K)),
+                   "k2": M.top_k_accuracy_score(yk, sc, k=2, labels=range(K)),
+                   "k3": M.top_k_accuracy_score(yk, sc, k=3, labels=range(K))}
+    # regression
+    yt, yp = r.normal(size=(8, 3)) * 2, r.normal(size=(8, 3)) * 2
+    yt[2, 1] = 0.0  # mape: a zero target is divided by eps
+    yt1, yp1 = yt[:, 0], yp[:, 0]
+    const_t = np.column_stack([np.full(8, 2.0), np.full(8, 3.0), yt[:, 2]])
+    const_p = np.column_stack([np.full(8, 2.0), yp[:, 1], yp[:, 2]])
+    out["regression"] = {
+        "t": arr(yt), "p": arr(yp),
+        "rmse1": M.mean_squared_error(yt1, yp1, squared=False),
+        "rmseRaw": arr(M.mean_squared_error(yt, yp, squared=False, multioutput="raw_values")),
+        "rmseAvg": M.mean_squared_error(yt, yp, squared=False),
+        "mape1": M.mean_absolute_percentage_error(yt[:, 1], yp[:, 1]),
+        "mapeAvg": M.mean_absolute_percentage_error(yt, yp),
+        "r21": M.r2_score(yt1, yp1), "r2Raw": arr(M.r2_score(yt, yp, multioutput="raw_values")), "r2Avg": M.r2_score(yt, yp),
+        "constT": arr(const_t), "constP": arr(const_p), "r2ConstRaw": arr(M.r2_score(const_t, const_p, multioutput="raw_values")),
+    }
+    # segmentation maps: per-pixel classes of 2 images 4x5, every class present
+    KS = 4
+    lab = r.integers(0, KS, size=(2, 4, 5))
+    pred = np.where(r.uniform(size=lab.shape) < 0.6, lab, r.integers(0, KS, size=lab.shape))
+    lt, pt = lab.ravel(), pred.ravel()
+    L = list(range(KS))
+    blab, bpred = (lab == 1).astype(int), (pred == 1).astype(int)
+    out["segmentation"] = {
+        "labels": iarr(lab), "preds": iarr(pred),
+        "iouNone": arr(M.jaccard_score(lt, pt, labels=L, average=None)),
+        "iouMacro": M.jaccard_score(lt, pt, labels=L, average="macro"),
+        "iouMicro": M.jaccard_score(lt, pt, labels=L, average="micro"),
+        "iouWeighted": M.jaccard_score(lt, pt, labels=L, average="weighted"),
+        "diceNone": arr(M.f1_score(lt, pt, labels=L, average=None)),
+        "diceMacro": M.f1_score(lt, pt, labels=L, average="macro"),
+        "binaryLabels": iarr(blab), "binaryPreds": iarr(bpred),
+        "iouBinary": M.jaccard_score(blab.ravel(), bpred.ravel()), "diceBinary": M.f1_score(blab.ravel(), bpred.ravel()),
+    }
+    write("sklearn.json", out)
+
+
+# ------------------------------------------------------------------------------------------------
 # JAX initializers
 
 
@@ -402,6 +701,14 @@ if __name__ == "__main__":
         print("torch not importable here: skipping torch.json (use /usr/bin/python3 with python3-torch)")
     else:
         torch_fixtures()
+        torch_extra_fixtures()
+        done = True
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("scikit-learn not importable here: skipping sklearn.json (apt-get install python3-sklearn; use /usr/bin/python3)")
+    else:
+        sklearn_fixtures()
         done = True
     try:
         import jax  # noqa: F401

@@ -1,13 +1,14 @@
-// Attention: scaled dot-product attention with boolean/causal masks, a multi-head attention layer, sinusoidal positional encodings.
+// Attention: scaled dot-product attention with boolean/causal/padding masks and dropout, a multi-head attention layer, sinusoidal and learned positional encodings.
 import { fmtShape } from '../core/aval.js';
 import { Array } from '../core/trace.js';
 import type { Key } from '../random/index.js';
 import { softmax } from './activations.js';
-import { type Initializer, lecunNormal, zeros as zerosInit } from './initializers.js';
-import { type ApplyOptions, type Layer, type ParamOptions, checkInputShape, splitKeys } from './module.js';
+import { type Initializer, lecunNormal, normal as normalInit, zeros as zerosInit } from './initializers.js';
+import { dropoutWithKey } from './layers.js';
+import { type ApplyOptions, type Layer, type ParamOptions, checkInputShape, splitKeys, statelessLayer } from './module.js';
 import {
   type ArrayLike, add, asArray, castTo, concatenate, cos, divide, exp, logicalAnd, lit, matmul, multiply, reshape, sin, swapaxes, toBool,
-  where, broadcastTo, arange, expandDims, tril, ones,
+  where, broadcastTo, arange, expandDims, tril, ones, slice as sliceAxes,
 } from './np.js';
 
 /** Options of dotProductAttention. */
@@ -23,6 +24,10 @@ export interface AttentionOptions {
   readonly causal?: boolean;
   /** Logit scale. Default 1/√d. */
   readonly scale?: number;
+  /** Dropout on the attention weights (applied only when `dropoutKey` is given). Default 0. */
+  readonly dropoutRate?: number;
+  /** The PRNG key of the attention-weight dropout. */
+  readonly dropoutKey?: Key | null;
 }
 
 /**
@@ -59,7 +64,29 @@ export function dotProductAttention(q: Array, k: Array, v: Array, opts: Attentio
     const lowest = logits.dtype === 'float64' ? -1.7976931348623157e308 : -3.4028234663852886e38;
     logits = where(broadcastTo(mask, logits.shape), logits, lit(lowest, logits));
   }
-  return matmul(softmax(logits, -1), v);
+  let weights = softmax(logits, -1);
+  if ((opts.dropoutRate ?? 0) > 0 && opts.dropoutKey) weights = dropoutWithKey(weights, opts.dropoutRate!, opts.dropoutKey);
+  return matmul(weights, v);
+}
+
+/**
+ * One attention mask from an explicit mask and a key padding mask, for batched ([N, T, F]) or unbatched
+ * ([T, F]) inputs; null when neither is given. `mask` is [Tq, Tk], [N, Tq, Tk] (every head) or
+ * [N, heads, Tq, Tk] ([Tq, Tk] or [heads, Tq, Tk] unbatched); `paddingMask` is [N, Tk] ([Tk] unbatched).
+ * true = attend / a real (non-padding) key.
+ * @example
+ * const m = nn.attentionMask(true, null, np.array([[true, true, false]])); // [1, 1, 1, 3]
+ */
+export function attentionMask(batched: boolean, mask?: ArrayLike | null, paddingMask?: ArrayLike | null): Array | null {
+  const op = 'nn.attentionMask';
+  let m = mask === undefined || mask === null ? null : toBool(asArray(mask, op));
+  if (m && batched && m.ndim === 3) m = expandDims(m, 1);
+  if (paddingMask === undefined || paddingMask === null) return m;
+  const p = toBool(asArray(paddingMask, op));
+  if (p.ndim !== (batched ? 2 : 1))
+    throw new TypeError(`${op}: the padding mask must be ${batched ? '[N, Tk]' : '[Tk]'} (true = a real key), got shape ${fmtShape(p.shape)}`);
+  const pm = batched ? reshape(p, [p.shape[0]!, 1, 1, p.shape[1]!]) : p;
+  return m ? logicalAnd(m, pm) : pm;
 }
 
 /** Options of multiHeadAttention. */
@@ -72,6 +99,8 @@ export interface MultiHeadAttentionOptions extends ParamOptions {
   readonly useBias?: boolean;
   readonly kernelInit?: Initializer;
   readonly biasInit?: Initializer;
+  /** Dropout on the attention weights in training mode (PyTorch's MultiheadAttention dropout). Default 0. */
+  readonly dropoutRate?: number;
 }
 
 /** A projection's params. */
@@ -93,13 +122,16 @@ export interface MultiHeadAttentionCallOptions extends ApplyOptions<null> {
   readonly context?: Array;
   /** Bool mask broadcastable to [N, heads, Tq, Tk] (or [Tq, Tk]); true = attend. */
   readonly mask?: ArrayLike | null;
+  /** Key padding mask [N, Tk] ([Tk] unbatched): true = a real key, false = padding (the inverse of PyTorch's key_padding_mask). */
+  readonly paddingMask?: ArrayLike | null;
   readonly causal?: boolean;
 }
 
 /**
  * Multi-head attention (Vaswani et al. 2017) over batch-first sequences x [N, T, F] (or unbatched [T, F]):
  * project to queries, keys and values, split into heads, attend (dotProductAttention), merge and project
- * out. Cross-attention via `context`; masks as in dotProductAttention.
+ * out. Cross-attention via `context`; masks as in dotProductAttention, plus a key padding mask. With
+ * `dropoutRate`, training mode (`train: true, key`) drops attention weights.
  * @example
  * const mha = nn.multiHeadAttention(4);
  * const { params } = mha.init(random.key(0), [-1, 10, 32]);
@@ -119,10 +151,11 @@ export function multiHeadAttention(numHeads: number, opts: MultiHeadAttentionOpt
     // [..., T, qkv] -> [..., heads, T, hd]
     const heads = (y: Array) => swapaxes(reshape(y, [...y.shape.slice(0, -1), numHeads, hd]), -2, -3);
     const q = heads(proj(p.query, x)), k = heads(proj(p.key, ctx)), v = heads(proj(p.value, ctx));
-    let mask = o.mask === undefined || o.mask === null ? null : toBool(asArray(o.mask, `nn.${name}`));
     // a mask without a head axis ([N, Tq, Tk]) applies to every head
-    if (mask && mask.ndim === x.ndim && x.ndim === 3) mask = expandDims(mask, 1);
-    const att = dotProductAttention(q, k, v, { mask, causal: o.causal ?? false });
+    const mask = attentionMask(x.ndim >= 3, o.mask, o.paddingMask);
+    const rate = opts.dropoutRate ?? 0;
+    if (o.train && rate > 0 && !o.key) throw new TypeError(`nn.${name}: training mode with dropoutRate ${rate} needs a PRNG key: apply(params, x, { train: true, key })`);
+    const att = dotProductAttention(q, k, v, { mask, causal: o.causal ?? false, dropoutRate: o.train ? rate : 0, dropoutKey: o.key ?? null });
     const merged = swapaxes(att, -2, -3);
     return proj(p.out, reshape(merged, [...merged.shape.slice(0, -2), qkv]));
   };
@@ -162,4 +195,57 @@ export function sinusoidalPositionalEncoding(length: number, dim: number, maxWav
   // interleave sin and cos: [length, dim/2, 2] -> [length, dim]
   const both = concatenate([expandDims(sin(angle), -1), expandDims(cos(angle), -1)], -1);
   return reshape(both, [length, dim]);
+}
+
+/** Options of learnedPositionalEmbedding. */
+export interface LearnedPositionalEmbeddingOptions extends ParamOptions {
+  /** Initializer of the [maxLength, features] table. Default normal(0.02) (GPT-2's). */
+  readonly embeddingInit?: Initializer;
+}
+
+/** Params of learnedPositionalEmbedding: one trainable row per position. */
+export interface LearnedPositionalEmbeddingParams {
+  readonly table: Array;
+}
+
+/** Call options of learnedPositionalEmbedding. */
+export interface PositionalCallOptions extends ApplyOptions<null> {
+  /** Position of the first element (e.g. when decoding one step at a time). Default 0. */
+  readonly offset?: number;
+}
+
+/**
+ * Learned absolute positional embeddings (BERT, GPT-2): a trainable table [maxLength, features] whose
+ * first T rows (from `offset`) are added to a sequence x [..., T, features]. The gradient reaches only the
+ * rows used.
+ * @example
+ * const pos = nn.learnedPositionalEmbedding(128);
+ * const { params } = pos.init(random.key(0), [-1, 16, 64]); // params.table: [128, 64]
+ * const h = pos.apply(params, tokenEmbeddings); // tokenEmbeddings + table[0:16]
+ */
+export function learnedPositionalEmbedding(maxLength: number, opts: LearnedPositionalEmbeddingOptions = {}): Layer<LearnedPositionalEmbeddingParams, null> & {
+  apply(params: LearnedPositionalEmbeddingParams, x: Array, o?: PositionalCallOptions): Array;
+} {
+  const name = `learnedPositionalEmbedding(${maxLength})`;
+  if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError(`nn.learnedPositionalEmbedding: maxLength must be a positive integer, got ${maxLength}`);
+  const layer = statelessLayer<LearnedPositionalEmbeddingParams>(
+    name,
+    (key, s) => {
+      if (s.length < 2) throw new TypeError(`nn.${name}: expected an input shape (..., T, features), got ${JSON.stringify(s)}`);
+      const f = s[s.length - 1]!;
+      return [{ table: (opts.embeddingInit ?? normalInit(0.02))(key, [maxLength, f], opts.paramDtype ?? 'float32') }, s.slice()];
+    },
+    (p, x, o) => {
+      const off = (o as PositionalCallOptions).offset ?? 0;
+      const t = x.shape[x.ndim - 2];
+      const f = p.table.shape[1]!;
+      if (x.ndim < 2 || x.shape[x.ndim - 1] !== f)
+        throw new TypeError(`nn.${name}: expected inputs (..., T, ${f}), got shape ${fmtShape(x.shape)}`);
+      if (!Number.isInteger(off) || off < 0 || off + t! > maxLength)
+        throw new RangeError(`nn.${name}: positions ${off}..${off + t! - 1} do not fit a table of ${maxLength} positions`);
+      const rows = sliceAxes(p.table, [off, 0], [off + t!, f]);
+      return add(x, rows.dtype === x.dtype ? rows : castTo(rows, x.dtype));
+    },
+  );
+  return layer as typeof layer & { apply(params: LearnedPositionalEmbeddingParams, x: Array, o?: PositionalCallOptions): Array };
 }

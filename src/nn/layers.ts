@@ -591,6 +591,20 @@ export function instanceNorm(opts: Omit<GroupNormOptions, 'numGroups'> = {}): La
 // dropout, embedding, flatten, activations as layers
 
 /**
+ * Inverted dropout of x with probability `rate` from an explicit key: each element is kept with
+ * probability 1 - rate (random.bernoulli(key, 1 - rate, x.shape)) and scaled by 1 / (1 - rate).
+ * @example
+ * const y = nn.dropoutWithKey(x, 0.1, random.key(0));
+ */
+export function dropoutWithKey(x: Array, rate: number, key: Key): Array {
+  if (!(rate >= 0 && rate <= 1)) throw new RangeError(`nn.dropoutWithKey: rate must be in [0, 1], got ${rate}`);
+  if (rate === 0) return x;
+  if (rate === 1) return multiply(x, lit(0, x));
+  const keep = random.bernoulli(key, 1 - rate, x.shape);
+  return where(keep, divide(x, lit(1 - rate, x)), lit(0, x));
+}
+
+/**
  * Inverted dropout (Srivastava et al. 2014): in training mode each element is zeroed with probability
  * `rate` and the survivors scaled by 1 / (1 - rate), drawn from the explicit PRNG key; in eval mode the
  * identity.
@@ -607,8 +621,7 @@ export function dropout(rate: number): Layer<Record<string, never>, null> {
       if (!o.train || rate === 0) return x;
       if (rate === 1) return multiply(x, 0);
       if (!o.key) throw new TypeError('nn.dropout: training mode needs a PRNG key: apply(params, x, { train: true, key })');
-      const keep = random.bernoulli(o.key, 1 - rate, x.shape);
-      return where(keep, divide(x, lit(1 - rate, x)), 0);
+      return dropoutWithKey(x, rate, o.key);
     },
   );
 }

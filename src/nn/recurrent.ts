@@ -1,11 +1,13 @@
-// Recurrent cells (simple RNN, LSTM, GRU with PyTorch's gate layout) and sequence layers that run them with lax.scan.
+// Recurrent cells (simple RNN, LSTM, GRU with PyTorch's gate layout) and sequence layers that run them with lax.scan: single, bidirectional and stacked.
 import { fmtShape } from '../core/aval.js';
 import { Array } from '../core/trace.js';
 import * as lax from '../lax/ops.js';
 import { scan } from '../transforms/controlFlow.js';
 import type { Key } from '../random/index.js';
 import { type FloatDType, type Initializer, lecunNormal, orthogonal, zeros as zerosInit } from './initializers.js';
-import { type Layer, type ParamOptions, checkInputShape, splitKeys } from './module.js';
+import { type CallOptions, type Layer, type ParamOptions, checkInputShape, splitKeys } from './module.js';
+import * as random from '../random/index.js';
+import { dropoutWithKey } from './layers.js';
 import { sigmoid } from './activations.js';
 import { add, concatenate, full, matmul, multiply, split, subtract, swapaxes, tanh } from './np.js';
 
@@ -254,5 +256,105 @@ export function bidirectional<P1, C1, P2, C2>(forward: Cell<P1, C1>, backward: C
     },
     apply: (p, x) => run(p, x),
     applyWithState: (p, s, x) => [run(p, x), s],
+  };
+}
+
+/** Options of stackedRnn. */
+export interface StackedRnnOptions {
+  /** Number of stacked layers (PyTorch's num_layers). */
+  readonly numLayers: number;
+  /** Every layer runs a forward and a backward pass and concatenates them (PyTorch's bidirectional). Default false. */
+  readonly bidirectional?: boolean;
+  /** Dropout on the outputs of every layer but the last, in training mode (PyTorch's dropout). Default 0. */
+  readonly dropoutRate?: number;
+  /** Output the last layer's every step (default) or only its final hidden state(s). */
+  readonly returnSequences?: boolean;
+}
+
+/** One layer's params of a bidirectional stack. */
+export interface BidirectionalParams<P> {
+  readonly forward: P;
+  readonly backward: P;
+}
+
+/** Params of stackedRnn: one entry per layer (forward/backward pairs when bidirectional). */
+export type StackedRnnParams<P> = readonly (P | BidirectionalParams<P>)[];
+
+/** Call options of stackedRnn: training mode and its dropout key, and initial carries per layer. */
+export interface StackedRnnCallOptions<C> extends CallOptions {
+  /** Initial carry of each layer ({ forward, backward } pairs when bidirectional); default zeros. */
+  readonly initialCarries?: readonly (C | BidirectionalParams<C>)[];
+}
+
+/**
+ * `numLayers` recurrent layers of the same cell type, each reading the previous one's output sequence
+ * (PyTorch's nn.LSTM / nn.GRU / nn.RNN with num_layers, bidirectional and dropout): layer 0 maps the input
+ * features to hidden, the others hidden (2·hidden when bidirectional) to hidden. In training mode
+ * (`train: true, key`) `dropoutRate` drops the outputs of every layer but the last, layer l from
+ * foldIn(key, l). `applyCarry` also returns each layer's final carry (PyTorch's h_n, c_n, layer by layer).
+ * With `returnSequences: false` the output is the last layer's final hidden state (forward and backward
+ * concatenated when bidirectional).
+ * @example
+ * const lstm = nn.stackedRnn(nn.lstmCell(32), { numLayers: 2, bidirectional: true, dropoutRate: 0.2 });
+ * const { params } = lstm.init(random.key(0), [-1, 20, 8]);
+ * const y = lstm.apply(params, x, { train: true, key: random.key(1) }); // [N, 20, 64]
+ */
+export function stackedRnn<P, C>(cell: Cell<P, C>, opts: StackedRnnOptions): Layer<StackedRnnParams<P>, null> & {
+  apply(params: StackedRnnParams<P>, x: Array, o?: StackedRnnCallOptions<C>): Array;
+  applyCarry(params: StackedRnnParams<P>, x: Array, o?: StackedRnnCallOptions<C>): [(C | BidirectionalParams<C>)[], Array];
+} {
+  const n = opts.numLayers;
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`nn.stackedRnn: numLayers must be a positive integer, got ${n}`);
+  const bi = opts.bidirectional ?? false;
+  const rate = opts.dropoutRate ?? 0;
+  if (!(rate >= 0 && rate < 1)) throw new RangeError(`nn.stackedRnn: dropoutRate must be in [0, 1), got ${rate}`);
+  const seqs = opts.returnSequences ?? true;
+  const name = `stackedRnn(${n} x ${bi ? 'bidirectional ' : ''}${cell.name})`;
+  const fwd = rnn(cell), bwd = rnn(cell, { reverse: true });
+  const applyCarry = (p: StackedRnnParams<P>, x: Array, o: StackedRnnCallOptions<C> = {}): [(C | BidirectionalParams<C>)[], Array] => {
+    if (!globalThis.Array.isArray(p) || p.length !== n) throw new TypeError(`nn.${name}: params must be an array of ${n} layers, got ${globalThis.Array.isArray(p) ? p.length : typeof p}`);
+    if (x.ndim < 2) throw new TypeError(`nn.${name}: expected (N, T, F) or (T, F) inputs, got shape ${fmtShape(x.shape)}`);
+    if (o.train && rate > 0 && !o.key) throw new TypeError(`nn.${name}: training mode with dropoutRate ${rate} needs a PRNG key: apply(params, x, { train: true, key })`);
+    const carries: (C | BidirectionalParams<C>)[] = [];
+    let y = x;
+    let last: Array = x;
+    p.forEach((lp, l) => {
+      const init = o.initialCarries?.[l];
+      if (bi) {
+        const bp = lp as BidirectionalParams<P>, bc = init as BidirectionalParams<C> | undefined;
+        const [cf, yf] = fwd.applyCarry(bp.forward, y, bc ? { initialCarry: bc.forward } : {});
+        const [cb, yb] = bwd.applyCarry(bp.backward, y, bc ? { initialCarry: bc.backward } : {});
+        carries.push({ forward: cf, backward: cb });
+        y = concatenate([yf, yb], -1);
+        // final hidden states: the forward pass ends at T-1, the backward pass at 0
+        if (l === n - 1 && !seqs) last = concatenate([lax.indexInDim(yf, -1, yf.ndim - 2, false), lax.indexInDim(yb, 0, yb.ndim - 2, false)], -1);
+      } else {
+        const [c, yl] = fwd.applyCarry(lp as P, y, init ? { initialCarry: init as C } : {});
+        carries.push(c);
+        y = yl;
+        if (l === n - 1 && !seqs) last = lax.indexInDim(yl, -1, yl.ndim - 2, false);
+      }
+      if (l < n - 1 && o.train && rate > 0) y = dropoutWithKey(y, rate, random.foldIn(o.key!, l));
+    });
+    return [carries, seqs ? y : last];
+  };
+  return {
+    name,
+    init: (key, s) => {
+      checkInputShape(name, s);
+      if (s.length < 2) throw new TypeError(`nn.${name}: expected an input shape (N, T, F) or (T, F), got ${JSON.stringify(s)}`);
+      const width = bi ? 2 * cell.hiddenSize : cell.hiddenSize;
+      const params = splitKeys(key, n).map((k, l) => {
+        const inF = l === 0 ? s[s.length - 1]! : width;
+        if (!bi) return cell.init(k, inF);
+        const [k1, k2] = splitKeys(k, 2) as [Key, Key];
+        return { forward: cell.init(k1, inF), backward: cell.init(k2, inF) };
+      });
+      const out = seqs ? [...s.slice(0, -1), width] : [...s.slice(0, -2), width];
+      return { params, state: null, outputShape: out };
+    },
+    apply: (p, x, o) => applyCarry(p, x, o)[1],
+    applyWithState: (p, s, x, o) => [applyCarry(p, x, o)[1], s],
+    applyCarry,
   };
 }
