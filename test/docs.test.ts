@@ -107,7 +107,7 @@ describe('docs code blocks', () => {
   });
 
   it('finds the guides and their examples', () => {
-    expect(docFiles).toEqual(expect.arrayContaining(['architecture.md', 'adding-a-primitive.md', 'transforms.md', 'getting-started.md']));
+    expect(docFiles).toEqual(expect.arrayContaining(['architecture.md', 'adding-a-primitive.md', 'transforms.md', 'getting-started.md', 'models-and-training.md', 'data-and-checkpoints.md', 'numerical-verification.md']));
     expect(runnable.length).toBeGreaterThan(20);
   });
 
