@@ -1,6 +1,7 @@
 // tensorlaw's public API: arrays, np/lax/random/tree namespaces, and the composable transforms.
 import './core/polyfill.js';
 import './core/array.js';
+import './targets/wasm/index.js'; // registers the wasm target (the default where WebAssembly SIMD is available)
 import './numpy/methods.js';
 import './numpy/format.js';
 

@@ -1,11 +1,20 @@
 // The fusion scheduler and the JS kernel renderer: plans have the expected kernels, and fused execution is
 // bit-identical to eager evaluation on random elementwise programs with broadcasts and transposes.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { jit, np, lax, grad, memoryStats, type Array } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jit, np, lax, grad, memoryStats, setTarget, getTarget, type Array } from '../src/index.js';
 import { describePlan, schedule } from '../src/compiler/kernel.js';
 import { renderJs } from '../src/targets/ref/fused.js';
 import type { DType } from '../src/core/dtype.js';
+
+// The JS kernels implement the reference semantics exactly, so these tests compare against the reference
+// target bit for bit (the wasm target's math differs by a few ulp; its laws use tolerances).
+let prevTarget = 'ref';
+beforeAll(() => {
+  prevTarget = getTarget();
+  setTarget('ref');
+});
+afterAll(() => setTarget(prevTarget));
 
 const planOf = (f: (...a: Array[]) => Array, ...args: Array[]) => describePlan(schedule(jit(f).lower(...args).jaxpr));
 const bits = (a: Array) => [...a.dataSync()].map((v) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : String(v)));

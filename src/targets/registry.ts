@@ -18,10 +18,17 @@ const targets = new Map<string, Target>([['ref', { name: 'ref', impl: implRules,
 let currentName = 'ref';
 let table: ImplTable = implRules;
 
-/** Makes a target selectable with setTarget (targets register themselves when their module loads). */
-export function registerTarget(t: Target): void {
+const envTarget = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORLAW_TARGET;
+
+/**
+ * Makes a target selectable with setTarget (targets register themselves when their module loads). A target
+ * registered with `preferred` becomes the current one when it is available, unless the environment variable
+ * TENSORLAW_TARGET names another.
+ */
+export function registerTarget(t: Target, opts: { preferred?: boolean } = {}): void {
   targets.set(t.name, t);
   if (t.name === currentName) table = { ...implRules, ...t.impl } as ImplTable;
+  if (envTarget ? envTarget === t.name : opts.preferred && t.available()) setTarget(t.name);
 }
 
 /** Names of the registered targets that can run here. */

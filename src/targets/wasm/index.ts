@@ -1,0 +1,18 @@
+// The wasm target, the default where WebAssembly SIMD exists: AOT-built AssemblyScript SIMD kernels (wasm/) for
+// the hot primitives; the rest run on the reference. TENSORLAW_TARGET=ref selects the reference instead.
+import { registerTarget } from '../registry.js';
+import { hasSimd128 } from './runtime.js';
+import { convWasm, dotGeneralWasm } from './linalg.js';
+import { elementwiseImpl } from './elementwise.js';
+
+registerTarget({
+  name: 'wasm',
+  impl: {
+    ...elementwiseImpl,
+    dotGeneral: dotGeneralWasm,
+    convGeneralDilated: convWasm,
+  },
+  available: hasSimd128,
+}, { preferred: true });
+
+export { initWasm, wasmVariant, hasSimd128, hasRelaxedSimd } from './runtime.js';

@@ -1,0 +1,252 @@
+// dot_general and conv_general_dilated on the wasm target: packed SIMD GEMM (wasm/gemm.ts) and packed im2col
+// (wasm/conv.ts) over operands copied into WebAssembly memory; float32/float64 only (other dtypes use the reference).
+import { type ShapedArray, shapeSize, stridesOf } from '../../core/aval.js';
+import type { TypedArray } from '../../core/dtype.js';
+import type { ConvParams, DotGeneralParams } from '../../core/primitive.js';
+import type { RefVal } from '../../rules/types.js';
+import { convImpl, dotGeneralImpl } from '../ref/linalg.js';
+import { copyStrided } from '../ref/strided.js';
+import { copyIn, copyOut, f32View, f64View, scratch, scratchMark, scratchRelease, wasmExports } from './runtime.js';
+
+interface FloatKind {
+  readonly esize: 4 | 8;
+  readonly view: (ptr: number, n: number) => Float32Array | Float64Array;
+  readonly ctor: typeof Float32Array | typeof Float64Array;
+  readonly out: (ptr: number, n: number) => Float32Array | Float64Array;
+}
+const F32: FloatKind = { esize: 4, view: f32View, ctor: Float32Array, out: (p, n) => copyOut(p, n, Float32Array) };
+const F64: FloatKind = { esize: 8, view: f64View, ctor: Float64Array, out: (p, n) => copyOut(p, n, Float64Array) };
+
+/** The float kind the wasm kernels run for these operand and output dtypes, or null (reference fallback). */
+function floatKind(inDtype: string, outDtype: string): FloatKind | null {
+  if (inDtype === 'float32' && outDtype === 'float32') return F32;
+  if (inDtype === 'float64' && outDtype === 'float64') return F64;
+  return null;
+}
+
+/** Runs `f` with scratch allocations released afterwards (also on error). */
+function withScratch<R>(f: () => R): R {
+  const mark = scratchMark();
+  try {
+    return f();
+  } finally {
+    scratchRelease(mark);
+  }
+}
+
+/**
+ * The axes `axes` (in order) of an array with `shape` and element `strides` as one strided axis (size, stride), or
+ * null when they are not evenly spaced in memory (then the operand is repacked). Size-1 axes are ignored.
+ */
+function mergeAxes(shape: readonly number[], strides: readonly number[], axes: readonly number[]): { size: number; stride: number } | null {
+  let size = 1, stride = 0, prev = -1;
+  for (const a of axes) {
+    const n = shape[a]!;
+    size *= n;
+    if (n === 1) continue;
+    if (prev >= 0 && strides[prev] !== strides[a]! * n) return null;
+    prev = a;
+    stride = strides[a]!;
+  }
+  return { size, stride };
+}
+
+/**
+ * An operand viewed as [B, R, K] (batch axes, free axes, contracting axes, each group in the order given), in wasm
+ * memory: the buffer is copied in as is when every group is one strided axis (transposes cost nothing), else
+ * repacked row-major in that order while copying. Returns the pointer and the element strides of the three axes.
+ */
+function operandIn(v: RefVal, bAxes: readonly number[], rAxes: readonly number[], kAxes: readonly number[], kind: FloatKind): { ptr: number; sb: number; sr: number; sk: number } {
+  const shape = v.aval.shape, st = stridesOf(shape);
+  const gb = mergeAxes(shape, st, bAxes), gr = mergeAxes(shape, st, rAxes), gk = mergeAxes(shape, st, kAxes);
+  if (gb && gr && gk) return { ptr: copyIn(v.buffer), sb: gb.stride, sr: gr.stride, sk: gk.stride };
+  const perm = [...bAxes, ...rAxes, ...kAxes];
+  const pshape = perm.map((a) => shape[a]!);
+  const n = shapeSize(shape);
+  const ptr = scratch(n * kind.esize);
+  copyStrided(pshape, v.buffer, 0, perm.map((a) => st[a]!), kind.view(ptr, n), 0, stridesOf(pshape));
+  const R = rAxes.reduce((acc, a) => acc * shape[a]!, 1), K = kAxes.reduce((acc, a) => acc * shape[a]!, 1);
+  return { ptr, sb: R * K, sr: K, sk: 1 };
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * dot_general: out[batch…, lhsFree…, rhsFree…] = Σ_contract lhs · rhs, as a batched GEMM C[b] = A[b] · B[b] with
+ * A = lhs viewed [B, M, K] and B = rhs viewed [B, K, N] through strides. float32 accumulates in float32 (the
+ * reference accumulates in float64): |error| ≲ K·ε·Σ|a·b| per entry.
+ */
+export function dotGeneralWasm(args: RefVal[], params: DotGeneralParams, outAvals: ShapedArray[]): TypedArray[] {
+  const [x, y] = args as [RefVal, RefVal];
+  const oa = outAvals[0]!;
+  const kind = floatKind(x.aval.dtype, oa.dtype);
+  if (!kind) return dotGeneralImpl(args, params, outAvals);
+  if (oa.size === 0) return [new kind.ctor(0)];
+  const { contract: [lc, rc], batch: [lb, rb] } = params;
+  const xs = x.aval.shape, ys = y.aval.shape;
+  const lf = range(xs.length).filter((a) => !lc.includes(a) && !lb.includes(a));
+  const rf = range(ys.length).filter((a) => !rc.includes(a) && !rb.includes(a));
+  const size = (s: readonly number[], axes: readonly number[]) => axes.reduce((acc, a) => acc * s[a]!, 1);
+  const B = size(xs, lb), M = size(xs, lf), K = size(xs, lc), N = size(ys, rf);
+  const ex = wasmExports();
+  return withScratch(() => {
+    const a = operandIn(x, lb, lf, lc, kind);
+    const b = operandIn(y, rb, rc, rf, kind);
+    const c = scratch(oa.size * kind.esize);
+    const work = scratch(ex.gemmWorkBytes(kind.esize));
+    (kind.esize === 4 ? ex.gemmF32 : ex.gemmF64)(B, M, N, K, a.ptr, a.sb, a.sr, a.sk, b.ptr, b.sb, b.sr, b.sk, c, M * N, N, work);
+    return [kind.out(c, oa.size)];
+  });
+}
+
+/**
+ * Chunking of the convolution's im2col: target bytes of one packed chunk, the fewest columns a chunk has when the
+ * images allow it, and the most bytes a chunk may take (beyond which its rows are split by input channel). Mutable
+ * for tests, which shrink them to drive every path with small shapes.
+ */
+export const convChunking = { bytes: 393216, minColumns: 64, maxBytes: 8 << 20 };
+
+/**
+ * Window offsets along one spatial axis: for output y and kernel tap k the padded, dilated input index is
+ * q = y·stride + k·rhsDilation − lowPad, a real element iff q ≥ 0, q ≡ 0 (mod lhsDilation) and q / lhsDilation < size.
+ * Returns t[k·Y + y] = (q / lhsDilation) or -1.
+ */
+function axisTable(Y: number, Kk: number, S: number, stride: number, rd: number, ld: number, lo: number): Int32Array {
+  const t = new Int32Array(Y * Kk);
+  for (let k = 0; k < Kk; k++)
+    for (let y = 0; y < Y; y++) {
+      const q = y * stride + k * rd - lo;
+      t[k * Y + y] = q >= 0 && q % ld === 0 && q / ld < S ? q / ld : -1;
+    }
+  return t;
+}
+
+/**
+ * conv_general_dilated (XLA semantics, layouts lhs [N, C, …], rhs [O, I, …], out [N/B, O, …]):
+ *   out[n, o, y] = Σ_{i, k} lhs[g_B(o)·N/B + n, g_F(o)·I + i, window(y, k)] · rhs[o, i, k]
+ * with feature group g_F(o) = o div (O/G) and batch group g_B(o) = o div (O/B), exactly as the reference. Per group:
+ * the rhs rows of the group are packed once; the windows are unrolled (im2col) chunk by chunk of (image, output
+ * position) columns straight into the GEMM's packed-B layout, and out[n, o0:o1, chunk] = W · im2col is one packed
+ * GEMM per chunk (small images are batched into one chunk and scattered back).
+ * Strides, padding (negative too), lhs/rhs dilation and both group counts are handled by the window tables.
+ */
+export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[]): TypedArray[] {
+  const [x, w] = args as [RefVal, RefVal];
+  const oa = outAvals[0]!;
+  const kind = floatKind(x.aval.dtype, oa.dtype);
+  if (!kind) return convImpl(args, p, outAvals);
+  if (oa.size === 0) return [new kind.ctor(0)];
+  const xs = x.aval.shape, ws = w.aval.shape, os = oa.shape;
+  const [N, C] = [xs[0]!, xs[1]!], [O, I] = [ws[0]!, ws[1]!];
+  const G = p.featureGroupCount, Bg = p.batchGroupCount;
+  const nsp = xs.length - 2;
+  const inSp = xs.slice(2), kSp = ws.slice(2), outSp = os.slice(2);
+  const Ssz = shapeSize(inSp), Ksz = shapeSize(kSp), Ysz = shapeSize(outSp), IK = I * Ksz;
+  const Nout = N / Bg, Og = O / G, Ob = O / Bg;
+  const e = kind.esize;
+  const ex = wasmExports();
+
+  // window tables: outer spatial axes flattened (tabO[ko·Yo + yo], flat input offsets) and the last axis (tabL)
+  const inSt = stridesOf(inSp);
+  const tables = range(nsp).map((a) =>
+    axisTable(outSp[a]!, kSp[a]!, inSp[a]!, p.windowStrides[a]!, p.rhsDilation[a]!, p.lhsDilation[a]!, p.padding[a]![0]),
+  );
+  let tabO = Int32Array.of(0), Yo = 1, Ko = 1;
+  for (let a = 0; a < nsp - 1; a++) {
+    const Ya = outSp[a]!, Ka = kSp[a]!, ta = tables[a]!;
+    const next = new Int32Array(Yo * Ya * Ko * Ka);
+    for (let ko = 0; ko < Ko; ko++)
+      for (let ka = 0; ka < Ka; ka++)
+        for (let yo = 0; yo < Yo; yo++)
+          for (let ya = 0; ya < Ya; ya++) {
+            const o = tabO[ko * Yo + yo]!, t = ta[ka * Ya + ya]!;
+            next[(ko * Ka + ka) * (Yo * Ya) + yo * Ya + ya] = o < 0 || t < 0 ? -1 : o + t * inSt[a]!;
+          }
+    tabO = next;
+    Yo *= Ya;
+    Ko *= Ka;
+  }
+  const tabL = tables[nsp - 1]!, Yl = outSp[nsp - 1]!, Kl = kSp[nsp - 1]!;
+  const NR = (e === 4 ? ex.NR32 : ex.NR64).value as number;
+  const MR = (e === 4 ? ex.MR32 : ex.MR64).value as number;
+  // runL[kl·Yl + yl]: 1 if the NR positions from yl read NR consecutive valid inputs, 2 if every other input, else 0
+  const runL = new Uint8Array(Kl * Yl);
+  for (let kl = 0; kl < Kl; kl++)
+    for (let yl = 0; yl + NR <= Yl; yl++) {
+      const t0 = tabL[kl * Yl + yl]!;
+      if (t0 < 0) continue;
+      for (const step of [1, 2]) {
+        let ok = true;
+        for (let j = 1; j < NR && ok; j++) ok = tabL[kl * Yl + yl + j] === t0 + j * step;
+        if (ok) {
+          runL[kl * Yl + yl] = step;
+          break;
+        }
+      }
+    }
+
+  return withScratch(() => {
+    // the stride-2 path reads up to one element past the last one it keeps: the input gets 64 bytes of slack
+    const xp = scratch(x.buffer.byteLength + 64);
+    kind.view(xp, x.buffer.length).set(x.buffer as Float32Array & Float64Array);
+    const wp = copyIn(w.buffer);
+    const tabOp = copyIn(tabO), tabLp = copyIn(tabL), runLp = copyIn(runL);
+    const out = scratch(oa.size * e);
+    const tile = scratch(MR * NR * e);
+    // Columns are (image, output position) pairs of a group. Per chunk of columns the packed im2col block is IK × chunk:
+    // about convChunking.bytes (L2-sized, written by im2col and read right after by the GEMM), but at least minColumns
+    // columns so that each packed rhs block is reused across many B strips. Images with fewer positions than a chunk
+    // are batched into one GEMM whose result is scattered back (scatterColumns). When the chunk would exceed maxBytes
+    // (huge windows: filter gradients of big batches), its rows are taken a few input channels at a time and the
+    // GEMMs accumulate.
+    const KoKl = Ko * Kl;
+    const colsPerImage = Math.ceil(Ysz / NR) * NR;
+    const want = Math.max(convChunking.minColumns, Math.floor(convChunking.bytes / (IK * e) / NR) * NR);
+    const batched = Ysz < want;
+    const chunk = batched ? Math.min(want, Math.ceil((Nout * Ysz) / NR) * NR) : Math.min(want, colsPerImage);
+    const ic = Math.max(1, Math.min(I, Math.floor(convChunking.maxBytes / (KoKl * chunk * e))));
+    const bp = scratch(ex.packedBBytes(e, ic * KoKl, chunk));
+    const offs = scratch(KoKl * NR * 4);
+    const tmp = batched ? scratch(Math.min(O, Math.max(Og, Ob)) * chunk * e) : 0;
+    const packA = e === 4 ? ex.packAFullF32 : ex.packAFullF64;
+    const im2col = e === 4 ? ex.im2colF32 : ex.im2colF64;
+    const gemm = e === 4 ? ex.gemmPackedF32 : ex.gemmPackedF64;
+    for (let gb = 0; gb < Bg; gb++)
+      for (let gf = 0; gf < G; gf++) {
+        // output features of this (batch group, feature group) block; its rhs rows are packed once for all images
+        const o0 = Math.max(gf * Og, gb * Ob), o1 = Math.min((gf + 1) * Og, (gb + 1) * Ob);
+        if (o0 >= o1) continue;
+        const M = o1 - o0;
+        const mark = scratchMark();
+        const ap = scratch(ex.packedABytes(e, M, IK));
+        packA(ap, wp + o0 * IK * e, M, IK, IK, 1);
+        // image n of this group reads lhs image gb·Nout + n, channels gf·I …
+        const xg = xp + (gb * Nout * C + gf * I) * Ssz * e;
+        const imgStride = C * Ssz;
+        /** C (+)= W[:, rows of channels i0…] · im2col(columns f0 … f0+nc, those channels), over all channel blocks. */
+        const convChunk = (f0: number, nc: number, c: number, ldc: number) => {
+          for (let i0 = 0; i0 < I; i0 += ic) {
+            const ni = Math.min(ic, I - i0);
+            im2col(bp, xg + i0 * Ssz * e, ni, Ssz, imgStride, Ysz, tabOp, Yo, Ko, tabLp, runLp, Yl, Kl, f0, nc, offs);
+            gemm(M, nc, ni * KoKl, ap + i0 * KoKl * MR * e, IK, bp, c, ldc, i0 > 0 ? 1 : 0, tile);
+          }
+        };
+        if (batched) {
+          const T = Nout * Ysz;
+          for (let f0 = 0; f0 < T; f0 += chunk) {
+            const nc = Math.min(chunk, T - f0);
+            convChunk(f0, nc, tmp, nc);
+            ex.scatterColumns(tmp, M, nc, f0, Ysz, out + o0 * Ysz * e, O * Ysz, e);
+          }
+        } else {
+          for (let n = 0; n < Nout; n++)
+            for (let y0 = 0; y0 < Ysz; y0 += chunk) convChunk(n * Ysz + y0, Math.min(chunk, Ysz - y0), out + ((n * O + o0) * Ysz + y0) * e, Ysz);
+        }
+        scratchRelease(mark);
+      }
+    return [kind.out(out, oa.size)];
+  });
+}
+
+/** Whether the wasm kernels (rather than the reference fallback) run for these operand and output dtypes. */
+export const wasmHandles = (inDtype: string, outDtype: string): boolean => floatKind(inDtype, outDtype) !== null;

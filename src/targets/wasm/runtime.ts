@@ -1,0 +1,294 @@
+// The WebAssembly runtime of the wasm target: feature probes, instantiation of the AOT kernels, a scratch arena in
+// the module's memory, and typed-array views / copies in and out.
+//
+// API for kernel modules (gemm/conv here, elementwise and others alongside):
+//   wasmExports()        the instantiated kernels (instantiates synchronously on first use; browsers: await initWasm()).
+//   scratch(bytes)       a 64-byte aligned pointer to `bytes` of scratch memory (may grow memory, see below).
+//   resetScratch()       frees every scratch allocation (each kernel call: mark with scratchMark(), release after).
+//   scratchMark() / scratchRelease(mark)   nested use: release everything allocated after the mark.
+//   f32View / f64View / i32View / u32View / u8View(ptr, n)   typed-array views of memory at ptr (n elements).
+//   copyIn(typed) → ptr, copyOut(ptr, n, ctor) → a fresh typed array.
+// Views are invalidated when memory grows (the ArrayBuffer is replaced): take them after the last scratch() call
+// of an operation, or re-take them; never keep one across calls.
+import type { TypedArray } from '../../core/dtype.js';
+import { kernelsBase64, kernelsRelaxedBase64 } from './kernels.generated.js';
+
+// The slice of the WebAssembly JS API used here, typed locally (the project's lib settings have no DOM types).
+/** A WebAssembly.Memory. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+/** A WebAssembly.Global (the kernels export their tile sizes MR32/NR32/MR64/NR64 as globals). */
+export interface WasmGlobal {
+  value: number;
+}
+interface WasmInstance {
+  readonly exports: Record<string, unknown>;
+}
+type WasmImports = Record<string, Record<string, unknown>>;
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: WasmImports) => WasmInstance;
+  instantiate(bytes: Uint8Array, imports: WasmImports): Promise<{ instance: WasmInstance; module: object }>;
+}
+/** The engine's WebAssembly namespace, or undefined where there is none. */
+export const webAssembly = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** The exports of the kernel module (functions take/return i32 pointers and sizes). */
+export interface KernelExports {
+  readonly heapBase: () => number;
+  readonly gemmF32: (...args: number[]) => void;
+  readonly gemmF64: (...args: number[]) => void;
+  readonly gemmWorkBytes: (esize: number) => number;
+  readonly packedABytes: (esize: number, M: number, K: number) => number;
+  readonly packedBBytes: (esize: number, K: number, N: number) => number;
+  readonly packAFullF32: (dst: number, a: number, M: number, K: number, sm: number, sk: number) => void;
+  readonly packAFullF64: (dst: number, a: number, M: number, K: number, sm: number, sk: number) => void;
+  readonly gemmPackedF32: (M: number, N: number, K: number, ap: number, lda: number, bp: number, c: number, ldc: number, accumulate: number, tile: number) => void;
+  readonly gemmPackedF64: (M: number, N: number, K: number, ap: number, lda: number, bp: number, c: number, ldc: number, accumulate: number, tile: number) => void;
+  readonly im2colF32: (...args: number[]) => void;
+  readonly im2colF64: (...args: number[]) => void;
+  readonly scatterColumns: (tmp: number, M: number, nc: number, f0: number, Ysz: number, out: number, outStride: number, esize: number) => void;
+  readonly setBlockingF32: (mc: number, kc: number, nc: number) => void;
+  readonly setBlockingF64: (mc: number, kc: number, nc: number) => void;
+  readonly resetBlocking: () => void;
+  readonly MR32: WasmGlobal;
+  readonly NR32: WasmGlobal;
+  readonly MR64: WasmGlobal;
+  readonly NR64: WasmGlobal;
+  /** Every other kernel (elementwise, math, …) by name. */
+  readonly [name: string]: unknown;
+}
+
+// ---- feature probes -------------------------------------------------------------------------------------------
+
+// (module (func (param v128) (result v128) local.get 0 local.get 0 f32x4.add))
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7b, 0x01, 0x7b, 0x03, 0x02, 0x01,
+  0x00, 0x0a, 0x0b, 0x01, 0x09, 0x00, 0x20, 0x00, 0x20, 0x00, 0xfd, 0xe4, 0x01, 0x0b,
+]);
+// (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, 0x03,
+  0x02, 0x01, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
+]);
+
+const validate = (bytes: Uint8Array): boolean => {
+  try {
+    return webAssembly !== undefined && webAssembly.validate(bytes);
+  } catch {
+    return false;
+  }
+};
+
+type NodeProcess = { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown };
+const nodeProcess = (globalThis as { process?: NodeProcess }).process;
+const envFlag = (name: string): string | undefined => nodeProcess?.env?.[name];
+
+let simdOk: boolean | undefined;
+let relaxedOk: boolean | undefined;
+
+/** Whether this engine runs WebAssembly SIMD128 (the wasm target needs it). */
+export function hasSimd128(): boolean {
+  return (simdOk ??= validate(SIMD_PROBE));
+}
+
+/**
+ * Whether relaxed SIMD (f32x4.relaxed_madd) is usable. Node 20 ships it behind --experimental-wasm-relaxed-simd:
+ * we turn that flag on through v8.setFlagsFromString before the kernels are first compiled (it only adds opcodes).
+ * Set TENSORLAW_WASM_RELAXED=0 to keep the SIMD128 kernels.
+ */
+export function hasRelaxedSimd(): boolean {
+  if (relaxedOk !== undefined) return relaxedOk;
+  if (envFlag('TENSORLAW_WASM_RELAXED') === '0' || !hasSimd128()) return (relaxedOk = false);
+  if (!validate(RELAXED_PROBE)) {
+    try {
+      const v8 = nodeProcess?.getBuiltinModule?.('v8') as { setFlagsFromString?: (f: string) => void } | undefined;
+      v8?.setFlagsFromString?.('--experimental-wasm-relaxed-simd');
+    } catch {
+      // not Node, or the flag is unknown: stay on SIMD128
+    }
+  }
+  return (relaxedOk = validate(RELAXED_PROBE));
+}
+
+// ---- instantiation --------------------------------------------------------------------------------------------
+
+const PAGE = 65536;
+const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
+
+let instance: KernelExports | null = null;
+let memory: WasmMemory | null = null;
+let variant: 'relaxed' | 'simd128' | null = null;
+let base = 0;
+let top = 0;
+let highWater = 0;
+
+function decodeBase64(s: string): Uint8Array {
+  const B = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
+  if (B) return new Uint8Array(B.from(s, 'base64'));
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+let forced: 'relaxed' | 'simd128' | null = null;
+
+function kernelBytes(): Uint8Array {
+  const relaxed = forced ? forced === 'relaxed' : hasRelaxedSimd();
+  variant = relaxed ? 'relaxed' : 'simd128';
+  return decodeBase64(relaxed ? kernelsRelaxedBase64 : kernelsBase64);
+}
+
+function imports(mem: WasmMemory): WasmImports {
+  return {
+    env: {
+      memory: mem,
+      abort: () => {
+        throw new Error('wasm kernel aborted');
+      },
+    },
+  };
+}
+
+function adopt(inst: WasmInstance, mem: WasmMemory): KernelExports {
+  memory = mem;
+  instance = inst.exports as unknown as KernelExports;
+  base = top = highWater = (instance.heapBase() + 63) & ~63;
+  return instance;
+}
+
+function unsupported(): Error {
+  return new Error('the wasm target needs WebAssembly with SIMD128 (Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+)');
+}
+
+/** Instantiates the kernels asynchronously (browsers: call once before using the wasm target on the main thread). */
+export async function initWasm(): Promise<void> {
+  if (instance) return;
+  if (!hasSimd128()) throw unsupported();
+  const mem = new webAssembly!.Memory({ initial: 256 });
+  const { instance: inst } = await webAssembly!.instantiate(kernelBytes(), imports(mem));
+  if (!instance) adopt(inst, mem);
+}
+
+/** The kernel exports; instantiates synchronously on first use (fine in Node and workers). */
+export function wasmExports(): KernelExports {
+  if (instance) return instance;
+  if (!hasSimd128()) throw unsupported();
+  const mem = new webAssembly!.Memory({ initial: 256 });
+  let mod: object;
+  try {
+    mod = new webAssembly!.Module(kernelBytes());
+  } catch (e) {
+    throw new Error(`the wasm target could not compile its kernels synchronously (${String(e)}); in a browser, await initWasm() first`);
+  }
+  return adopt(new webAssembly!.Instance(mod, imports(mem)), mem);
+}
+
+/**
+ * Switches to the given kernel build (tests and benchmarks compare them): the next wasmExports() instantiates it in
+ * a fresh memory. Every pointer into the old memory becomes invalid, so call it only between operations.
+ */
+export function selectWasmVariant(v: 'relaxed' | 'simd128'): void {
+  if (v === 'relaxed' && !hasRelaxedSimd()) throw new Error('selectWasmVariant: this engine has no relaxed SIMD');
+  if (instance && variant === v) return;
+  forced = v;
+  instance = null;
+  memory = null;
+}
+
+/** Which kernel build is running: 'relaxed' (fused multiply-add micro-kernels) or 'simd128'; null before loading. */
+export const wasmVariant = (): 'relaxed' | 'simd128' | null => variant;
+
+/** The module's memory (instantiating the kernels if needed). */
+export function wasmMemory(): WasmMemory {
+  wasmExports();
+  return memory!;
+}
+
+// ---- scratch arena --------------------------------------------------------------------------------------------
+
+/**
+ * A 64-byte aligned pointer to `bytes` bytes of scratch memory, valid until resetScratch() or the release of an
+ * earlier mark. Grows the memory when needed (which invalidates earlier views; pointers stay valid).
+ */
+export function scratch(bytes: number): number {
+  wasmExports();
+  const p = top;
+  const end = p + ((Math.max(0, bytes) + 63) & ~63);
+  const have = memory!.buffer.byteLength;
+  if (end > have) {
+    const need = Math.ceil((end - have) / PAGE);
+    const cur = have / PAGE;
+    const grow = Math.min(MAX_PAGES - cur, Math.max(need, Math.ceil(cur / 2)));
+    if (grow < need) throw new RangeError(`wasm scratch: ${bytes} bytes do not fit in 4 GiB of WebAssembly memory`);
+    try {
+      memory!.grow(grow);
+    } catch (e) {
+      throw new RangeError(`wasm scratch: cannot grow WebAssembly memory from ${have} to ${have + grow * PAGE} bytes for ${bytes} more (${String(e)})`);
+    }
+  }
+  top = end;
+  if (top > highWater) highWater = top;
+  return p;
+}
+
+/** Frees every scratch allocation. */
+export function resetScratch(): void {
+  top = base;
+}
+
+/** The current scratch position, to release back to with scratchRelease (allocations nest like a stack). */
+export const scratchMark = (): number => {
+  // load first: before instantiation `top` is 0, and releasing to 0 would hand out the module's static data
+  if (!instance) wasmExports();
+  return top;
+};
+/** Frees the scratch allocations made after `mark` (never below the arena's base). */
+export function scratchRelease(mark: number): void {
+  top = Math.max(mark, base);
+}
+
+/** Bytes of memory in use by the scratch arena now, its high-water mark, and the memory size. */
+export function scratchStats(): { used: number; highWater: number; memoryBytes: number } {
+  return { used: top - base, highWater: highWater - base, memoryBytes: memory ? memory.buffer.byteLength : 0 };
+}
+
+// ---- views and copies -----------------------------------------------------------------------------------------
+
+const buf = (): ArrayBuffer => wasmMemory().buffer;
+/** A Float32Array view of n elements at ptr (invalidated by memory growth). */
+export const f32View = (ptr: number, n: number): Float32Array => new Float32Array(buf(), ptr, n);
+/** A Float64Array view of n elements at ptr (ptr 8-byte aligned). */
+export const f64View = (ptr: number, n: number): Float64Array => new Float64Array(buf(), ptr, n);
+/** An Int32Array view of n elements at ptr. */
+export const i32View = (ptr: number, n: number): Int32Array => new Int32Array(buf(), ptr, n);
+/** A Uint32Array view of n elements at ptr. */
+export const u32View = (ptr: number, n: number): Uint32Array => new Uint32Array(buf(), ptr, n);
+/** A Uint8Array view of n bytes at ptr. */
+export const u8View = (ptr: number, n: number): Uint8Array => new Uint8Array(buf(), ptr, n);
+
+type TypedCtor<T extends TypedArray> = {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+  new (length: number): T;
+  BYTES_PER_ELEMENT: number;
+};
+
+/** Copies a typed array into fresh scratch memory; returns its pointer. */
+export function copyIn(src: TypedArray): number {
+  const p = scratch(src.byteLength);
+  new Uint8Array(buf(), p, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+  return p;
+}
+
+/** A fresh typed array (owning its buffer) with the n elements at ptr. */
+export function copyOut<T extends TypedArray>(ptr: number, n: number, ctor: TypedCtor<T>): T {
+  const out = new ctor(n);
+  // (allocate + set is ~3x faster in V8 than slice() of a view of WebAssembly memory)
+  (out as Float32Array).set(new ctor(buf(), ptr, n) as unknown as Float32Array);
+  return out;
+}

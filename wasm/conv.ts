@@ -1,0 +1,140 @@
+// Convolution kernels: packed im2col over the output positions of one or more images of a group, written straight
+// into the packed-B layout of gemmPacked (gemm.ts), so a convolution is im2col (chunk by chunk of columns) + one
+// GEMM per chunk; and the scatter of a chunk that spans images back into the [N, O, positions] output.
+import { NR32, NR64 } from './gemm';
+
+/**
+ * Window tables (built by the caller): the spatial axes are split into the outer ones (all but the last, flattened)
+ * and the last. For output position y = yo·Yl + yl and kernel tap (ko, kl):
+ *   tabO[ko·Yo + yo] = flat input offset of the outer axes' window element, or -1 (padding / lhs-dilation hole),
+ *   tabL[kl·Yl + yl] = input offset along the last axis, or -1,
+ *   runL[kl·Yl + yl] = 1 when the NR positions yl … yl+NR-1 read NR consecutive valid inputs, 2 when they read
+ *                      every other input (stride 2), else 0,
+ * and the element read is x[n·imgStride + i·cs + tabO + tabL] for image n, input channel i (0 where a table says -1).
+ *
+ * The columns are the flattened (image, position) pairs f = n·Ysz + y, so small images batch into one GEMM. Writes
+ * dst = [⌈nc/NR⌉][K][NR] for the columns f0 ≤ f < f0 + nc (column c = f − f0, zero past nc) with K = I·Ko·Kl and
+ * row k = (i·Ko + ko)·Kl + kl, the order of the rhs [O, I, kernel…] rows. Each strip of NR columns is written row
+ * after row, NR contiguous elements at a time: one or two v128 copies when the strip lies in one row of the output
+ * and the run tables allow it, else NR gathers through per-strip offsets (`offs`: Ko·Kl·NR i32 of work space).
+ */
+function im2col<T>(
+  dst: usize, x: usize, I: i32, cs: i32, imgStride: i32, Ysz: i32,
+  tabO: usize, Yo: i32, Ko: i32, tabL: usize, runL: usize, Yl: i32, Kl: i32,
+  f0: i32, nc: i32, offs: usize,
+): void {
+  const E = sizeof<T>();
+  const NR = E == 4 ? NR32 : NR64;
+  const rowBytes = <usize>NR * E; // 32 bytes for both dtypes
+  const KoKl = Ko * Kl;
+  for (let c0 = 0; c0 < nc; c0 += NR) {
+    const cols = min(NR, nc - c0);
+    const f = f0 + c0;
+    const n = f / Ysz, y = f - n * Ysz;
+    const yo = y / Yl, yl0 = y - yo * Yl;
+    let d = dst + <usize>c0 * I * KoKl * E; // strip c0/NR starts at (c0/NR)·K·NR elements
+    if (cols == NR && yl0 + NR <= Yl) {
+      // the whole strip lies in one row of one image
+      const xn = x + <usize>n * imgStride * E;
+      for (let i = 0; i < I; i++) {
+        const xi = xn + <usize>i * cs * E;
+        for (let ko = 0; ko < Ko; ko++) {
+          const offO = load<i32>(tabO + (<usize>ko * Yo + yo) * 4);
+          if (offO < 0) {
+            memory.fill(d, 0, <usize>Kl * rowBytes);
+            d += <usize>Kl * rowBytes;
+            continue;
+          }
+          const xo = xi + <usize>offO * E;
+          for (let kl = 0; kl < Kl; kl++) {
+            const at = <usize>kl * Yl + yl0;
+            const mode = load<u8>(runL + at);
+            const t0 = load<i32>(tabL + at * 4);
+            const src = xo + <usize>t0 * E;
+            if (mode == 1) {
+              v128.store(d, v128.load(src));
+              v128.store(d, v128.load(src, 16), 16);
+            } else if (mode == 2) {
+              // every other element: two loads per output vector, even lanes kept (reads one element past the last)
+              if (E == 4) {
+                v128.store(d, i32x4.shuffle(v128.load(src), v128.load(src, 16), 0, 2, 4, 6));
+                v128.store(d, i32x4.shuffle(v128.load(src, 32), v128.load(src, 48), 0, 2, 4, 6), 16);
+              } else {
+                v128.store(d, i64x2.shuffle(v128.load(src), v128.load(src, 16), 0, 2));
+                v128.store(d, i64x2.shuffle(v128.load(src, 32), v128.load(src, 48), 0, 2), 16);
+              }
+            } else {
+              const tl = tabL + at * 4;
+              for (let j = 0; j < NR; j++) {
+                const t = load<i32>(tl + <usize>j * 4);
+                store<T>(d + <usize>j * E, t < 0 ? <T>0 : load<T>(xo + <usize>t * E));
+              }
+            }
+            d += rowBytes;
+          }
+        }
+      }
+    } else {
+      // the strip crosses rows or images, or is the zero-padded last one: per-strip gather offsets, shared by
+      // every input channel: offs[(ko·Kl + kl)·NR + j] = n_j·imgStride + tabO + tabL, or -1
+      for (let j = 0; j < NR; j++) {
+        const fj = f + j;
+        const nj = fj / Ysz, yj = fj - nj * Ysz;
+        const yoj = yj / Yl, ylj = yj - yoj * Yl;
+        for (let ko = 0; ko < Ko; ko++) {
+          const oO = j < cols ? load<i32>(tabO + (<usize>ko * Yo + yoj) * 4) : -1;
+          for (let kl = 0; kl < Kl; kl++) {
+            const oL = load<i32>(tabL + (<usize>kl * Yl + ylj) * 4);
+            store<i32>(offs + ((<usize>ko * Kl + kl) * NR + j) * 4, oO < 0 || oL < 0 ? -1 : nj * imgStride + oO + oL);
+          }
+        }
+      }
+      for (let i = 0; i < I; i++) {
+        const xi = x + <usize>i * cs * E;
+        let o = offs;
+        for (let r = 0; r < KoKl; r++) {
+          for (let j = 0; j < NR; j++) {
+            const t = load<i32>(o + <usize>j * 4);
+            store<T>(d + <usize>j * E, t < 0 ? <T>0 : load<T>(xi + <usize>t * E));
+          }
+          o += <usize>NR * 4;
+          d += rowBytes;
+        }
+      }
+    }
+  }
+}
+
+/** im2col for f32 operands (see im2col). */
+export function im2colF32(
+  dst: usize, x: usize, I: i32, cs: i32, imgStride: i32, Ysz: i32,
+  tabO: usize, Yo: i32, Ko: i32, tabL: usize, runL: usize, Yl: i32, Kl: i32,
+  f0: i32, nc: i32, offs: usize,
+): void {
+  im2col<f32>(dst, x, I, cs, imgStride, Ysz, tabO, Yo, Ko, tabL, runL, Yl, Kl, f0, nc, offs);
+}
+/** im2col for f64 operands (see im2col). */
+export function im2colF64(
+  dst: usize, x: usize, I: i32, cs: i32, imgStride: i32, Ysz: i32,
+  tabO: usize, Yo: i32, Ko: i32, tabL: usize, runL: usize, Yl: i32, Kl: i32,
+  f0: i32, nc: i32, offs: usize,
+): void {
+  im2col<f64>(dst, x, I, cs, imgStride, Ysz, tabO, Yo, Ko, tabL, runL, Yl, Kl, f0, nc, offs);
+}
+
+/**
+ * Scatters a GEMM result over columns f0 ≤ f < f0 + nc of flattened (image, position) pairs, tmp = [M][nc], into
+ * out[n][o][y] (rows o of M, image stride outStride, position y < Ysz): one contiguous copy per row and image.
+ */
+export function scatterColumns(tmp: usize, M: i32, nc: i32, f0: i32, Ysz: i32, out: usize, outStride: i32, esize: i32): void {
+  let c = 0;
+  while (c < nc) {
+    const f = f0 + c;
+    const n = f / Ysz, y = f - n * Ysz;
+    const run = min(Ysz - y, nc - c);
+    const base = out + (<usize>n * outStride + y) * esize;
+    for (let o = 0; o < M; o++)
+      memory.copy(base + <usize>o * Ysz * esize, tmp + (<usize>o * nc + c) * esize, <usize>run * esize);
+    c += run;
+  }
+}
