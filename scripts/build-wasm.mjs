@@ -2,7 +2,8 @@
 //
 // Two variants of one source: `kernels.wasm` (SIMD128) and `kernels-relaxed.wasm` (SIMD128 + relaxed SIMD, whose
 // micro-kernels use f32x4/f64x2.relaxed_madd); the runtime picks one at load after probing the engine. Both import
-// their memory as env.memory and carry the stub runtime (the kernels only use raw pointers).
+// their memory as env.memory, declared shared with a 4 GiB maximum (the thread pool, src/targets/wasm/threads.ts, runs
+// the same module in workers over it), and carry the stub runtime (the kernels only use raw pointers).
 // The build is skipped when a content hash of the sources, this script and the compiler version matches the one
 // recorded in the generated file, so `npm test` pays nothing when wasm/ is unchanged. Works offline (local asc).
 import { createHash } from 'node:crypto';
@@ -68,7 +69,11 @@ async function compile(v) {
     '--runtime', 'stub',
     '--importMemory',
     '--initialMemory', '1',
-    '--enable', v.features.join(','),
+    // shared memory (threads: every worker instantiates the module over the one memory); the runtime rewrites the
+    // import to unshared where SharedArrayBuffer is unavailable (browsers that are not cross-origin isolated)
+    '--sharedMemory',
+    '--maximumMemory', '65536',
+    '--enable', [...v.features, 'threads'].join(','),
     '--use', 'abort=',
     '--outFile', `${v.name}.wasm`,
     ...(withText ? ['--textFile', `${v.name}.wat`] : []),

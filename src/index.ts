@@ -12,6 +12,7 @@ export type { DType } from './core/dtype.js';
 export { memoryStats } from './core/array.js';
 export { config } from './core/config.js';
 export { setTarget, getTarget, withTarget, availableTargets } from './targets/registry.js';
+export { setThreads, getThreads } from './targets/wasm/index.js';
 export { ConcretizationTypeError, UnexpectedTracerError, TreeStructureError, FloatingPointError } from './core/errors.js';
 export * as np from './numpy/index.js';
 export * as lax from './lax/index.js';

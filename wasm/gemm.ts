@@ -49,6 +49,15 @@ export function resetBlocking(): void {
   KC64 = KC64_DEFAULT;
   NC64 = NC64_DEFAULT;
 }
+/**
+ * The blocking in force for esize 4 (f32) or 8 (f64): which = 0 → MC, 1 → KC, 2 → NC. The thread pool copies it into
+ * each worker's instance (module globals are per instance, the memory is shared), so threaded and single-threaded
+ * GEMMs block — and round — alike.
+ */
+export function getBlocking(esize: i32, which: i32): i32 {
+  if (esize == 4) return which == 0 ? MC32 : which == 1 ? KC32 : NC32;
+  return which == 0 ? MC64 : which == 1 ? KC64 : NC64;
+}
 
 
 // acc + a·b, fused (one rounding) where relaxed SIMD is on and the engine picks FMA, else mul then add.

@@ -16,3 +16,4 @@ registerTarget({
 }, { preferred: true });
 
 export { initWasm, wasmVariant, hasSimd128, hasRelaxedSimd } from './runtime.js';
+export { setThreads, getThreads, threadsReady, setWorkerFactory, type WorkerFactory, type WorkerInit } from './threads.js';

@@ -7,6 +7,7 @@ import type { RefVal } from '../../rules/types.js';
 import { convImpl, dotGeneralImpl } from '../ref/linalg.js';
 import { copyStrided } from '../ref/strided.js';
 import { copyIn, copyOut, f32View, f64View, scratch, scratchMark, scratchRelease, wasmExports } from './runtime.js';
+import { type Block, getThreads, MAX_BLOCKS, runBlocks } from './threads.js';
 
 interface FloatKind {
   readonly esize: 4 | 8;
@@ -93,10 +94,46 @@ export function dotGeneralWasm(args: RefVal[], params: DotGeneralParams, outAval
     const a = operandIn(x, lb, lf, lc, kind);
     const b = operandIn(y, rb, rc, rf, kind);
     const c = scratch(oa.size * kind.esize);
-    const work = scratch(ex.gemmWorkBytes(kind.esize));
-    (kind.esize === 4 ? ex.gemmF32 : ex.gemmF64)(B, M, N, K, a.ptr, a.sb, a.sr, a.sk, b.ptr, b.sb, b.sr, b.sk, c, M * N, N, work);
+    const args = [B, M, N, K, a.ptr, a.sb, a.sr, a.sk, b.ptr, b.sb, b.sr, b.sk, c, M * N, N] as const;
+    const T = getThreads();
+    if (T > 1 && B * M * N * K >= threading.minMulAdds) runBlocks(gemmBlocks(args, kind.esize, T, ex), ex.gemmWorkBytes(kind.esize));
+    else (kind.esize === 4 ? ex.gemmF32 : ex.gemmF64)(...args, scratch(ex.gemmWorkBytes(kind.esize)));
     return [kind.out(c, oa.size)];
   });
+}
+
+/**
+ * When GEMMs are split across threads: at least this many multiply-adds (B·M·N·K; TENSORLAW_THREADS_MIN overrides it),
+ * into about blocksPerThread blocks per thread (claimed dynamically, so a busy core gets fewer). Mutable for tests.
+ */
+export const threading = {
+  minMulAdds: Number((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORLAW_THREADS_MIN ?? 1 << 21),
+  blocksPerThread: 2,
+};
+
+type GemmArgs = readonly [B: number, M: number, N: number, K: number, a: number, sab: number, sam: number, sak: number, b: number, sbb: number, sbk: number, sbn: number, c: number, scb: number, ldc: number];
+
+/**
+ * Splits C[b] = A[b]·B[b] into independent blocks of C for T threads: batch ranges when B ≥ T, else column blocks
+ * (multiples of NR, each reading all of A) when N ≥ M, else row blocks (multiples of MR, each reading all of B). Every
+ * C entry is computed by exactly the same sequence of operations as in the unsplit call (a sum over k in increasing
+ * order, carried through C across depth blocks), so the result is the same bit for bit whatever the thread count.
+ */
+function gemmBlocks(args: GemmArgs, e: 4 | 8, T: number, ex: ReturnType<typeof wasmExports>): Block[] {
+  const [B, M, N, K, a, sab, sam, sak, b, sbb, sbk, sbn, c, scb, ldc] = args;
+  const fn = e === 4 ? 'gemmF32' : 'gemmF64';
+  const want = Math.min(MAX_BLOCKS, T * threading.blocksPerThread);
+  const pieces = (n: number, unit: number): [number, number][] => {
+    const units = Math.ceil(n / unit), nb = Math.min(want, units), per = Math.ceil(units / nb) * unit, out: [number, number][] = [];
+    for (let s = 0; s < n; s += per) out.push([s, Math.min(per, n - s)]);
+    return out;
+  };
+  if (B >= T)
+    return pieces(B, 1).map(([t, n]) => ({ fn, esize: e, args: [n, M, N, K, a + t * sab * e, sab, sam, sak, b + t * sbb * e, sbb, sbk, sbn, c + t * scb * e, scb, ldc] }));
+  const NR = (e === 4 ? ex.NR32 : ex.NR64).value, MR = (e === 4 ? ex.MR32 : ex.MR64).value;
+  if (N >= M)
+    return pieces(N, NR).map(([n0, n]) => ({ fn, esize: e, args: [B, M, n, K, a, sab, sam, sak, b + n0 * sbn * e, sbb, sbk, sbn, c + n0 * e, scb, ldc] }));
+  return pieces(M, MR).map(([m0, m]) => ({ fn, esize: e, args: [B, m, N, K, a + m0 * sam * e, sab, sam, sak, b, sbb, sbk, sbn, c + m0 * ldc * e, scb, ldc] }));
 }
 
 /**

@@ -10,6 +10,12 @@
 //   copyIn(typed) → ptr, copyOut(ptr, n, ctor) → a fresh typed array.
 // Views are invalidated when memory grows (the ArrayBuffer is replaced): take them after the last scratch() call
 // of an operation, or re-take them; never keep one across calls.
+//
+// The memory is shared (a SharedArrayBuffer, maximum 4 GiB) wherever the engine allows it, so that the thread pool
+// (threads.ts) runs the same module in workers over it; a shared memory's buffer is replaced on growth too (the old
+// one keeps its old length), so the same view rule holds. Where SharedArrayBuffer is unavailable (a browser page that
+// is not cross-origin isolated) the module's memory import is rewritten to unshared and threads stay off.
+// The first CONTROL_BYTES of the heap are the pool's control block (controlBlock()), never handed out as scratch.
 import type { TypedArray } from '../../core/dtype.js';
 import { kernelsBase64, kernelsRelaxedBase64 } from './kernels.generated.js';
 
@@ -55,6 +61,7 @@ export interface KernelExports {
   readonly setBlockingF32: (mc: number, kc: number, nc: number) => void;
   readonly setBlockingF64: (mc: number, kc: number, nc: number) => void;
   readonly resetBlocking: () => void;
+  readonly getBlocking: (esize: number, which: number) => number;
   readonly MR32: WasmGlobal;
   readonly NR32: WasmGlobal;
   readonly MR64: WasmGlobal;
@@ -120,7 +127,12 @@ export function hasRelaxedSimd(): boolean {
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
 
+/** Bytes reserved after the module's static data for the thread pool's control block. */
+export const CONTROL_BYTES = 32768;
+
 let instance: KernelExports | null = null;
+let compiled: object | null = null;
+let ctrl = 0;
 let memory: WasmMemory | null = null;
 let variant: 'relaxed' | 'simd128' | null = null;
 let base = 0;
@@ -138,11 +150,73 @@ function decodeBase64(s: string): Uint8Array {
 
 let forced: 'relaxed' | 'simd128' | null = null;
 
+let sharedOk: boolean | undefined;
+/** Whether the kernels' memory is shared (SharedArrayBuffer exists and, in browsers, the page is cross-origin isolated). */
+export function hasSharedMemory(): boolean {
+  if (sharedOk !== undefined) return sharedOk;
+  const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean };
+  if (typeof g.SharedArrayBuffer !== 'function' || g.crossOriginIsolated === false) return (sharedOk = false);
+  try {
+    new webAssembly!.Memory({ initial: 1, maximum: 1, shared: true });
+    return (sharedOk = true);
+  } catch {
+    return (sharedOk = false);
+  }
+}
+
+const leb = (b: Uint8Array, p: number): [number, number] => {
+  let v = 0, shift = 0, x: number;
+  do {
+    x = b[p++]!;
+    v += (x & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (x & 0x80);
+  return [v, p];
+};
+
+/**
+ * The module with its memory import rewritten from shared to unshared (limits flag 0x03 → 0x01, same maximum):
+ * walks the import section (id 2) of the binary (WebAssembly core spec §5.5.5, limits §5.3.7).
+ */
+function unshareMemoryImport(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  let p = 8;
+  while (p < out.length) {
+    const id = out[p]!;
+    const [len, body] = leb(out, p + 1);
+    if (id === 2) {
+      let [count, q] = leb(out, body);
+      for (; count > 0; count--) {
+        for (let k = 0; k < 2; k++) {
+          const [n, r] = leb(out, q);
+          q = r + n; // module name, field name
+        }
+        const kind = out[q++]!;
+        if (kind === 0) q = leb(out, q)[1];
+        else if (kind === 1 || kind === 2) {
+          if (kind === 1) q++; // reftype
+          const flags = out[q]!;
+          if (kind === 2 && flags === 0x03) out[q] = 0x01;
+          q = leb(out, q + 1)[1];
+          if (flags & 1) q = leb(out, q)[1];
+        } else q += 2; // global: valtype, mutability
+      }
+      return out;
+    }
+    p = body + len;
+  }
+  return out;
+}
+
 function kernelBytes(): Uint8Array {
   const relaxed = forced ? forced === 'relaxed' : hasRelaxedSimd();
   variant = relaxed ? 'relaxed' : 'simd128';
-  return decodeBase64(relaxed ? kernelsRelaxedBase64 : kernelsBase64);
+  const bytes = decodeBase64(relaxed ? kernelsRelaxedBase64 : kernelsBase64);
+  return hasSharedMemory() ? bytes : unshareMemoryImport(bytes);
 }
+
+const newMemory = (): WasmMemory =>
+  new webAssembly!.Memory({ initial: 256, maximum: MAX_PAGES, ...(hasSharedMemory() ? { shared: true } : {}) });
 
 function imports(mem: WasmMemory): WasmImports {
   return {
@@ -155,10 +229,13 @@ function imports(mem: WasmMemory): WasmImports {
   };
 }
 
-function adopt(inst: WasmInstance, mem: WasmMemory): KernelExports {
+function adopt(inst: WasmInstance, mem: WasmMemory, mod: object): KernelExports {
   memory = mem;
+  compiled = mod;
   instance = inst.exports as unknown as KernelExports;
-  base = top = highWater = (instance.heapBase() + 63) & ~63;
+  ctrl = (instance.heapBase() + 63) & ~63;
+  new Uint8Array(mem.buffer, ctrl, CONTROL_BYTES).fill(0);
+  base = top = highWater = ctrl + CONTROL_BYTES;
   return instance;
 }
 
@@ -170,23 +247,23 @@ function unsupported(): Error {
 export async function initWasm(): Promise<void> {
   if (instance) return;
   if (!hasSimd128()) throw unsupported();
-  const mem = new webAssembly!.Memory({ initial: 256 });
-  const { instance: inst } = await webAssembly!.instantiate(kernelBytes(), imports(mem));
-  if (!instance) adopt(inst, mem);
+  const mem = newMemory();
+  const { instance: inst, module: mod } = await webAssembly!.instantiate(kernelBytes(), imports(mem));
+  if (!instance) adopt(inst, mem, mod);
 }
 
 /** The kernel exports; instantiates synchronously on first use (fine in Node and workers). */
 export function wasmExports(): KernelExports {
   if (instance) return instance;
   if (!hasSimd128()) throw unsupported();
-  const mem = new webAssembly!.Memory({ initial: 256 });
+  const mem = newMemory();
   let mod: object;
   try {
     mod = new webAssembly!.Module(kernelBytes());
   } catch (e) {
     throw new Error(`the wasm target could not compile its kernels synchronously (${String(e)}); in a browser, await initWasm() first`);
   }
-  return adopt(new webAssembly!.Instance(mod, imports(mem)), mem);
+  return adopt(new webAssembly!.Instance(mod, imports(mem)), mem, mod);
 }
 
 /**
@@ -199,6 +276,7 @@ export function selectWasmVariant(v: 'relaxed' | 'simd128'): void {
   forced = v;
   instance = null;
   memory = null;
+  compiled = null;
 }
 
 /** Which kernel build is running: 'relaxed' (fused multiply-add micro-kernels) or 'simd128'; null before loading. */
@@ -208,6 +286,18 @@ export const wasmVariant = (): 'relaxed' | 'simd128' | null => variant;
 export function wasmMemory(): WasmMemory {
   wasmExports();
   return memory!;
+}
+
+/** The compiled kernel module (workers instantiate it over the same memory). */
+export function wasmModule(): object {
+  wasmExports();
+  return compiled!;
+}
+
+/** The thread pool's control block: CONTROL_BYTES at this 64-byte aligned address of wasmMemory(), zeroed at load. */
+export function controlBlock(): number {
+  wasmExports();
+  return ctrl;
 }
 
 // ---- scratch arena --------------------------------------------------------------------------------------------

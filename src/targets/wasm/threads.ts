@@ -1,0 +1,312 @@
+// The wasm target's thread pool: workers that instantiate the kernel module over the one shared WebAssembly.Memory
+// and run blocks of a kernel call, synchronised through a control block in that memory with Atomics (wait/notify),
+// so that an eager call stays synchronous. Off by default (setThreads(1)).
+//
+// Protocol (Int32 words of controlBlock(); every participant is the main thread, index 0, or worker i ≥ 1):
+//   NEXT, NBLOCKS        a job: NBLOCKS rows of the block table, claimed one at a time with Atomics.add(NEXT, 1)
+//   WORK, WORK_STRIDE    per-participant scratch: participant i uses WORK + i·WORK_STRIDE (packing buffers, edge tile)
+//   ERROR                set by a worker whose block threw
+//   per worker i: EPOCH (the pool generation the slot belongs to), READY (the epoch of a worker that has instantiated
+//   the module), DOOR (the doorbell: job number, or −1 to exit), ACK (the last job number the worker finished), and
+//   RAN (blocks it has run, for threadStats).
+// The main thread writes the job and the table, rings the doorbell of every READY worker (Atomics.store + notify),
+// claims blocks itself, then waits for the ACK of each worker it rang. Workers that are still starting are simply not
+// rung, so a call never waits on a worker's start-up (browsers start workers only once the main thread yields).
+// A block row is [fn, esize, MC, KC, NC, nargs, args…]; a worker copies the blocking (module globals are per
+// instance) and calls fn(...args, its work pointer). Which block a participant runs never changes the arithmetic of a
+// block, so results do not depend on the thread count (test/wasm-threads.test.ts checks that bit for bit).
+//
+// Workers: worker_threads in Node (eval'd source, unref'd so the process exits); elsewhere a WorkerFactory given to
+// setWorkerFactory (the default one uses Web Workers from a Blob URL when the page is cross-origin isolated).
+import { controlBlock, CONTROL_BYTES, hasSharedMemory, scratch, wasmExports, wasmMemory, wasmModule, type WasmMemory } from './runtime.js';
+
+const NEXT = 0, NBLOCKS = 1, WORK = 2, WORK_STRIDE = 3, ERROR = 4;
+const SLOTS = 16, SLOT = 4; // per worker i: SLOTS + SLOT·i + (0 EPOCH, 1 READY, 2 DOOR, 3 ACK)
+const RAN = SLOTS + SLOT * 64; // RAN + i: blocks worker i has run (statistics)
+const TABLE = 512, ROW = 32;
+/** The most threads setThreads accepts (workers + the main thread). */
+export const MAX_THREADS = 64;
+/** The most blocks one job may have. */
+export const MAX_BLOCKS = Math.floor((CONTROL_BYTES / 4 - TABLE) / ROW);
+const MAX_ARGS = ROW - 6;
+const CTRL_WORDS = CONTROL_BYTES / 4;
+
+/** The kernels a block may run, by index in the table (the worker looks them up in its instance's exports). */
+export const BLOCK_FNS = ['gemmF32', 'gemmF64'] as const;
+export type BlockFn = (typeof BLOCK_FNS)[number];
+
+/** What a worker is started with (posted to it, or given as workerData). */
+export interface WorkerInit {
+  readonly module: object;
+  readonly memory: WasmMemory;
+  readonly ctrl: number;
+  readonly index: number;
+  readonly epoch: number;
+  readonly fns: readonly string[];
+}
+/** A started worker: the pool only ever terminates it. */
+export interface PoolWorker {
+  terminate(): unknown;
+}
+/**
+ * Starts a worker running `source` (a classic script: in a Web Worker it waits for `init` as its first message, under
+ * worker_threads it reads `init` from workerData) and hands `init` to it.
+ */
+export type WorkerFactory = (source: string, init: WorkerInit) => PoolWorker;
+
+// The worker's script (plain JS: it runs in worker_threads and in Web Workers alike, without a bundler).
+const WORKER_SOURCE = `'use strict';
+const start = (d) => {
+  const ex = new WebAssembly.Instance(d.module, { env: { memory: d.memory, abort() { throw new Error('wasm kernel aborted'); } } }).exports;
+  const I = new Int32Array(d.memory.buffer, d.ctrl, ${CTRL_WORDS});
+  const s = ${SLOTS} + ${SLOT} * d.index;
+  const fns = d.fns.map((n) => ex[n]);
+  Atomics.store(I, s + 1, d.epoch);
+  Atomics.notify(I, s + 1);
+  let seen = 0;
+  for (;;) {
+    let v;
+    while ((v = Atomics.load(I, s + 2)) === seen && Atomics.load(I, s) === d.epoch) Atomics.wait(I, s + 2, seen);
+    if (Atomics.load(I, s) !== d.epoch || v < 0) return;
+    seen = v;
+    try {
+      const n = I[${NBLOCKS}], work = I[${WORK}] + d.index * I[${WORK_STRIDE}];
+      for (let k; (k = Atomics.add(I, ${NEXT}, 1)) < n; ) {
+        const r = ${TABLE} + ${ROW} * k;
+        if (I[r + 1] === 4) ex.setBlockingF32(I[r + 2], I[r + 3], I[r + 4]);
+        else ex.setBlockingF64(I[r + 2], I[r + 3], I[r + 4]);
+        const args = Array.from(I.subarray(r + 6, r + 6 + I[r + 5]));
+        args.push(work);
+        fns[I[r]](...args);
+        Atomics.add(I, ${RAN} + d.index, 1);
+      }
+    } catch (e) {
+      Atomics.store(I, ${ERROR}, 1);
+    }
+    Atomics.store(I, s + 3, seen);
+    Atomics.notify(I, s + 3);
+  }
+};
+if (typeof self === 'object' && typeof self.postMessage === 'function' && typeof require !== 'function') {
+  self.onmessage = (e) => { start(e.data); self.close(); };
+} else start(require('node:worker_threads').workerData);
+`;
+
+type NodeWorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown }) => {
+  unref(): void;
+  terminate(): unknown;
+  on(ev: 'error', f: (e: unknown) => void): unknown;
+};
+const nodeProcess = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; versions?: { node?: string }; env?: Record<string, string | undefined> } }).process;
+
+/** worker_threads (Node), else Web Workers from a Blob URL (browsers), else null. */
+function defaultFactory(): WorkerFactory | null {
+  if (nodeProcess?.versions?.node) {
+    const wt = nodeProcess.getBuiltinModule?.('node:worker_threads') as { Worker?: NodeWorkerCtor } | undefined;
+    const W = wt?.Worker;
+    if (!W) return null;
+    return (source, init) => {
+      const w = new W(source, { eval: true, workerData: init });
+      w.unref(); // never keeps the process alive
+      // a worker that fails to start never reports READY, so no call waits for it; keep the error for threadStats
+      w.on('error', (e) => (workerError = String(e)));
+      return w;
+    };
+  }
+  const g = globalThis as {
+    Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void };
+    Blob?: new (parts: string[], o: { type: string }) => object;
+    URL?: { createObjectURL(b: object): string };
+  };
+  if (!g.Worker || !g.Blob || !g.URL) return null;
+  const { Worker: W, Blob: B, URL: U } = g;
+  let url: string | undefined;
+  return (source, init) => {
+    url ??= U.createObjectURL(new B([source], { type: 'text/javascript' }));
+    const w = new W(url);
+    w.postMessage(init);
+    return w;
+  };
+}
+
+let factory: WorkerFactory | null | undefined;
+let workerError: string | null = null;
+/** Replaces how workers are started (e.g. a bundler's Worker constructor); takes effect at the next setThreads. */
+export function setWorkerFactory(f: WorkerFactory | null): void {
+  factory = f;
+}
+
+interface Pool {
+  readonly memory: WasmMemory;
+  readonly epoch: number;
+  readonly workers: PoolWorker[];
+}
+let threads = 1;
+let pool: Pool | null = null;
+let epochs = 0;
+let job = 0;
+
+const ctrlView = (): Int32Array => new Int32Array(wasmMemory().buffer, controlBlock(), CTRL_WORDS);
+
+function stopPool(): void {
+  if (!pool) return;
+  if (pool.memory === wasmMemory()) {
+    const I = ctrlView();
+    pool.workers.forEach((_, j) => {
+      const s = SLOTS + SLOT * (j + 1);
+      Atomics.store(I, s, 0); // no longer this pool's slot
+      Atomics.store(I, s + 2, -1);
+      Atomics.notify(I, s + 2);
+    });
+  }
+  for (const w of pool.workers) w.terminate();
+  pool = null;
+}
+
+function startPool(): Pool {
+  const f = factory === undefined ? (factory = defaultFactory()) : factory;
+  if (!f) throw new Error('setThreads: this environment cannot start workers (no worker_threads or Web Workers); use setWorkerFactory');
+  wasmExports();
+  const memory = wasmMemory(), ctrl = controlBlock(), I = ctrlView();
+  const epoch = ++epochs;
+  const workers: PoolWorker[] = [];
+  for (let i = 1; i < threads; i++) {
+    const s = SLOTS + SLOT * i;
+    Atomics.store(I, s + 1, 0);
+    Atomics.store(I, s + 2, 0);
+    Atomics.store(I, s + 3, 0);
+    Atomics.store(I, RAN + i, 0);
+    Atomics.store(I, s, epoch);
+    workers.push(f(WORKER_SOURCE, { module: wasmModule(), memory, ctrl, index: i, epoch, fns: BLOCK_FNS }));
+  }
+  return (pool = { memory, epoch, workers });
+}
+
+/**
+ * Sets how many threads (the main thread included) the wasm target's large kernels use: 1 (the default) runs
+ * everything on the calling thread; n > 1 starts n − 1 workers over the shared memory (they take a moment to start;
+ * calls made meanwhile run on fewer threads). Needs shared memory (Node; browsers when cross-origin isolated).
+ */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS)
+    throw new RangeError(`setThreads: expected an integer thread count from 1 to ${MAX_THREADS}, got ${String(n)}`);
+  if (n > 1 && !hasSharedMemory())
+    throw new Error('setThreads: threads need a shared WebAssembly.Memory (SharedArrayBuffer); in a browser, serve the page cross-origin isolated (COOP: same-origin, COEP: require-corp)');
+  if (n === threads && (n === 1 || pool)) return;
+  stopPool();
+  threads = n;
+  if (n > 1) startPool();
+}
+
+/** The thread count set by setThreads (1 by default). */
+export const getThreads = (): number => threads;
+
+/** Resolves once every worker of the pool has started (tests and benchmarks; calls never need to wait for it). */
+export async function threadsReady(timeoutMs = 30000): Promise<void> {
+  const t0 = Date.now();
+  while (pool && readyWorkers().length < pool.workers.length) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`threadsReady: workers did not start within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** The indices of the workers that have started (the pool is restarted if the kernels' memory was replaced). */
+function readyWorkers(): number[] {
+  if (!pool) return [];
+  if (pool.memory !== wasmMemory()) {
+    // selectWasmVariant instantiated a fresh memory: the old workers run over the old one
+    stopPool();
+    startPool();
+  }
+  const I = ctrlView(), out: number[] = [];
+  for (let i = 1; i < threads; i++) if (Atomics.load(I, SLOTS + SLOT * i + 1) === pool!.epoch) out.push(i);
+  return out;
+}
+
+/** The pool's state: threads set, workers started, and blocks run by the workers since the pool started. */
+export function threadStats(): { threads: number; workersReady: number; workerBlocks: number; workerError: string | null } {
+  if (!pool) return { threads, workersReady: 0, workerBlocks: 0, workerError };
+  const ready = readyWorkers(), I = ctrlView();
+  let workerBlocks = 0;
+  for (let i = 1; i < threads; i++) workerBlocks += Atomics.load(I, RAN + i);
+  return { threads, workersReady: ready.length, workerBlocks, workerError };
+}
+
+let mainCanWait: boolean | undefined;
+/** Atomics.wait is refused on a browser's main thread: spin on Atomics.load there. */
+function waitWhile(I: Int32Array, idx: number, value: number): void {
+  if (mainCanWait === undefined) {
+    try {
+      Atomics.wait(I, idx, value + 1, 0);
+      mainCanWait = true;
+    } catch {
+      mainCanWait = false;
+    }
+  }
+  if (mainCanWait) Atomics.wait(I, idx, value);
+}
+
+/** One block of a job: the kernel, its element size (for the blocking) and its arguments but the work pointer. */
+export interface Block {
+  readonly fn: BlockFn;
+  readonly esize: 4 | 8;
+  readonly args: readonly number[];
+}
+
+/**
+ * Runs fn(...args, work) for every block, spread over the pool (the main thread takes part) and returns when all
+ * are done. `workBytes` of scratch per participant is allocated here. With no started worker, or one block, it all
+ * runs here. The blocks must write disjoint memory.
+ */
+export function runBlocks(blocks: readonly Block[], workBytes: number): void {
+  const ex = wasmExports();
+  const ready = threads > 1 ? readyWorkers() : [];
+  const stride = (workBytes + 63) & ~63;
+  if (ready.length === 0 || blocks.length <= 1) {
+    const work = scratch(stride);
+    for (const b of blocks) (ex[b.fn] as (...a: number[]) => void)(...b.args, work);
+    return;
+  }
+  if (blocks.length > MAX_BLOCKS) throw new RangeError(`runBlocks: ${blocks.length} blocks, at most ${MAX_BLOCKS}`);
+  const work = scratch(stride * threads); // indexed by participant (workers keep their index)
+  const I = ctrlView();
+  blocks.forEach((b, k) => {
+    if (b.args.length > MAX_ARGS) throw new RangeError(`runBlocks: ${b.fn} with ${b.args.length} arguments, at most ${MAX_ARGS}`);
+    const r = TABLE + ROW * k;
+    I[r] = BLOCK_FNS.indexOf(b.fn);
+    I[r + 1] = b.esize;
+    for (let w = 0; w < 3; w++) I[r + 2 + w] = ex.getBlocking(b.esize, w);
+    I[r + 5] = b.args.length;
+    for (let a = 0; a < b.args.length; a++) I[r + 6 + a] = b.args[a]!;
+  });
+  I[NBLOCKS] = blocks.length;
+  I[WORK] = work;
+  I[WORK_STRIDE] = stride;
+  I[ERROR] = 0;
+  Atomics.store(I, NEXT, 0);
+  const seq = (job = (job % 0x3fffffff) + 1);
+  for (const i of ready) {
+    Atomics.store(I, SLOTS + SLOT * i + 2, seq);
+    Atomics.notify(I, SLOTS + SLOT * i + 2);
+  }
+  let failure: unknown = null;
+  try {
+    for (let k; (k = Atomics.add(I, NEXT, 1)) < blocks.length; ) {
+      const b = blocks[k]!;
+      (ex[b.fn] as (...a: number[]) => void)(...b.args, work);
+    }
+  } catch (e) {
+    failure = e;
+    Atomics.store(I, NEXT, blocks.length); // the workers stop claiming
+  }
+  for (const i of ready) {
+    const ack = SLOTS + SLOT * i + 3;
+    for (let v; (v = Atomics.load(I, ack)) !== seq; ) waitWhile(I, ack, v);
+  }
+  if (failure) throw failure;
+  if (Atomics.load(I, ERROR)) throw new Error('wasm thread pool: a kernel block failed in a worker');
+}
+
+// TENSORLAW_THREADS=n starts with n threads (e.g. to run the whole test suite threaded).
+const fromEnv = nodeProcess?.env?.TENSORLAW_THREADS;
+if (fromEnv) setThreads(Number(fromEnv));

@@ -1,0 +1,252 @@
+// wasm target, thread pool: split GEMMs equal the single-threaded kernel bit for bit (random, odd and batched
+// shapes, transposed operands, f32 and f64, non-default blocking, memory growth, a swapped kernel build), integer
+// data equals the reference exactly, setThreads validates its input, and a process with a live pool exits.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ShapedArray } from '../src/core/aval.js';
+import type { TypedArray } from '../src/core/dtype.js';
+import type { DotGeneralParams } from '../src/core/primitive.js';
+import type { RefVal } from '../src/rules/types.js';
+import { dotGeneralImpl } from '../src/targets/ref/linalg.js';
+import { getThreads, setThreads } from '../src/targets/wasm/index.js';
+import { dotGeneralWasm, threading } from '../src/targets/wasm/linalg.js';
+import { hasRelaxedSimd, hasSharedMemory, scratchMark, scratchStats, selectWasmVariant, u8View, wasmExports, wasmVariant } from '../src/targets/wasm/runtime.js';
+import { threadStats, threadsReady } from '../src/targets/wasm/threads.js';
+
+type FDType = 'float32' | 'float64';
+
+/** mulberry32: deterministic data so failures replay. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function operand(shape: number[], dtype: FDType, r: () => number, integers = false): RefVal {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const buf = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) buf[i] = integers ? Math.floor(r() * 17) - 8 : (r() - 0.5) * 4;
+  return { aval: new ShapedArray(shape, dtype), buffer: buf };
+}
+
+interface Case {
+  x: RefVal;
+  y: RefVal;
+  params: DotGeneralParams;
+  out: ShapedArray;
+}
+
+/**
+ * out[b, m, n] = Σ_k x · y with x laid out [b, m, k] or [b, k, m] (transposed) and y [b, k, n] or [b, n, k];
+ * batch dims only when B is given.
+ */
+function gemmCase(dtype: FDType, B: number | null, M: number, N: number, K: number, tx: boolean, ty: boolean, r: () => number, integers = false): Case {
+  const bd = B === null ? [] : [B];
+  const o = bd.length;
+  const x = operand([...bd, ...(tx ? [K, M] : [M, K])], dtype, r, integers);
+  const y = operand([...bd, ...(ty ? [N, K] : [K, N])], dtype, r, integers);
+  const params = {
+    contract: [[tx ? o : o + 1], [ty ? o + 1 : o]],
+    batch: [bd.length ? [0] : [], bd.length ? [0] : []],
+    precision: null,
+    preferredElementType: null,
+  } as unknown as DotGeneralParams;
+  return { x, y, params, out: new ShapedArray([...bd, M, N], dtype) };
+}
+
+const run = (c: Case): TypedArray => dotGeneralWasm([c.x, c.y], c.params, [c.out])[0]!;
+
+/** The first index where a and b differ as bit patterns (Object.is: −0 ≠ +0), or −1. */
+function firstDiff(a: TypedArray, b: TypedArray): number {
+  if (a.length !== b.length) return 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+
+/**
+ * The product as one unsplit kernel call (the single-threaded path, forced by an unreachable size threshold while the
+ * pool stays up) and split over the pool (threshold 0: any size).
+ */
+function oneVsMany(c: Case): { one: TypedArray; many: TypedArray } {
+  threading.minMulAdds = 0;
+  poison();
+  const many = run(c);
+  threading.minMulAdds = Infinity;
+  poison();
+  const one = run(c);
+  threading.minMulAdds = 0;
+  return { one, many };
+}
+
+/** Fills the free scratch memory with NaN bit patterns, so a block that no thread computes cannot go unnoticed. */
+function poison(): void {
+  const from = scratchMark(), to = scratchStats().memoryBytes;
+  u8View(from, Math.min(to - from, 4 << 20)).fill(0xff); // (the cases' outputs lie in the first MB after the mark)
+}
+
+const saved = { ...threading };
+beforeAll(async () => {
+  expect(hasSharedMemory()).toBe(true); // Node always has SharedArrayBuffer
+  threading.minMulAdds = 0; // split every product, however small
+  setThreads(2);
+  await threadsReady();
+});
+afterEach(() => wasmExports().resetBlocking());
+afterAll(() => {
+  Object.assign(threading, saved);
+  setThreads(1);
+});
+
+describe('setThreads', () => {
+  it('validates its input and reports the count', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, Infinity, 65, '2' as unknown as number])
+      expect(() => setThreads(bad), String(bad)).toThrow(RangeError);
+    setThreads(3);
+    expect(getThreads()).toBe(3);
+    setThreads(1);
+    expect(getThreads()).toBe(1);
+    expect(threadStats().workersReady).toBe(0);
+  });
+});
+
+describe('threaded dot_general equals the single-threaded kernel bit for bit', () => {
+  const shapes: [B: number | null, M: number, N: number, K: number][] = [
+    [null, 1, 1, 1],
+    [null, 7, 13, 5],
+    [null, 37, 3, 129],
+    [null, 3, 61, 300], // depth over KC: several depth blocks per entry
+    [null, 97, 89, 83],
+    [null, 200, 17, 31], // rows split (M > N)
+    [null, 17, 203, 31], // columns split
+    [1, 45, 33, 19],
+    [2, 31, 29, 23], // batch split with B = T
+    [3, 11, 50, 7],
+    [5, 6, 8, 9],
+    [null, 64, 64, 0], // empty contraction: zeros
+  ];
+  for (const dtype of ['float32', 'float64'] as const)
+    it(`${dtype}: random, odd and batched shapes, transposed operands, 2 and 3 threads`, async () => {
+      const r = rng(dtype === 'float32' ? 11 : 12);
+      for (const threads of [2, 3]) {
+        setThreads(threads);
+        await threadsReady();
+        for (const [B, M, N, K] of shapes)
+          for (const [tx, ty] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+            for (const per of [1, 2, 7]) {
+              threading.blocksPerThread = per;
+              const c = gemmCase(dtype, B, M, N, K, tx, ty, r);
+              const { one, many } = oneVsMany(c);
+              const at = firstDiff(one, many);
+              expect(at, `${dtype} B=${B} M=${M} N=${N} K=${K} tx=${tx} ty=${ty} threads=${threads} blocks/thread=${per}: index ${at}`).toBe(-1);
+            }
+          }
+      }
+      threading.blocksPerThread = saved.blocksPerThread;
+      expect(threadStats().workerBlocks).toBeGreaterThan(0); // the workers did take part
+    });
+
+  it('uses the blocking set on the main instance in the workers too', async () => {
+    const e = wasmExports();
+    const r = rng(21);
+    setThreads(2);
+    await threadsReady();
+    for (const dtype of ['float32', 'float64'] as const) {
+      const c = gemmCase(dtype, null, 123, 77, 301, false, true, r);
+      // (the depth blocks accumulate into C in order, so the blocking never changes the rounding: this checks that
+      // workers run a non-default blocking — short depth blocks, narrow column panels — correctly)
+      e.setBlockingF32(2 * e.MR32.value, 37, 4 * e.NR32.value);
+      e.setBlockingF64(2 * e.MR64.value, 37, 4 * e.NR64.value);
+      threading.blocksPerThread = 8;
+      const { one, many } = oneVsMany(c);
+      threading.blocksPerThread = saved.blocksPerThread;
+      expect(firstDiff(one, many), dtype).toBe(-1);
+    }
+  });
+
+  it('integer-valued operands give the reference exactly (the split covers every entry once)', async () => {
+    const r = rng(31);
+    setThreads(2);
+    await threadsReady();
+    for (const dtype of ['float32', 'float64'] as const)
+      for (const [B, M, N, K] of [[null, 150, 70, 90], [4, 20, 33, 17], [null, 9, 260, 40]] as const) {
+        const c = gemmCase(dtype, B, M, N, K, true, false, r, true);
+        const want = dotGeneralImpl([c.x, c.y], c.params, [c.out])[0]!;
+        expect(firstDiff(run(c), want), `${dtype} ${B} ${M} ${N} ${K}`).toBe(-1);
+      }
+  });
+
+  it('keeps working when the shared memory grows (workers see the new pages)', async () => {
+    setThreads(2);
+    await threadsReady();
+    const before = scratchStats().memoryBytes;
+    const r = rng(41);
+    // operands, output and per-thread work of ~ 3 × 8 MB + more than the memory held so far
+    const side = Math.ceil(Math.sqrt(before / 8 / 2)) + 64;
+    const c = gemmCase('float64', null, side, side, side, false, false, r);
+    threading.blocksPerThread = 4;
+    const blocks0 = threadStats().workerBlocks;
+    poison();
+    const many = run(c);
+    expect(scratchStats().memoryBytes).toBeGreaterThan(before);
+    expect(threadStats().workerBlocks).toBeGreaterThan(blocks0);
+    setThreads(1);
+    poison();
+    const one = run(c);
+    threading.blocksPerThread = saved.blocksPerThread;
+    expect(firstDiff(one, many)).toBe(-1);
+    expect(threadStats().workersReady).toBe(0);
+  });
+
+  it('restarts the pool over the new memory when the kernel build is swapped', async () => {
+    const builds = hasRelaxedSimd() ? (['simd128', 'relaxed'] as const) : (['simd128'] as const);
+    const start = wasmVariant() ?? 'simd128';
+    const r = rng(51);
+    for (const v of builds) {
+      selectWasmVariant(v);
+      setThreads(2);
+      await threadsReady();
+      expect(threadStats().workersReady).toBe(1);
+      const c = gemmCase('float32', null, 90, 110, 70, false, false, r);
+      const { one, many } = oneVsMany(c);
+      expect(firstDiff(one, many), v).toBe(-1);
+    }
+    selectWasmVariant(start);
+  });
+});
+
+describe('shutdown', () => {
+  it('a process that leaves a pool running exits on its own (workers are unref’d)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tensorlaw-threads-'));
+    const src = fileURLToPath(new URL('../src/targets/wasm/', import.meta.url));
+    const script = join(dir, 'child.mts');
+    writeFileSync(
+      script,
+      [
+        `import { ShapedArray } from ${JSON.stringify(fileURLToPath(new URL('../src/core/aval.js', import.meta.url)))};`,
+        `import { setThreads } from ${JSON.stringify(join(src, 'index.js'))};`,
+        `import { dotGeneralWasm, threading } from ${JSON.stringify(join(src, 'linalg.js'))};`,
+        `import { threadsReady, threadStats } from ${JSON.stringify(join(src, 'threads.js'))};`,
+        'setThreads(2);',
+        'await threadsReady();',
+        'threading.minMulAdds = 0;',
+        'const v = (s) => ({ aval: new ShapedArray(s, "float32"), buffer: new Float32Array(s[0] * s[1]).fill(1) });',
+        'const p = { contract: [[1], [0]], batch: [[], []], precision: null, preferredElementType: null };',
+        'const out = dotGeneralWasm([v([64, 48]), v([48, 80])], p, [new ShapedArray([64, 80], "float32")])[0];',
+        'console.log(JSON.stringify({ first: out[0], ready: threadStats().workersReady }));',
+      ].join('\n'),
+    );
+    const t0 = Date.now();
+    const stdout = execFileSync(process.execPath, ['--import', 'tsx', script], { timeout: 30000, encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ first: 48, ready: 1 });
+    expect(Date.now() - t0).toBeLessThan(30000);
+  });
+});
