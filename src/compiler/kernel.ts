@@ -91,11 +91,13 @@ let nextId = 0;
  * fused expression is inlined; a var is materialised (becomes a kernel output) when it is a jaxpr output,
  * feeds a non-fusible equation, or is used more than once after arithmetic.
  */
-export function schedule(j: Jaxpr): Plan {
+export function schedule(j: Jaxpr, opts: { readonly exclude?: ReadonlySet<string> } = {}): Plan {
+  const exclude = opts.exclude ?? new Set<string>();
+  const isElementwise = (p: string): boolean => elementwise.has(p) && !exclude.has(p);
   const uses = new Map<Var, number>();
   const usedByOther = new Set<Var>();
   for (const e of j.eqns) {
-    const fusible = elementwise.has(e.prim) || movement.has(e.prim) || reductions.has(e.prim);
+    const fusible = isElementwise(e.prim) || movement.has(e.prim) || reductions.has(e.prim);
     for (const a of e.ins)
       if (a instanceof Var) {
         uses.set(a, (uses.get(a) ?? 0) + 1);
@@ -118,7 +120,7 @@ export function schedule(j: Jaxpr): Plan {
   };
 
   for (const e of j.eqns) {
-    if (elementwise.has(e.prim)) {
+    if (isElementwise(e.prim)) {
       const out = e.outs[0]!;
       const args = e.ins.map(leafOf);
       const dtype = out.aval.dtype;

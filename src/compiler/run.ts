@@ -2,6 +2,7 @@
 // other equations through bind on the current target. Plans and kernels are cached per jaxpr.
 import { ConcreteArray } from '../core/array.js';
 import { config } from '../core/config.js';
+import { getTarget } from '../targets/registry.js';
 import { typedArrayCtor } from '../core/dtype.js';
 import { Array, bind } from '../core/trace.js';
 import { Jaxpr, Lit, Var, evalJaxpr, literalArrays, outputOf, type Atom } from '../ir/jaxpr.js';
@@ -14,13 +15,26 @@ interface Compiled {
   /** Per step, the vars whose last use it is (intermediates only): freed right after the step. */
   readonly frees: readonly (readonly Var[])[];
 }
-const cache = new WeakMap<Jaxpr, Compiled>();
+const caches = new Map<string, WeakMap<Jaxpr, Compiled>>();
 
-/** The compiled plan of a jaxpr (scheduled and rendered once, then cached). */
+/**
+ * Primitives left to the target's own kernels instead of being fused into JS loops, per target: the wasm
+ * target's vectorized transcendentals beat a fused JS loop calling Math (measured: BENCH W2 ~300 ms as wasm
+ * kernels vs ~370 ms fused in JS), while cheap arithmetic fuses (W4: fewer copies and temporaries).
+ */
+const unfused: Record<string, ReadonlySet<string>> = {
+  wasm: new Set(['exp', 'exp2', 'log', 'log1p', 'expm1', 'tanh', 'logistic', 'erf', 'sin', 'cos', 'pow', 'sqrt', 'rsqrt']),
+};
+
+/** The compiled plan of a jaxpr for the current target (scheduled and rendered once, then cached). */
 export function compilePlan(j: Jaxpr): Compiled {
+  const target = getTarget();
+  let cache = caches.get(target);
+  if (!cache) caches.set(target, (cache = new WeakMap()));
   let c = cache.get(j);
   if (!c) {
-    const plan = schedule(j);
+    const exclude = unfused[target];
+    const plan = schedule(j, exclude ? { exclude } : {});
     c = { plan, fns: plan.steps.map((s) => (s.kind === 'kernel' ? renderJs(s.kernel).fn : null)), frees: lastUses(j, plan) };
     cache.set(j, c);
   }
