@@ -1,0 +1,256 @@
+// tensorlaw as a benchmark engine: every workload of shared/BENCH.md on one target ('ref', 'wasm', ...).
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as tl from '../../src/index.js';
+import { type Array, jit, lax, nn, np, setTarget, tree, valueAndGrad } from '../../src/index.js';
+import { type Case, delta } from '../lib/common.js';
+import { type Engine, type Inputs, type Outputs, type Runner, Unsupported, input } from './types.js';
+
+type Tree = Record<string, Array>;
+
+/** Thread controls a target module may export (the wasm target does). */
+interface ThreadControls {
+  setThreads?: (n: number) => void;
+  getThreads?: () => number;
+  threadsReady?: (timeoutMs?: number) => Promise<void>;
+}
+const targetModules = new Map<string, ThreadControls>();
+
+/** Targets that live in their own module register themselves when it loads (src/targets/<name>/index.ts). */
+async function loadTarget(name: string): Promise<void> {
+  const url = new URL(`../../src/targets/${name}/index.ts`, import.meta.url);
+  if (existsSync(fileURLToPath(url))) targetModules.set(name, (await import(url.href.replace(/\.ts$/, '.js'))) as ThreadControls);
+}
+
+/** Target modules this checkout has (for availableTargets() in the orchestrator). */
+export async function loadAllTargets(): Promise<string[]> {
+  await loadTarget('wasm');
+  return tl.availableTargets();
+}
+
+/** Waits until `x` is computed: arrays of asynchronous targets may offer blockUntilReady(). */
+async function ready(x: Array): Promise<void> {
+  const a = x as Array & { blockUntilReady?: () => Promise<unknown> };
+  if (typeof a.blockUntilReady === 'function') await a.blockUntilReady();
+  else a.concrete(); // the reference arrays are computed when the op returns
+}
+const readyAll = async (xs: readonly Array[]): Promise<void> => {
+  for (const x of xs) await ready(x);
+};
+
+const f32 = (a: Array): Float32Array => a.dataSync() as Float32Array;
+const arr = (inputs: Inputs, name: string, shape: readonly number[]): Array => np.reshape(np.array(input(inputs, name)), shape);
+
+// ---------------------------------------------------------------------------------------------
+// The models, written with tensorlaw's np/lax/nn like a user would.
+
+/** Softmax cross-entropy against one-hot labels, averaged over the batch. */
+const crossEntropy = (logits: Array, y: Array): Array => np.mean(np.sum(y.mul(nn.logSoftmax(logits)), -1)).neg();
+
+const mlpLoss = (p: Tree, x: Array, y: Array): Array => {
+  const h1 = nn.relu(np.matmul(x, p.w1!).add(p.b1!));
+  const h2 = nn.relu(np.matmul(h1, p.w2!).add(p.b2!));
+  return crossEntropy(np.matmul(h2, p.w3!).add(p.b3!), y);
+};
+
+const cnnLoss = (p: Tree, x: Array, y: Array): Array => {
+  const conv = (h: Array, w: Array, b: Array) =>
+    nn.relu(lax.convGeneralDilated(h, w, { padding: 'SAME', dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] }).add(b));
+  const pool = (h: Array) => lax.reduceWindow(h, 'max', [1, 2, 2, 1], [1, 2, 2, 1]);
+  const h = pool(conv(pool(conv(x, p.c1w!, p.c1b!)), p.c2w!, p.c2b!));
+  const flat = np.reshape(h, [x.shape[0]!, 3136]);
+  const d1 = nn.relu(np.matmul(flat, p.d1w!).add(p.d1b!));
+  return crossEntropy(np.matmul(d1, p.d2w!).add(p.d2b!), y);
+};
+
+/** An SGD training step: loss and gradients of all parameters, p - lr·g. */
+const sgdStep = (loss: (p: Tree, x: Array, y: Array) => Array, lr: number) => (p: Tree, x: Array, y: Array) => {
+  const [l, g] = valueAndGrad(loss)(p, x, y) as [Array, Tree];
+  return [tree.map((pi: Array, gi: Array) => pi.sub(gi.mul(lr)), p, g) as Tree, l] as const;
+};
+
+/** LSTM over xs [T, B, in] (gates i, f, g, o as PyTorch), h0 = c0 = 0; the loss is the sum of all h_t. */
+const lstmLoss = (p: Tree, xs: Array): Array => {
+  const [, b] = [xs.shape[0]!, xs.shape[1]!];
+  const hidden = p.wh!.shape[0]!;
+  const zeros = np.zeros([b, hidden], 'float32');
+  const [, hs] = lax.scan(
+    ([h, c]: [Array, Array], x: Array): [[Array, Array], Array] => {
+      const z = np.matmul(x, p.wx!).add(np.matmul(h, p.wh!)).add(p.b!);
+      const gate = (k: number) => lax.sliceInDim(z, k * hidden, (k + 1) * hidden, 1, 1);
+      const i = nn.sigmoid(gate(0)), f = nn.sigmoid(gate(1)), g = np.tanh(gate(2)), o = nn.sigmoid(gate(3));
+      const c2 = f.mul(c).add(i.mul(g));
+      const h2 = o.mul(np.tanh(c2));
+      return [[h2, c2], h2];
+    },
+    [zeros, zeros] as [Array, Array],
+    xs,
+  );
+  return np.sum(hs);
+};
+
+const params = (inputs: Inputs, c: Case, names: readonly string[]): Tree =>
+  Object.fromEntries(names.map((n) => [n, arr(inputs, n, c.inputs.find((s) => s.name === n)!.shape)]));
+
+const MLP = ['w1', 'b1', 'w2', 'b2', 'w3', 'b3'];
+const CNN = ['c1w', 'c1b', 'c2w', 'c2b', 'd1w', 'd1b', 'd2w', 'd2b'];
+
+/** The outputs of a training-step check: the loss and p' - p for every parameter (named 'd' + name). */
+function stepOutputs(p0: Tree, p1: Tree, loss: Array, names: readonly string[]): Outputs {
+  const out: Outputs = { loss: f32(loss) };
+  for (const n of names) out[`d${n}`] = delta(f32(p1[n]!), f32(p0[n]!));
+  return out;
+}
+
+/** A runner that threads training-step state through the reps. */
+function trainingRunner(step: (p: Tree, x: Array, y: Array) => readonly [Tree, Array], p0: Tree, x: Array, y: Array, names: readonly string[]): Runner {
+  let p = p0;
+  return {
+    async check() {
+      const [p1, l] = step(p0, x, y);
+      await readyAll([l, ...Object.values(p1)]);
+      return stepOutputs(p0, p1, l, names);
+    },
+    async run() {
+      const [p1, l] = step(p, x, y);
+      await readyAll([l, ...Object.values(p1)]);
+      l.item();
+      p = p1;
+    },
+    dispose() {},
+  };
+}
+
+export async function create(variant: string, threads: number): Promise<Engine> {
+  const targets = await loadAllTargets();
+  if (!targets.includes(variant)) throw new Unsupported(`target '${variant}' is not available here (available: ${targets.join(', ')})`);
+  setTarget(variant);
+  const notes: string[] = [];
+  // Threads: setThreads from the package's public API, else from the target's own module.
+  const pub = tl as unknown as ThreadControls;
+  const mod: ThreadControls = typeof pub.setThreads === 'function' ? pub : (targetModules.get(variant) ?? {});
+  let threadInfo = '1 (JS main thread)';
+  if (variant !== 'ref' && typeof mod.setThreads === 'function') {
+    mod.setThreads(threads);
+    await mod.threadsReady?.();
+    threadInfo = String(mod.getThreads?.() ?? threads);
+  } else if (variant !== 'ref') notes.push('no setThreads: default threading');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+  const engine: Engine = {
+    info: { label: `tensorlaw/${variant}`, version: pkg.version, threads: threadInfo, notes },
+    async setup(c, inputs) {
+      switch (c.workload) {
+        case 'W1': {
+          const n = c.params.n!;
+          const a = arr(inputs, 'a', [n, n]), b = arr(inputs, 'b', [n, n]);
+          return {
+            async check() {
+              return { c: f32(np.matmul(a, b)) };
+            },
+            async run() {
+              await ready(np.matmul(a, b));
+            },
+            dispose() {},
+          };
+        }
+        case 'W2': {
+          const x = arr(inputs, 'x', [1 << 22]);
+          const chain = (x: Array) => np.tanh(x.mul(1.5).add(0.5)).mul(nn.sigmoid(x));
+          const f = c.key === 'jit' ? jit(chain) : chain;
+          return {
+            async check() {
+              return { y: f32(f(x)) };
+            },
+            async run() {
+              await ready(f(x));
+            },
+            dispose() {},
+          };
+        }
+        case 'W3': {
+          const x = arr(inputs, 'x', [1 << 22]);
+          return {
+            async check() {
+              return { s: f32(np.sum(x)) };
+            },
+            async run() {
+              np.sum(x).item();
+            },
+            dispose() {},
+          };
+        }
+        case 'W4': {
+          const step = jit(sgdStep(mlpLoss, c.params.lr!));
+          return trainingRunner(step, params(inputs, c, MLP), arr(inputs, 'x', [128, 784]), arr(inputs, 'y', [128, 10]), MLP);
+        }
+        case 'W5': {
+          const n = c.params.n!;
+          const one = np.array(1, 'float32');
+          const loop = () => {
+            let x = np.array(0, 'float32');
+            for (let i = 0; i < n; i++) x = x.add(one);
+            return x;
+          };
+          return {
+            async check() {
+              return { x: f32(loop()) };
+            },
+            async run() {
+              loop().item();
+            },
+            dispose() {},
+          };
+        }
+        case 'W6': {
+          const x = arr(inputs, 'x', [32, 32, 32, 64]), w = arr(inputs, 'w', [3, 3, 64, 64]);
+          const conv = () => lax.convGeneralDilated(x, w, { padding: 'SAME', dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] });
+          return {
+            async check() {
+              return { y: f32(conv()) };
+            },
+            async run() {
+              await ready(conv());
+            },
+            dispose() {},
+          };
+        }
+        case 'W7': {
+          const step = jit(sgdStep(cnnLoss, c.params.lr!));
+          return trainingRunner(step, params(inputs, c, CNN), arr(inputs, 'x', [64, 28, 28, 1]), arr(inputs, 'y', [64, 10]), CNN);
+        }
+        case 'W8': {
+          const p = params(inputs, c, ['wx', 'wh', 'b']);
+          const xs = arr(inputs, 'xs', [50, 32, 64]);
+          const f = jit((p: Tree, xs: Array) => valueAndGrad(lstmLoss)(p, xs) as [Array, Tree]);
+          return {
+            async check() {
+              const [l, g] = f(p, xs);
+              return { loss: f32(l), gwx: f32(g.wx!), gwh: f32(g.wh!), gb: f32(g.b!) };
+            },
+            async run() {
+              const [l, g] = f(p, xs);
+              await readyAll([l, g.wx!, g.wh!, g.b!]);
+              l.item();
+            },
+            dispose() {},
+          };
+        }
+        default:
+          throw new Unsupported(`${c.workload} is not a timed workload`);
+      }
+    },
+    async cold(c, inputs) {
+      const p0 = params(inputs, c, MLP);
+      const x = arr(inputs, 'x', [128, 784]), y = arr(inputs, 'y', [128, 10]);
+      const t0 = performance.now();
+      const step = jit(sgdStep(mlpLoss, c.params.lr!));
+      const [p1, l] = step(p0, x, y);
+      await readyAll([l, ...Object.values(p1)]);
+      l.item();
+      const ms = performance.now() - t0;
+      return { ms, outputs: stepOutputs(p0, p1, l, MLP) };
+    },
+  };
+  return engine;
+}
