@@ -234,7 +234,7 @@ async function measureCase(c: Case, workers: Map<string, Worker>, o: Options, pr
   const expectSum = inputChecksum(c);
   for (const [id, w] of workers) {
     progress(`${c.title}: set up + check on ${id}`);
-    const r = await w.call({ cmd: 'setup', case: c });
+    const r = await w.call({ cmd: 'setup', case: c }, 1_200_000);
     if (!r.ok) {
       cells.set(id, { ms: [], err: null, errOk: false, status: r.skip ? 'skip' : 'error', message: r.error });
       continue;
