@@ -10,7 +10,7 @@ import { flatten, unflatten, assertSameStructure, TreeDef } from '../core/tree.j
 import { ClosedJaxpr, Jaxpr, Var, evalJaxpr } from '../ir/jaxpr.js';
 import * as lax from '../lax/prims.js';
 import { UndefPrimal } from '../rules/types.js';
-import { jvpJaxpr, vmapJaxpr, batchedAval, transposeJaxpr, permuteInputs } from './jaxprTransforms.js';
+import { jvpJaxpr, vmapJaxpr, transposeJaxpr, permuteInputs } from './jaxprTransforms.js';
 import { partialEvalJaxpr, type PETrace, type PETracer } from './partialEval.js';
 import { stageFlat } from './stage.js';
 import { runJaxpr } from '../compiler/run.js';
@@ -39,11 +39,6 @@ function joinConsts(cjs: readonly ClosedJaxpr[]): [Jaxpr[], Array[]] {
     return new Jaxpr([...binders, ...c.jaxpr.inBinders.slice(n)], c.jaxpr.eqns, c.jaxpr.outs);
   });
   return [jaxprs, all];
-}
-
-/** Adds unused leading inputs of the given avals to a jaxpr. */
-function prependInputs(j: Jaxpr, avals: readonly ShapedArray[]): Jaxpr {
-  return new Jaxpr([...avals.map((a) => new Var(a)), ...j.inBinders], j.eqns, j.outs);
 }
 
 /** Reorders a jaxpr's outputs: new output i is old output perm[i]. */
@@ -635,4 +630,3 @@ export function scanTranspose(cts: (Array | null)[], args: (Array | UndefPrimal)
   ];
 }
 
-export { prependInputs, joinConsts, batchedAval };

@@ -260,7 +260,6 @@ export function customLinJvp(_p: Array[], _t: Array[], p: CL): [Array[], Array[]
 }
 export function customLinVmap(args: Array[], dims: (number | null)[], p: CL, n: number): [Array[], (number | null)[]] {
   const xs = args.map((a, i) => moveBatchAxis(a, dims[i]!, 0, n));
-  const res = xs.slice(0, p.numRes);
   const bwd: CustomBwd = (r, c) => vmapBwd(p.bwd, r as Array[], c as Array[], n);
   const outs = bind('customLin', xs, { ...p, bwd, outAvals: p.outAvals.map((a) => a.withShape([n, ...a.shape])) });
   return [outs, outs.map(() => 0)];

@@ -1,6 +1,5 @@
 // Jaxpr-to-jaxpr versions of the transforms (jvp, vmap, transpose), used by higher-order primitives' rules.
 import { ShapedArray } from '../core/aval.js';
-import { Array } from '../core/trace.js';
 import { ClosedJaxpr, Jaxpr, evalJaxpr } from '../ir/jaxpr.js';
 import { UndefPrimal } from '../rules/types.js';
 import { jvpFlat } from './jvp.js';
@@ -71,9 +70,4 @@ export function transposeJaxpr(jaxpr: Jaxpr, linear: readonly boolean[]): Closed
 export function permuteInputs(jaxpr: Jaxpr, perm: readonly number[]): Jaxpr {
   const binders = perm.map((p) => jaxpr.inBinders[p]!);
   return new Jaxpr(binders, jaxpr.eqns, jaxpr.outs);
-}
-
-/** Hoists a closed jaxpr's consts into leading inputs (for binding a higher-order primitive). */
-export function hoist(cj: ClosedJaxpr): [Jaxpr, Array[]] {
-  return [cj.jaxpr, cj.consts.slice()];
 }

@@ -177,8 +177,3 @@ export function partialEvalJaxpr(jaxpr: Jaxpr, unknowns: readonly boolean[], ins
   );
   return { known, unknown: unknown!, outUnknowns, numRes };
 }
-
-/** Evaluates a closed jaxpr on arguments (consts first) under the current transformations. */
-export function evalClosed(cj: ClosedJaxpr, args: readonly Array[]): Array[] {
-  return evalJaxpr(cj.jaxpr, [...cj.consts, ...args]);
-}
