@@ -12,6 +12,11 @@ export interface Target {
   readonly impl: Partial<ImplTable>;
   /** Whether the target can run in this environment (feature probes). */
   available(): boolean;
+  /**
+   * Optional: runs a whole jaxpr (a jitted call's body, a loop body) on this target, e.g. as fused device
+   * kernels in one submission. Targets without it run the shared fusion plan of src/compiler/run.ts.
+   */
+  readonly runJaxpr?: (j: import('../ir/jaxpr.js').Jaxpr, args: readonly import('../core/trace.js').Array[]) => import('../core/trace.js').Array[];
 }
 
 const targets = new Map<string, Target>([['ref', { name: 'ref', impl: implRules, available: () => true }]]);
@@ -49,6 +54,9 @@ export function setTarget(name: string): void {
   currentName = name;
   table = { ...implRules, ...t.impl } as ImplTable;
 }
+
+/** The current target (its kernels and optional whole-jaxpr runner). */
+export const currentTarget = (): Target => targets.get(currentName)!;
 
 /** The current target's name. */
 export const getTarget = (): string => currentName;
