@@ -9,6 +9,7 @@ import { arrayOf } from './util.js';
 // ---------------------------------------------------------------------------------------------
 // Shapes
 
+/** Limits for generated shapes: rank range, maximum axis size, maximum element count. */
 export interface ShapeConstraints {
   readonly minRank?: number;
   readonly maxRank?: number;
@@ -54,13 +55,17 @@ export const permutation = (n: number): fc.Arbitrary<number[]> =>
 export const axesSubset = (n: number, minLength = 0): fc.Arbitrary<number[]> =>
   fc.subarray(range(n), { minLength: Math.min(minLength, n) });
 
+/** [start, start + 1, …, start + n − 1]. */
 export const range = (n: number, start = 0): number[] => globalThis.Array.from({ length: n }, (_, i) => i + start);
 
 // ---------------------------------------------------------------------------------------------
 // dtypes
 
+/** A fast-check arbitrary over the float dtypes. */
 export const floatDtype = (): fc.Arbitrary<DType> => fc.constantFrom<DType>('float32', 'float64');
+/** A fast-check arbitrary over the integer dtypes. */
 export const intDtype = (): fc.Arbitrary<DType> => fc.constantFrom<DType>('int32', 'uint32');
+/** A fast-check arbitrary over every dtype. */
 export const dtype = (): fc.Arbitrary<DType> => fc.constantFrom<DType>('float32', 'float64', 'int32', 'uint32', 'bool');
 
 // ---------------------------------------------------------------------------------------------
@@ -75,6 +80,7 @@ export interface Domain {
 }
 
 const nearInt = (m: number) => (x: number): boolean => Math.abs(x - Math.round(x)) < m;
+/** Input domains for primitives with restricted domains (positive, nonzero, (−1, 1), off integers, …). */
 export const domains = {
   /** Every op's default: moderate magnitudes. */
   real: { min: -3, max: 3, name: 'real' },

@@ -8,8 +8,10 @@ import { Array } from '../src/core/trace.js';
 import { jvp, lax, tree, vjp } from './api.js';
 import { arrayOf, prng, valuesOf } from './util.js';
 
+/** Which derivative {@link checkGrads} checks: forward mode (jvp) or reverse mode (vjp). */
 export type GradMode = 'fwd' | 'rev';
 
+/** Options of {@link checkGrads}: modes ('fwd', 'rev'), order, step size, tolerances, number of random directions. */
 export interface CheckGradsOptions {
   /** Check derivatives up to this order (default 2). */
   readonly order?: number;

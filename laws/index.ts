@@ -1,5 +1,6 @@
 // tensorlaw/laws: fast-check arbitraries, the laws every primitive and transformation obeys, the
 // per-primitive law specs, and checkGrads (JAX's check_grads) for users' own functions.
+/** fast-check arbitraries for shapes, dtypes, arrays and domains, for writing your own laws. */
 export * as arbitraries from './arbitraries.js';
 export {
   shape,

@@ -52,6 +52,7 @@ const floatIdx = (outs: readonly Array[]): number[] => outs.flatMap((o, i) => (i
 // ---------------------------------------------------------------------------------------------
 // (a) jvp vs central finite differences
 
+/** Options of the derivative laws: finite-difference step and tolerances. */
 export interface DerivOptions {
   readonly eps?: number;
   readonly tol?: SpecTol;
@@ -290,6 +291,7 @@ export function checkTreeRoundTrip(t: unknown): void {
 // ---------------------------------------------------------------------------------------------
 // (h) reference: control flow vs its unrolled JS loop
 
+/** Checks that `fn(...args)` matches an independent `reference(...args)` within the spec's tolerance (throws with the worst element otherwise). */
 export function checkReference(fn: Fn, reference: Fn, args: readonly Array[], tol?: SpecTol): void {
   const t = tolOf(tol);
   const want = reference(...args);
@@ -299,6 +301,7 @@ export function checkReference(fn: Fn, reference: Fn, args: readonly Array[], to
 // ---------------------------------------------------------------------------------------------
 // Properties over specs
 
+/** Options of {@link runLaw} and {@link runSpec}: number of fast-check runs, seed, early end, verbosity. */
 export interface RunOptions {
   readonly numRuns?: number;
   readonly seed?: number;

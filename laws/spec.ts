@@ -19,6 +19,7 @@ export type Fn = (...args: Array[]) => Array[];
  * - reference: the function equals an independent reference (control flow vs its unrolled JS loop).
  */
 export const lawNames = ['jvp', 'vjp', 'hvp', 'vmap', 'jit', 'transpose', 'reference'] as const;
+/** The name of a law (jvp, vjp, vmap, jit, transpose, …). */
 export type LawName = (typeof lawNames)[number];
 
 /** What a spec's case generator is asked for. */
@@ -66,6 +67,7 @@ export interface SpecTol {
   readonly value64?: Tol;
 }
 
+/** How the laws test one primitive: argument generators, domains, tolerances and which laws apply. */
 export interface PrimSpec<P extends Prim> {
   readonly prim: P;
   readonly laws: readonly LawName[];
@@ -75,6 +77,7 @@ export interface PrimSpec<P extends Prim> {
   readonly notes?: string;
 }
 
+/** Default tolerances per dtype (relative and absolute) used by the laws. */
 export const defaultTol = {
   eps: 1e-5,
   jvp: { atol: 1e-6, rtol: 1e-5 },

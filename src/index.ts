@@ -14,13 +14,21 @@ export { config } from './core/config.js';
 export { setTarget, getTarget, withTarget, availableTargets } from './targets/registry.js';
 export { setThreads, getThreads } from './targets/wasm/index.js';
 export { ConcretizationTypeError, UnexpectedTracerError, TreeStructureError, FloatingPointError } from './core/errors.js';
+/** numpy-style API (jax.numpy): broadcasting, promotion, ~300 functions over immutable arrays. */
 export * as np from './numpy/index.js';
+/** Strict primitive wrappers and composites (jax.lax): no implicit broadcasting or promotion; control flow (cond, scan, whileLoop, forILoop). */
 export * as lax from './lax/index.js';
+/** Counter-based PRNG with explicit keys (jax.random, threefry2x32, bit-exact with JAX). */
 export * as random from './random/index.js';
+/** Pytrees: flatten/unflatten/map over nested arrays, objects and tuples (jax.tree_util). */
 export * as tree from './core/tree.js';
+/** Neural-network building blocks as pure init/apply pairs: activations, initializers, layers, losses, metrics. */
 export * as nn from './nn/index.js';
+/** Optimizers as (init, update) pairs, gradient transformations and learning-rate schedules (optax-style). */
 export * as optim from './optim/index.js';
+/** Datasets (IDX/MNIST/Fashion-MNIST, CSV), key-driven batching and shuffling, augmentation. */
 export * as data from './data/index.js';
+/** Training utilities: safetensors checkpoints, progress bar, early stopping, gradient accumulation, quantization, pruning. */
 export * as train from './train/index.js';
 export { grad, valueAndGrad, jvp, vjp, linearize, linearTranspose, jacfwd, jacrev, hessian } from './transforms/grad.js';
 export type { GradOptions } from './transforms/grad.js';

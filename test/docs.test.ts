@@ -1,4 +1,4 @@
-// Runs every ```ts block of docs/*.md (and checks their types), so the guides cannot drift from the code.
+// Runs every ```ts block of docs/**/*.md (and checks their types), so the guides cannot drift from the code.
 //
 // Conventions (documented in docs/getting-started.md, "About the examples"):
 // - a block fenced ```ts (or ```typescript) is a self-contained module importing from 'tensorlaw'; the test
@@ -54,7 +54,14 @@ function extractBlocks(doc: string, md: string): Block[] {
   return blocks;
 }
 
-const docFiles = readdirSync(docsDir).filter((f) => f.endsWith('.md')).sort();
+// every guide under docs/, examples pages included; docs/api is generated from TSDoc (test/api-docs.test.ts)
+const listDocs = (dir: string): string[] =>
+  readdirSync(join(docsDir, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory()) return rel === 'api' ? [] : listDocs(rel);
+    return e.name.endsWith('.md') ? [rel] : [];
+  });
+const docFiles = listDocs('').sort();
 const blocks = docFiles.flatMap((f) => extractBlocks(f, readFileSync(join(docsDir, f), 'utf8')));
 const runnable = blocks.filter((b) => b.run);
 
@@ -63,7 +70,7 @@ mkdirSync(outDir, { recursive: true });
 
 /** The block as a module file under .cache/docs-test-<pid>, importing the library from source. */
 function writeBlock(b: Block): string {
-  const file = join(outDir, `${b.doc.replace(/\.md$/, '')}-L${b.line}.ts`);
+  const file = join(outDir, `${b.doc.replace(/\.md$/, '').replace(/\//g, '__')}-L${b.line}.ts`);
   const spec = (p: string): string => {
     const r = relative(outDir, join(root, p)).split('\\').join('/');
     return r.startsWith('.') ? r : `./${r}`;

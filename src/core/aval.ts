@@ -41,6 +41,7 @@ export const shapeSize = (s: readonly number[]): number => {
   return n;
 };
 
+/** Whether two shapes are equal. */
 export const shapeEqual = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((d, i) => d === b[i]);
 

@@ -147,6 +147,7 @@ export type CustomJvpRule = (primals: readonly unknown[], tangents: readonly unk
 export type CustomFwd = (...primals: unknown[]) => [unknown[], unknown[]];
 export type CustomBwd = (residuals: readonly unknown[], cts: readonly unknown[]) => unknown[];
 
+/** The name of a primitive: the closed set every transform has a rule for (see docs/architecture.md). */
 export type Prim = keyof PrimParams;
 export type Params<P extends Prim> = PrimParams[P];
 

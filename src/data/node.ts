@@ -37,7 +37,7 @@ export function readIdxFile(path: string, opts: ReadIdxOptions = {}): Array {
 
 /** One split of an image-classification dataset. */
 export interface ImageSplit {
-  /** [n, 28, 28]: float32 in [0, 1] by default, int32 0..255 with `normalize: false`. */
+  /** `[n, 28, 28]`: float32 in [0, 1] by default, int32 0..255 with `normalize: false`. */
   readonly images: Array;
   /** int32 [n], class indices. */
   readonly labels: Array;

@@ -23,16 +23,23 @@ const desc = (x: Array): string => `${x.dtype}${fmtShape(x.shape)}`;
 
 /** Sum over `axes` (negative axes count from the end; undefined = all axes). */
 export const reduceSum = (x: Array, axes?: Axes): Array => P.reduceSum(x, normalizeAxes('reduceSum', axes, x.ndim));
+/** The maximum of x over `axes` (all axes when omitted; negative axes count from the end). */
 export const reduceMax = (x: Array, axes?: Axes): Array => P.reduceMax(x, normalizeAxes('reduceMax', axes, x.ndim));
+/** The minimum of x over `axes` (all axes when omitted). */
 export const reduceMin = (x: Array, axes?: Axes): Array => P.reduceMin(x, normalizeAxes('reduceMin', axes, x.ndim));
+/** The product of x over `axes` (all axes when omitted). */
 export const reduceProd = (x: Array, axes?: Axes): Array => P.reduceProd(x, normalizeAxes('reduceProd', axes, x.ndim));
 /** Logical and/or over axes of a bool array (as max/min of bools). */
 export const reduceAnd = (x: Array, axes?: Axes): Array => reduceMin(x, axes);
+/** Logical or of a bool x over `axes` (all axes when omitted). */
 export const reduceOr = (x: Array, axes?: Axes): Array => reduceMax(x, axes);
+/** The index of the first maximum of x along `axis`, as `indexDtype`. */
 export const argmax = (x: Array, axis: number, indexDtype: DType = 'int32'): Array =>
   P.argmax(x, normalizeAxis('argmax', axis, x.ndim), indexDtype);
+/** The index of the first minimum of x along `axis`, as `indexDtype`. */
 export const argmin = (x: Array, axis: number, indexDtype: DType = 'int32'): Array =>
   P.argmin(x, normalizeAxis('argmin', axis, x.ndim), indexDtype);
+/** Inclusive cumulative sum along `axis` (negative counts from the end; from the end when `reverse`). */
 export const cumsum = (x: Array, axis = 0, reverse = false): Array => P.cumsum(x, normalizeAxis('cumsum', axis, x.ndim), reverse);
 
 /** Slice along one (possibly negative) axis. */
@@ -226,19 +233,23 @@ export function dynamicUpdateSlice(x: Array, update: Array, startIndices: readon
   return P.dynamicUpdateSlice(x, update, startIndices.map(idx));
 }
 const zeroStarts = (x: Array, axis: number, start: Index): Index[] => x.shape.map((_, i) => (i === axis ? start : 0));
+/** A slice of `size` elements along `axis` starting at the traced index `start` (clamped into range). */
 export function dynamicSliceInDim(x: Array, start: Index, size: number, axis = 0): Array {
   const a = normalizeAxis('dynamicSliceInDim', axis, x.ndim);
   return dynamicSlice(x, zeroStarts(x, a, start), x.shape.map((d, i) => (i === a ? size : d)));
 }
+/** The element at traced `index` along `axis` (kept as a size-1 axis unless `keepdims` is false). */
 export function dynamicIndexInDim(x: Array, index: Index, axis = 0, keepdims = true): Array {
   const a = normalizeAxis('dynamicIndexInDim', axis, x.ndim);
   const y = dynamicSliceInDim(x, index, 1, a);
   return keepdims ? y : P.reshape(y, x.shape.filter((_, i) => i !== a));
 }
+/** x with `update` written along `axis` from the traced index `start` (clamped into range). */
 export function dynamicUpdateSliceInDim(x: Array, update: Array, start: Index, axis = 0): Array {
   const a = normalizeAxis('dynamicUpdateSliceInDim', axis, x.ndim);
   return dynamicUpdateSlice(x, update, zeroStarts(x, a, start));
 }
+/** x with `update` written at traced `index` along `axis`. */
 export function dynamicUpdateIndexInDim(x: Array, update: Array, index: Index, axis = 0): Array {
   const a = normalizeAxis('dynamicUpdateIndexInDim', axis, x.ndim);
   const u = update.ndim === x.ndim ? update : expandDims(update, a);
@@ -263,12 +274,14 @@ export function topK(x: Array, k: number): [Array, Array] {
 // ---------------------------------------------------------------------------------------------
 // Convolutions.
 
+/** Convolution/window padding: 'SAME' (output = ⌈in/stride⌉, extra at the end), 'SAME_LOWER' (extra at the start), 'VALID' (none), or explicit [low, high] per spatial axis. */
 export type Padding = 'SAME' | 'SAME_LOWER' | 'VALID' | readonly (readonly [number, number])[];
 /** Layout strings ('NCHW', 'OIHW', 'NCHW') or explicit permutations (lhs/out: N, C, spatial...; rhs: O, I, spatial...). */
 export type ConvDimensionNumbers =
   | readonly [string, string, string]
   | { readonly lhsSpec: readonly number[]; readonly rhsSpec: readonly number[]; readonly outSpec: readonly number[] };
 
+/** Options of {@link conv}: strides, padding, lhs/rhs dilation, feature groups and layouts such as 'NHWC'/'HWIO'. */
 export interface ConvOptions {
   readonly windowStrides?: readonly number[];
   readonly padding?: Padding;
@@ -394,6 +407,7 @@ function convTransposePadding(k: number, s: number, padding: 'SAME' | 'VALID' | 
   return [a, padLen - a];
 }
 
+/** Options of {@link convTranspose} (the gradient of conv with respect to its input, as a layer). */
 export interface ConvTransposeOptions {
   readonly rhsDilation?: readonly number[];
   readonly dimensionNumbers?: ConvDimensionNumbers | null;
@@ -447,7 +461,9 @@ export function convTranspose(
 // ---------------------------------------------------------------------------------------------
 // reduceWindow (pooling) from strided slices.
 
+/** The reduction of {@link reduceWindow}: max, min, sum or avg pooling. */
 export type WindowReduction = 'max' | 'min' | 'sum' | 'avg';
+/** Options of {@link reduceWindow}: window dimensions, strides, padding, window dilation. */
 export interface ReduceWindowOptions {
   readonly baseDilation?: readonly number[];
   readonly windowDilation?: readonly number[];

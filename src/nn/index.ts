@@ -3,6 +3,7 @@ export {
   sigmoid, tanh, relu, relu6, leakyRelu, prelu, elu, selu, celu, gelu, silu, swish, softplus, logSigmoid, mish, hardTanh,
   softmax, logSoftmax, oneHot,
 } from './activations.js';
+/** Parameter initializers (glorot/he/lecun normal and uniform, orthogonal, …) matching jax.nn.initializers. */
 export * as initializers from './initializers.js';
 export type { Initializer, FloatDType } from './initializers.js';
 export type { Layer, Initialized, CallOptions, ApplyOptions, ParamOptions, Shape } from './module.js';

@@ -70,7 +70,7 @@ export interface TransformerDecoderCallOptions extends TransformerEncoderCallOpt
   readonly memory?: Array;
   /** Cross-attention mask [T, S], [N, T, S] or [N, heads, T, S]; true = attend. */
   readonly memoryMask?: ArrayLike | null;
-  /** [N, S]: true = a real memory position, false = padding. */
+  /** `[N, S]`: true = a real memory position, false = padding. */
   readonly memoryPaddingMask?: ArrayLike | null;
   // `causal` defaults to true for the decoder.
 }

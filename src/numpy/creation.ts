@@ -32,6 +32,8 @@ function shapeOf(op: string, s: ShapeLike): number[] {
 
 /** An array from nested lists, typed arrays, scalars or arrays (dtype inferred as numpy does, with int32/float32 defaults). */
 export const array = (x: ArrayLike, dtype?: DTypeLike): Array => asArray(x, 'array', dtype ? toDType(dtype, 'array') : undefined);
+/** Converts x (array, number, boolean or nested JS array) to an Array, optionally cast to `dtype`; Arrays pass through.
+ * @example np.asarray([[1, 2], [3, 4]], 'float32') */
 export const asarray = (x: ArrayLike, dtype?: DTypeLike): Array => asArray(x, 'asarray', dtype ? toDType(dtype, 'asarray') : undefined);
 
 /** An array of zeros (float32 by default). */
@@ -56,9 +58,12 @@ const likeDType = (x: ArrayLike, op: string, dtype?: DTypeLike): DType => (dtype
 /** Zeros with x's shape and dtype (or the given ones). */
 export const zerosLike = (x: ArrayLike, dtype?: DTypeLike, shape?: ShapeLike): Array =>
   lax.full(likeShape(x, 'zerosLike', shape), 0, likeDType(x, 'zerosLike', dtype));
+/** Ones with x's shape and dtype (or the given `dtype`/`shape`). */
 export const onesLike = (x: ArrayLike, dtype?: DTypeLike, shape?: ShapeLike): Array =>
   lax.full(likeShape(x, 'onesLike', shape), 1, likeDType(x, 'onesLike', dtype));
+/** Alias of {@link zerosLike} (arrays are immutable, so 'empty' is zeros). */
 export const emptyLike = zerosLike;
+/** `fillValue` with x's shape and dtype (or the given `dtype`/`shape`). */
 export const fullLike = (x: ArrayLike, fillValue: ArrayLike, dtype?: DTypeLike, shape?: ShapeLike): Array =>
   full(likeShape(x, 'fullLike', shape), fillValue, likeDType(x, 'fullLike', dtype));
 
@@ -84,6 +89,7 @@ export function arange(start: number, stop?: number | DTypeLike, step?: number |
   return fromTyped(data, [n], dt);
 }
 
+/** Options of {@link linspace}. */
 export interface LinspaceOptions {
   readonly endpoint?: boolean;
   readonly dtype?: DTypeLike;

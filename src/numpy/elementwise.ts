@@ -51,6 +51,7 @@ export const trueDivide: Bin = (x, y) => {
   const [a, b] = promoteBroadcastInexact('trueDivide', [x, y]);
   return lax.div(a!, b!);
 };
+/** Alias of {@link trueDivide}: x / y with numpy promotion (integers give floats). */
 export const divide = trueDivide;
 
 /** -x. */
@@ -114,6 +115,7 @@ export const remainder: Bin = (x, y) => {
   if (isBool(a!.dtype)) [a, b] = [castTo(a!, 'int32'), castTo(b!, 'int32')];
   return isFloat(a!.dtype) ? floatDivmod(a!, b!)[1] : intMod(a!, b!);
 };
+/** Alias of {@link remainder}. */
 export const mod = remainder;
 /** C-style remainder with the sign of x. */
 export const fmod: Bin = (x, y) => {
@@ -155,6 +157,7 @@ export const power: Bin = (x, y) => {
   if (isBool(a!.dtype)) [a, b] = [castTo(a!, 'int32'), castTo(b!, 'int32')];
   return lax.pow(a!, b!);
 };
+/** Alias of {@link power}. */
 export const pow = power;
 /** x * x. */
 export const square: Un = (x) => {
@@ -173,38 +176,85 @@ export const reciprocal: Un = (x) => {
 
 const inexact = (op: string, f: (x: Array) => Array): Un => (x) => f(promoteInexact(op, [x])[0]!);
 
+/** Elementwise eˣ; integer and bool inputs are promoted to float, as in `jax.numpy.exp`.
+ * @example np.exp(np.array([0.25, 0.5])) */
 export const exp = inexact('exp', lax.exp);
+/** Elementwise 2ˣ; integer and bool inputs are promoted to float, as in `jax.numpy.exp2`.
+ * @example np.exp2(np.array([0.25, 0.5])) */
 export const exp2 = inexact('exp2', lax.exp2);
+/** Elementwise eˣ − 1 (accurate near 0); integer and bool inputs are promoted to float, as in `jax.numpy.expm1`.
+ * @example np.expm1(np.array([0.25, 0.5])) */
 export const expm1 = inexact('expm1', lax.expm1);
+/** Elementwise ln x; integer and bool inputs are promoted to float, as in `jax.numpy.log`.
+ * @example np.log(np.array([0.25, 0.5])) */
 export const log = inexact('log', lax.log);
+/** Elementwise ln(1 + x) (accurate near 0); integer and bool inputs are promoted to float, as in `jax.numpy.log1p`.
+ * @example np.log1p(np.array([0.25, 0.5])) */
 export const log1p = inexact('log1p', lax.log1p);
 /** log2 x = log x / log 2. */
 export const log2 = inexact('log2', (x) => lax.div(lax.log(x), fullOf(x, Math.LN2)));
 /** log10 x = log x / log 10. */
 export const log10 = inexact('log10', (x) => lax.div(lax.log(x), fullOf(x, Math.LN10)));
+/** Elementwise √x; integer and bool inputs are promoted to float, as in `jax.numpy.sqrt`.
+ * @example np.sqrt(np.array([0.25, 0.5])) */
 export const sqrt = inexact('sqrt', lax.sqrt);
+/** Elementwise 1/√x; integer and bool inputs are promoted to float, as in `jax.numpy.rsqrt`.
+ * @example np.rsqrt(np.array([0.25, 0.5])) */
 export const rsqrt = inexact('rsqrt', lax.rsqrt);
+/** Elementwise ∛x; integer and bool inputs are promoted to float, as in `jax.numpy.cbrt`.
+ * @example np.cbrt(np.array([0.25, 0.5])) */
 export const cbrt = inexact('cbrt', lax.cbrt);
+/** Elementwise sin x; integer and bool inputs are promoted to float, as in `jax.numpy.sin`.
+ * @example np.sin(np.array([0.25, 0.5])) */
 export const sin = inexact('sin', lax.sin);
+/** Elementwise cos x; integer and bool inputs are promoted to float, as in `jax.numpy.cos`.
+ * @example np.cos(np.array([0.25, 0.5])) */
 export const cos = inexact('cos', lax.cos);
+/** Elementwise tan x; integer and bool inputs are promoted to float, as in `jax.numpy.tan`.
+ * @example np.tan(np.array([0.25, 0.5])) */
 export const tan = inexact('tan', lax.tan);
+/** Elementwise arcsin x; integer and bool inputs are promoted to float, as in `jax.numpy.arcsin`.
+ * @example np.arcsin(np.array([0.25, 0.5])) */
 export const arcsin = inexact('arcsin', lax.asin);
+/** Elementwise arccos x; integer and bool inputs are promoted to float, as in `jax.numpy.arccos`.
+ * @example np.arccos(np.array([0.25, 0.5])) */
 export const arccos = inexact('arccos', lax.acos);
+/** Elementwise arctan x; integer and bool inputs are promoted to float, as in `jax.numpy.arctan`.
+ * @example np.arctan(np.array([0.25, 0.5])) */
 export const arctan = inexact('arctan', lax.atan);
+/** Elementwise sinh x; integer and bool inputs are promoted to float, as in `jax.numpy.sinh`.
+ * @example np.sinh(np.array([0.25, 0.5])) */
 export const sinh = inexact('sinh', lax.sinh);
+/** Elementwise cosh x; integer and bool inputs are promoted to float, as in `jax.numpy.cosh`.
+ * @example np.cosh(np.array([0.25, 0.5])) */
 export const cosh = inexact('cosh', lax.cosh);
+/** Elementwise tanh x; integer and bool inputs are promoted to float, as in `jax.numpy.tanh`.
+ * @example np.tanh(np.array([0.25, 0.5])) */
 export const tanh = inexact('tanh', lax.tanh);
+/** Elementwise arsinh x; integer and bool inputs are promoted to float, as in `jax.numpy.arcsinh`.
+ * @example np.arcsinh(np.array([0.25, 0.5])) */
 export const arcsinh = inexact('arcsinh', lax.asinh);
+/** Elementwise arcosh x; integer and bool inputs are promoted to float, as in `jax.numpy.arccosh`.
+ * @example np.arccosh(np.array([0.25, 0.5])) */
 export const arccosh = inexact('arccosh', lax.acosh);
+/** Elementwise artanh x; integer and bool inputs are promoted to float, as in `jax.numpy.arctanh`.
+ * @example np.arctanh(np.array([0.25, 0.5])) */
 export const arctanh = inexact('arctanh', lax.atanh);
+/** Elementwise the error function erf x; integer and bool inputs are promoted to float, as in `jax.numpy.erf`.
+ * @example np.erf(np.array([0.25, 0.5])) */
 export const erf = inexact('erf', lax.erf);
 /** 1 - erf(x). */
 export const erfc = inexact('erfc', (x) => lax.sub(fullOf(x, 1), lax.erf(x)));
+/** Elementwise the inverse error function; integer and bool inputs are promoted to float, as in `jax.numpy.erfinv`.
+ * @example np.erfinv(np.array([0.25, 0.5])) */
 export const erfinv = inexact('erfinv', lax.erfInv);
 /** Degrees to radians. */
 export const deg2rad = inexact('deg2rad', (x) => lax.mul(x, fullOf(x, Math.PI / 180)));
+/** Elementwise radians → degrees (integers promote to float). */
 export const rad2deg = inexact('rad2deg', (x) => lax.mul(x, fullOf(x, 180 / Math.PI)));
+/** Alias of {@link deg2rad}. */
 export const radians = deg2rad;
+/** Alias of {@link rad2deg}. */
 export const degrees = rad2deg;
 /** sin(pi x) / (pi x), 1 at 0. */
 export const sinc = inexact('sinc', (x) => {
@@ -271,6 +321,7 @@ export function round(x: ArrayLike, decimals = 0): Array {
   const p = fullOf(a, 10 ** Math.abs(decimals));
   return decimals > 0 ? lax.div(roundHalfEven(lax.mul(a, p)), p) : lax.mul(roundHalfEven(lax.div(a, p)), p);
 }
+/** Alias of {@link round}. */
 export const around = round;
 /** Round to the nearest integer, halves to even. */
 export const rint: Un = (x) => round(x, 0);
@@ -278,10 +329,13 @@ const intIdentity = (op: string, f: (x: Array) => Array): Un => (x) => {
   const a = asArray(x, op);
   return isFloat(a.dtype) ? f(a) : a;
 };
+/** Elementwise ⌊x⌋ (integers pass through unchanged). */
 export const floor = intIdentity('floor', lax.floor);
+/** Elementwise ⌈x⌉ (integers pass through unchanged). */
 export const ceil = intIdentity('ceil', lax.ceil);
 /** Round toward zero. */
 export const trunc = intIdentity('trunc', (a) => lax.select(lax.lt(a, fullOf(a, 0)), lax.ceil(a), lax.floor(a)));
+/** Alias of {@link trunc}. */
 export const fix = trunc;
 
 // ---------------------------------------------------------------------------------------------
@@ -343,11 +397,17 @@ const cmp = (op: string, f: (a: Array, b: Array) => Array): Bin => (x, y) => {
   const [a, b] = promoteBroadcast(op, [x, y]);
   return f(a!, b!);
 };
+/** Elementwise x == y with broadcasting and promotion (bool result). */
 export const equal = cmp('equal', lax.eq);
+/** Elementwise x != y (bool result). */
 export const notEqual = cmp('notEqual', lax.ne);
+/** Elementwise x < y (bool result). */
 export const less = cmp('less', lax.lt);
+/** Elementwise x <= y (bool result). */
 export const lessEqual = cmp('lessEqual', lax.le);
+/** Elementwise x > y (bool result). */
 export const greater = cmp('greater', lax.gt);
+/** Elementwise x >= y (bool result). */
 export const greaterEqual = cmp('greaterEqual', lax.ge);
 
 /** x != 0 as bool (identity for bools). */
@@ -362,9 +422,13 @@ const logical = (op: string, f: (a: Array, b: Array) => Array): Bin => (x, y) =>
   const [a, b] = broadcastAll(op, [toBool(asArray(x, op)), toBool(asArray(y, op))]);
   return f(a!, b!);
 };
+/** Elementwise logical and (inputs are tested for nonzero). */
 export const logicalAnd = logical('logicalAnd', lax.and);
+/** Elementwise logical or (inputs are tested for nonzero). */
 export const logicalOr = logical('logicalOr', lax.or);
+/** Elementwise logical exclusive or. */
 export const logicalXor = logical('logicalXor', lax.xor);
+/** Elementwise logical not (bool result). */
 export const logicalNot: Un = (x) => lax.not(toBool(asArray(x, 'logicalNot')));
 
 const bitwise = (op: string, f: (a: Array, b: Array) => Array): Bin => (x, y) => {
@@ -372,8 +436,11 @@ const bitwise = (op: string, f: (a: Array, b: Array) => Array): Bin => (x, y) =>
   if (isFloat(a!.dtype)) fail(op, `expected integer or bool operands, got ${desc(asArray(x))} and ${desc(asArray(y))}`);
   return f(a!, b!);
 };
+/** Elementwise bitwise and of integer or bool arrays. */
 export const bitwiseAnd = bitwise('bitwiseAnd', lax.and);
+/** Elementwise bitwise or of integer or bool arrays. */
 export const bitwiseOr = bitwise('bitwiseOr', lax.or);
+/** Elementwise bitwise exclusive or of integer or bool arrays. */
 export const bitwiseXor = bitwise('bitwiseXor', lax.xor);
 /** Bitwise not (~x); logical not for bools. */
 export const bitwiseNot: Un = (x) => {
@@ -381,6 +448,7 @@ export const bitwiseNot: Un = (x) => {
   if (isFloat(a.dtype)) fail('bitwiseNot', `expected an integer or bool operand, got ${desc(a)}`);
   return lax.not(a);
 };
+/** Alias of {@link bitwiseNot}. */
 export const invert = bitwiseNot;
 const shiftCheck = (op: string, a: Array): void => {
   if (!isInt(a.dtype)) fail(op, `expected integer operands (int32 or uint32), got ${desc(a)}`);
@@ -414,10 +482,12 @@ export const isinf: Un = (x) => {
   const a = asArray(x, 'isinf');
   return isFloat(a.dtype) ? lax.eq(lax.abs(a), fullOf(a, Infinity)) : lax.full(a.shape, false, 'bool');
 };
+/** Elementwise x == +∞ (bool result). */
 export const isposinf: Un = (x) => {
   const a = asArray(x, 'isposinf');
   return isFloat(a.dtype) ? lax.eq(a, fullOf(a, Infinity)) : lax.full(a.shape, false, 'bool');
 };
+/** Elementwise x == −∞ (bool result). */
 export const isneginf: Un = (x) => {
   const a = asArray(x, 'isneginf');
   return isFloat(a.dtype) ? lax.eq(a, fullOf(a, -Infinity)) : lax.full(a.shape, false, 'bool');

@@ -4,6 +4,7 @@ import { stridesOf } from '../core/aval.js';
 import { ConcreteArray, setFormatter } from '../core/array.js';
 import type { DType } from '../core/dtype.js';
 
+/** Options of array printing (precision, threshold, edge items, line width, suppress small). */
 export interface PrintOptions {
   /** Maximum fractional digits (numpy's precision). */
   precision: number;
@@ -23,6 +24,7 @@ export function setPrintOptions(o: Partial<PrintOptions>): PrintOptions {
   Object.assign(options, o);
   return prev;
 }
+/** The current printing options (see {@link setPrintOptions}). */
 export const getPrintOptions = (): PrintOptions => ({ ...options });
 
 // ---------------------------------------------------------------------------------------------

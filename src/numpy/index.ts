@@ -39,18 +39,29 @@ export {
 } from './elementwise.js';
 
 // dtype names as values (np.float32 is the string 'float32').
+/** The float32 dtype name (use as `dtype` argument). */
 export const float32 = 'float32' as const;
+/** The float64 dtype name. */
 export const float64 = 'float64' as const;
+/** The int32 dtype name. */
 export const int32 = 'int32' as const;
+/** The uint32 dtype name. */
 export const uint32 = 'uint32' as const;
+/** The bool dtype name. */
 export const bool = 'bool' as const;
+/** Alias of {@link bool} (numpy's spelling). */
 export const bool_ = 'bool' as const;
 /** Used as an index: a new size-1 axis. */
 export const newaxis = null;
+/** π. */
 export const pi = Math.PI;
+/** Euler's number e. */
 export const e = Math.E;
+/** Positive infinity. */
 export const inf = Infinity;
+/** Not a number. */
 export const nan = NaN;
+/** The Euler–Mascheroni constant γ. */
 export const euler_gamma = 0.5772156649015329;
 
 /** The dtype of the result of combining these values (JAX's result_type, with weak JS numbers). */
@@ -78,8 +89,12 @@ export function iinfo(d: DTypeLike): { bits: number; max: number; min: number; d
   throw new TypeError(`iinfo: ${t} is not an integer dtype (use finfo for floats)`);
 }
 
+/** The shape of x (an array or nested JS array).
+ * @example np.shape([[1, 2, 3]]) // [1, 3] */
 export const shape = (x: ArrayLike): readonly number[] => asArray(x, 'shape').shape;
+/** The number of axes of x. */
 export const ndim = (x: ArrayLike): number => asArray(x, 'ndim').ndim;
+/** The number of elements of x. */
 export const size = (x: ArrayLike): number => asArray(x, 'size').size;
 
 /** np.linalg: norms and LU/Cholesky-based solvers written as lax loops (no SVD/eig yet). */

@@ -332,6 +332,7 @@ export function einsum(subscripts: string, ...operands: ArrayLike[]): Array {
 // ---------------------------------------------------------------------------------------------
 // Norms.
 
+/** The order of {@link norm}: a number (p-norm, ±Infinity), 'fro' (Frobenius) or 'nuc' (nuclear, matrices); null for the default. */
 export type NormOrd = number | 'fro' | 'nuc' | null | undefined;
 
 /**

@@ -14,88 +14,160 @@ type AxisArg = Axis | ReduceOptions;
 declare module '../core/trace.js' {
   interface Array {
     // arithmetic (numpy promotion and broadcasting; JS numbers are weakly typed)
+    /** x + y: the method form of `np.add`. */
     add(y: ArrayLike): Array;
+    /** x − y: the method form of `np.subtract`. */
     sub(y: ArrayLike): Array;
+    /** x · y: the method form of `np.multiply`. */
     mul(y: ArrayLike): Array;
+    /** x / y: the method form of `np.trueDivide`. */
     div(y: ArrayLike): Array;
+    /** ⌊x / y⌋: the method form of `np.floorDivide`. */
     floorDiv(y: ArrayLike): Array;
+    /** x mod y (sign of y): the method form of `np.remainder`. */
     mod(y: ArrayLike): Array;
+    /** xʸ: the method form of `np.power`. */
     pow(y: ArrayLike): Array;
+    /** −x: the method form of `np.negative`. */
     neg(): Array;
+    /** |x|: the method form of `np.absolute`. */
     abs(): Array;
+    /** sign(x): the method form of `np.sign`. */
     sign(): Array;
+    /** x²: the method form of `np.square`. */
     square(): Array;
+    /** 1/x: the method form of `np.reciprocal`. */
     reciprocal(): Array;
+    /** √x: the method form of `np.sqrt`. */
     sqrt(): Array;
+    /** 1/√x: the method form of `np.rsqrt`. */
     rsqrt(): Array;
+    /** eˣ: the method form of `np.exp`. */
     exp(): Array;
+    /** ln x: the method form of `np.log`. */
     log(): Array;
+    /** ln(1 + x): the method form of `np.log1p`. */
     log1p(): Array;
+    /** eˣ − 1: the method form of `np.expm1`. */
     expm1(): Array;
+    /** sin x: the method form of `np.sin`. */
     sin(): Array;
+    /** cos x: the method form of `np.cos`. */
     cos(): Array;
+    /** tan x: the method form of `np.tan`. */
     tan(): Array;
+    /** tanh x: the method form of `np.tanh`. */
     tanh(): Array;
+    /** ⌊x⌋: the method form of `np.floor`. */
     floor(): Array;
+    /** ⌈x⌉: the method form of `np.ceil`. */
     ceil(): Array;
+    /** x rounded to `decimals` (halves to even): the method form of `np.round`. */
     round(decimals?: number): Array;
+    /** x limited to [min, max]: the method form of `np.clip`. */
     clip(min?: ArrayLike | null, max?: ArrayLike | null): Array;
+    /** max(x, y): the method form of `np.maximum`. */
     maximum(y: ArrayLike): Array;
+    /** min(x, y): the method form of `np.minimum`. */
     minimum(y: ArrayLike): Array;
     // comparisons and logic
+    /** x < y: the method form of `np.less`. */
     lt(y: ArrayLike): Array;
+    /** x <= y: the method form of `np.lessEqual`. */
     le(y: ArrayLike): Array;
+    /** x > y: the method form of `np.greater`. */
     gt(y: ArrayLike): Array;
+    /** x >= y: the method form of `np.greaterEqual`. */
     ge(y: ArrayLike): Array;
+    /** x == y: the method form of `np.equal`. */
     eq(y: ArrayLike): Array;
+    /** x != y: the method form of `np.notEqual`. */
     ne(y: ArrayLike): Array;
+    /** x and y: the method form of `np.logicalAnd`. */
     logicalAnd(y: ArrayLike): Array;
+    /** x or y: the method form of `np.logicalOr`. */
     logicalOr(y: ArrayLike): Array;
+    /** not x: the method form of `np.logicalNot`. */
     logicalNot(): Array;
+    /** whether x is NaN: the method form of `np.isnan`. */
     isnan(): Array;
     // dtype and shape
+    /** x cast to `dtype`: the method form of `np.astype`. */
     astype(dtype: DTypeLike | DType): Array;
     /** Transpose (all axes reversed). */
     readonly T: Array;
     /** Transpose of the last two axes. */
     readonly mT: Array;
+    /** x with a new shape (one entry may be −1): the method form of `np.reshape`. */
     reshape(...shape: number[]): Array;
     reshape(shape: readonly number[]): Array;
+    /** x as 1-D: the method form of `np.ravel`. */
     flatten(): Array;
+    /** x as 1-D: the method form of `np.ravel`. */
     ravel(): Array;
+    /** x with permuted axes (reversed when none are given): the method form of `np.transpose`. */
     transpose(...axes: number[]): Array;
     transpose(axes: readonly number[]): Array;
+    /** x without its size-1 axes (or the given ones): the method form of `np.squeeze`. */
     squeeze(axis?: Axis): Array;
+    /** x with new size-1 axes: the method form of `np.expandDims`. */
     expandDims(axis: number | readonly number[]): Array;
+    /** x with two axes swapped: the method form of `np.swapaxes`. */
     swapaxes(a: number, b: number): Array;
+    /** x with axes moved: the method form of `np.moveaxis`. */
     moveaxis(source: number | readonly number[], destination: number | readonly number[]): Array;
+    /** x broadcast to `shape`: the method form of `np.broadcastTo`. */
     broadcastTo(shape: readonly number[]): Array;
+    /** x with elements repeated: the method form of `np.repeat`. */
     repeat(repeats: number | ArrayLike, axis?: number | null): Array;
+    /** elements of x at `indices`: the method form of `np.take`. */
     take(indices: ArrayLike, axis?: number | null): Array;
+    /** x reversed along axes: the method form of `np.flip`. */
     flip(axis?: Axis): Array;
+    /** the diagonal of x: the method form of `np.diagonal`. */
     diagonal(offset?: number, axis1?: number, axis2?: number): Array;
+    /** the sum of the diagonal of x: the method form of `np.trace`. */
     trace(offset?: number, axis1?: number, axis2?: number): Array;
     // reductions (axis may be a number, a list, null/undefined for all, or an options object)
+    /** the sum of x over axes: the method form of `np.sum`. */
     sum(axis?: AxisArg, opts?: ReduceOptions): Array;
+    /** the product of x over axes: the method form of `np.prod`. */
     prod(axis?: AxisArg, opts?: ReduceOptions): Array;
+    /** the mean of x over axes: the method form of `np.mean`. */
     mean(axis?: AxisArg, opts?: ReduceOptions): Array;
+    /** the variance of x over axes: the method form of `np.var`. */
     var(axis?: Axis | R.VarOptions, opts?: R.VarOptions): Array;
+    /** the standard deviation of x over axes: the method form of `np.std`. */
     std(axis?: Axis | R.VarOptions, opts?: R.VarOptions): Array;
+    /** the maximum of x over axes: the method form of `np.max`. */
     max(axis?: Axis | R.MaxOptions, opts?: R.MaxOptions): Array;
+    /** the minimum of x over axes: the method form of `np.min`. */
     min(axis?: Axis | R.MaxOptions, opts?: R.MaxOptions): Array;
+    /** max − min over axes: the method form of `np.ptp`. */
     ptp(axis?: AxisArg, opts?: ReduceOptions): Array;
+    /** the index of the maximum: the method form of `np.argmax`. */
     argmax(axis?: number | null | ReduceOptions, opts?: ReduceOptions): Array;
+    /** the index of the minimum: the method form of `np.argmin`. */
     argmin(axis?: number | null | ReduceOptions, opts?: ReduceOptions): Array;
+    /** whether any element is true: the method form of `np.any`. */
     any(axis?: AxisArg, opts?: ReduceOptions): Array;
+    /** whether all elements are true: the method form of `np.all`. */
     all(axis?: AxisArg, opts?: ReduceOptions): Array;
+    /** log Σ eˣ over axes (stable): the method form of `np.logsumexp`. */
     logsumexp(axis?: AxisArg, opts?: ReduceOptions): Array;
+    /** the cumulative sum: the method form of `np.cumsum`. */
     cumsum(axis?: number | null): Array;
+    /** the cumulative product: the method form of `np.cumprod`. */
     cumprod(axis?: number | null): Array;
     // products
+    /** the matrix product x @ y: the method form of `np.matmul`. */
     matmul(y: ArrayLike): Array;
+    /** the dot product: the method form of `np.dot`. */
     dot(y: ArrayLike): Array;
     // sorting
+    /** x sorted along an axis: the method form of `np.sort`. */
     sort(axis?: number | null, opts?: So.SortOptions): Array;
+    /** the indices that sort x: the method form of `np.argsort`. */
     argsort(axis?: number | null, opts?: So.SortOptions): Array;
     // indexing
     /** Pure indexed reads and updates: x.at(0, '1:3').set(v), .add(v), .mul(v), .min(v), .max(v), .get(). */

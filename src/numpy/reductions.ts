@@ -52,6 +52,7 @@ export function prod(x: ArrayLike, axis?: AxisArg, opts?: ReduceOptions): Array 
   return keepDims(lax.reduceProd(a, axes), a.shape, axes, o.keepdims);
 }
 
+/** Options of {@link max} and {@link min}: `initial` for empty reductions, `where` masks, `keepdims`. */
 export interface MaxOptions extends ReduceOptions {
   /** A starting value, which also makes reductions over empty axes valid. */
   readonly initial?: number;
@@ -74,7 +75,9 @@ function extremum(op: 'max' | 'min', x: ArrayLike, axis?: Axis | MaxOptions, opt
 export const max = (x: ArrayLike, axis?: Axis | MaxOptions, opts?: MaxOptions): Array => extremum('max', x, axis, opts);
 /** Minimum over axes. */
 export const min = (x: ArrayLike, axis?: Axis | MaxOptions, opts?: MaxOptions): Array => extremum('min', x, axis, opts);
+/** Alias of {@link max}. */
 export const amax = max;
+/** Alias of {@link min}. */
 export const amin = min;
 
 /** Peak to peak: max - min. */
@@ -94,6 +97,7 @@ export function mean(x: ArrayLike, axis?: AxisArg, opts?: ReduceOptions): Array 
   return keepDims(lax.div(s, fullOf(s, countOf(a.shape, axes))), a.shape, axes, o.keepdims);
 }
 
+/** Options of `var` and {@link std}: `ddof` (delta degrees of freedom), `keepdims`. */
 export interface VarOptions extends ReduceOptions {
   /** Delta degrees of freedom: divide by N - ddof. */
   readonly ddof?: number;
@@ -158,6 +162,7 @@ export function countNonzero(x: ArrayLike, axis?: AxisArg, opts?: ReduceOptions)
   return sum(castTo(toBool(asArray(x, 'countNonzero')), 'int32'), o);
 }
 
+/** Options of {@link logsumexp}: weights `b` and `returnSign`. */
 export interface LogsumexpOptions extends ReduceOptions {
   /** Weights: log(sum(b * exp(a))). */
   readonly b?: ArrayLike;
@@ -182,6 +187,7 @@ export function logsumexp(x: ArrayLike, axis?: Axis | LogsumexpOptions, opts?: L
   return keepDims(out, a.shape, axes, o.keepdims);
 }
 
+/** Options of the cumulative reductions (cumsum, cumprod, cummax, cummin). */
 export interface CumOptions {
   readonly dtype?: string;
   readonly reverse?: boolean;
@@ -216,6 +222,7 @@ export const cummin = cumulative('cummin', lax.cummin, null, false);
 /** Running log-sum-exp. */
 export const cumlogsumexp = cumulative('cumlogsumexp', lax.cumlogsumexp, null, true);
 
+/** Options of {@link average}. */
 export interface AverageOptions {
   readonly weights?: ArrayLike;
   readonly keepdims?: boolean;

@@ -59,6 +59,7 @@ export const ravel = (x: ArrayLike): Array => {
   const a = asArray(x, 'ravel');
   return a.ndim === 1 ? a : lax.reshape(a, [a.size]);
 };
+/** Alias of {@link ravel}. */
 export const flatten = ravel;
 
 /** Permutes axes (reverses them by default). */
@@ -70,6 +71,7 @@ export function transpose(x: ArrayLike, axes?: readonly number[] | null): Array 
   if (new Set(p).size !== p.length) fail('transpose', `axes ${JSON.stringify(axes)} repeat an axis`);
   return lax.transpose(a, p);
 }
+/** Alias of {@link transpose} (the array-API name). */
 export const permuteDims = transpose;
 /** Transpose of the last two axes. */
 export const matrixTranspose = (x: ArrayLike): Array => swapaxes(x, -1, -2);
@@ -118,14 +120,17 @@ export function squeeze(x: ArrayLike, axis?: Axis): Array {
     if (a.shape[d] !== 1) fail('squeeze', `cannot select an axis to squeeze out which has size not equal to one: axis ${d} of ${desc(a)} has size ${a.shape[d]}`);
   return lax.reshape(a, a.shape.filter((_, i) => !axes.includes(i)));
 }
+/** x with at least one axis (scalars become shape [1]). */
 export const atleast1d = (x: ArrayLike): Array => {
   const a = asArray(x, 'atleast1d');
   return a.ndim >= 1 ? a : lax.reshape(a, [1]);
 };
+/** x with at least two axes (new axes in front, as numpy). */
 export const atleast2d = (x: ArrayLike): Array => {
   const a = asArray(x, 'atleast2d');
   return a.ndim >= 2 ? a : lax.reshape(a, a.ndim === 0 ? [1, 1] : [1, a.shape[0]!]);
 };
+/** x with at least three axes (numpy's placement: [N] → [1, N, 1]). */
 export const atleast3d = (x: ArrayLike): Array => {
   const a = asArray(x, 'atleast3d');
   if (a.ndim >= 3) return a;
@@ -154,6 +159,7 @@ export function concatenate(xs: readonly ArrayLike[], axis: number | null = 0): 
       );
   return lax.concatenate(as, ax);
 }
+/** Alias of {@link concatenate} (the array-API name). */
 export const concat = concatenate;
 /** Joins equal-shape arrays along a new axis. */
 export const stack = (xs: readonly ArrayLike[], axis = 0): Array => stackArrays(xs.map((x) => asArray(x, 'stack')), 'stack', axis);
@@ -164,6 +170,7 @@ export function hstack(xs: readonly ArrayLike[]): Array {
 }
 /** Stacks rows (1-D inputs become rows). */
 export const vstack = (xs: readonly ArrayLike[]): Array => concatenate(xs.map(atleast2d), 0);
+/** Alias of {@link vstack}. */
 export const rowStack = vstack;
 /** Stacks along a third axis. */
 export const dstack = (xs: readonly ArrayLike[]): Array => concatenate(xs.map(atleast3d), 2);
@@ -215,16 +222,20 @@ export function arraySplit(x: ArrayLike, indicesOrSections: number | readonly nu
   for (let i = 0; i < k - 1; i++) bounds.push((acc += base + (i < extra ? 1 : 0)));
   return splitAt(a, bounds, ax);
 }
+/** Splits along axis 1 (axis 0 for 1-D), into `s` equal parts or at the indices `s`. */
 export const hsplit = (x: ArrayLike, s: number | readonly number[]): Array[] => {
   const a = asArray(x, 'hsplit');
   return split(a, s, a.ndim === 1 ? 0 : 1);
 };
+/** Splits along axis 0, into `s` equal parts or at the indices `s`. */
 export const vsplit = (x: ArrayLike, s: number | readonly number[]): Array[] => split(x, s, 0);
 
 // ---------------------------------------------------------------------------------------------
 // Padding.
 
+/** How {@link pad} fills: a constant, the edge value, a reflection (with or without the edge) or wrap-around. */
 export type PadMode = 'constant' | 'edge' | 'reflect' | 'symmetric' | 'wrap';
+/** Pad widths: one number for every side, [before, after] for every axis, or one pair per axis. */
 export type PadWidth = number | readonly [number, number] | readonly (readonly [number, number] | readonly [number])[];
 
 function padWidths(op: string, w: PadWidth, nd: number): [number, number][] {
@@ -299,7 +310,9 @@ export function flip(x: ArrayLike, axis?: Axis): Array {
   const a = asArray(x, 'flip');
   return lax.rev(a, axesOf('flip', axis, a.ndim));
 }
+/** Reverses axis 1 (left/right). */
 export const fliplr = (x: ArrayLike): Array => flip(x, 1);
+/** Reverses axis 0 (up/down). */
 export const flipud = (x: ArrayLike): Array => flip(x, 0);
 /** Rotates by 90 degrees k times in the plane of `axes`. */
 export function rot90(x: ArrayLike, k = 1, axes: readonly [number, number] = [0, 1]): Array {
@@ -374,6 +387,7 @@ export function repeat(x: ArrayLike, repeats: number | ArrayLike, axis?: number 
 // ---------------------------------------------------------------------------------------------
 // Gathers: take, takeAlongAxis.
 
+/** Out-of-range index handling of take: clip to the range, wrap around, or fill (NaN / the fill value). */
 export type TakeMode = 'clip' | 'wrap' | 'fill' | undefined;
 
 /**

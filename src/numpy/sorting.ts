@@ -19,6 +19,7 @@ import {
   range,
 } from './util.js';
 
+/** Options of {@link sort} and {@link argsort}. */
 export interface SortOptions {
   /** Largest first; ties keep their original order (stable). */
   readonly descending?: boolean;
@@ -80,6 +81,7 @@ export function searchsorted(a: ArrayLike, v: ArrayLike, side: 'left' | 'right' 
 
 const cmpNum = (p: number, q: number): number => (Number.isNaN(p) ? (Number.isNaN(q) ? 0 : 1) : Number.isNaN(q) ? -1 : p - q);
 
+/** The result of {@link uniqueAll}: values, first indices, inverse indices and counts. */
 export interface UniqueAll {
   readonly values: Array;
   /** First index of each unique value in the flattened input. */
@@ -117,11 +119,14 @@ export function uniqueAll(x: ArrayLike): UniqueAll {
 }
 /** Sorted unique values of the flattened input. Concrete only (not traceable). */
 export const unique = (x: ArrayLike): Array => uniqueAll(x).values;
+/** Alias of {@link unique}. */
 export const uniqueValues = unique;
+/** The sorted unique values of x and how often each occurs (eager only: the output size depends on the data). */
 export const uniqueCounts = (x: ArrayLike): { values: Array; counts: Array } => {
   const u = uniqueAll(x);
   return { values: u.values, counts: u.counts };
 };
+/** The sorted unique values of x and, for each element of x, the index of its value among them. */
 export const uniqueInverse = (x: ArrayLike): { values: Array; inverseIndices: Array } => {
   const u = uniqueAll(x);
   return { values: u.values, inverseIndices: u.inverseIndices };

@@ -22,6 +22,7 @@ export type DTypeLike = DType | 'f32' | 'f64' | 'i32' | 'u32' | 'float' | 'doubl
 /** An axis argument: one axis, several, or null/undefined for all axes. */
 export type Axis = number | readonly number[] | null | undefined;
 
+/** JavaScript's own Array constructor (tensorlaw's `Array` shadows the global name). */
 export const JSArray = globalThis.Array;
 
 /** `float32[2, 3]`, used in error messages. */

@@ -4,7 +4,9 @@ import { type DType, isFloat, isInt, parseDType } from '../core/dtype.js';
 import { Array } from '../core/trace.js';
 import * as lax from '../lax/prims.js';
 
+/** A static shape (list of axis sizes). */
 export type Shape = readonly number[];
+/** The float dtypes random samplers produce. */
 export type FloatDType = 'float32' | 'float64';
 /** A JS number or an array (concrete or traced). */
 export type ArrayLike = number | Array;

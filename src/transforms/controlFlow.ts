@@ -364,6 +364,7 @@ export function whilePartialEval(trace: PETrace, tracers: PETracer[], p: WhileP)
 
 // ---- scan ---------------------------------------------------------------------------------------
 
+/** Options of {@link scan}: `length` (when there are no xs) and `reverse` (iterate from the end). */
 export interface ScanOptions {
   /** Number of iterations; required when xs is null. */
   length?: number;

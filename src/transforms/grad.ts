@@ -107,6 +107,7 @@ export function linearTranspose(f: (...args: any[]) => any, ...primals: unknown[
   };
 }
 
+/** Options of {@link grad} and {@link valueAndGrad}: `argnums` (which arguments to differentiate) and `hasAux` (f returns [value, aux]). */
 export interface GradOptions {
   /** Which positional argument(s) to differentiate with respect to. Default 0. */
   argnums?: number | readonly number[];

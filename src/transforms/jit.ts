@@ -14,6 +14,7 @@ import { backwardPass } from './transpose.js';
 import { flattenFun, toArray } from './util.js';
 import type { PETrace, PETracer } from './partialEval.js';
 
+/** Options of {@link jit}: `staticArgnums` (arguments baked into the trace and part of the cache key). */
 export interface JitOptions {
   /** Positional arguments treated as compile-time constants (hashed by value for JS primitives, by identity otherwise). */
   staticArgnums?: number | readonly number[];

@@ -103,6 +103,7 @@ export function broadcastPrefix(what: string, prefix: unknown, tree: unknown): (
   return out;
 }
 
+/** Options of {@link vmap}: `inAxes` and `outAxes` (numbers, null for unbatched, or pytree prefixes) and `axisSize`. */
 export interface VmapOptions {
   /** Batch axis of each positional argument (a number, null for unbatched, or a pytree prefix). Default 0. */
   inAxes?: number | null | readonly unknown[];
