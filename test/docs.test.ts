@@ -62,7 +62,8 @@ const listDocs = (dir: string): string[] =>
     return e.name.endsWith('.md') ? [rel] : [];
   });
 const docFiles = listDocs('').sort();
-const blocks = docFiles.flatMap((f) => extractBlocks(f, readFileSync(join(docsDir, f), 'utf8')));
+// the README's quickstart too (its doc name is '../README.md', relative to docs/)
+const blocks = [...docFiles, '../README.md'].flatMap((f) => extractBlocks(f, readFileSync(join(docsDir, f), 'utf8')));
 const runnable = blocks.filter((b) => b.run);
 
 rmSync(outDir, { recursive: true, force: true });
@@ -70,7 +71,7 @@ mkdirSync(outDir, { recursive: true });
 
 /** The block as a module file under .cache/docs-test-<pid>, importing the library from source. */
 function writeBlock(b: Block): string {
-  const file = join(outDir, `${b.doc.replace(/\.md$/, '').replace(/\//g, '__')}-L${b.line}.ts`);
+  const file = join(outDir, `${b.doc.replace(/\.md$/, '').replace(/\.\.\//g, '').replace(/\//g, '__')}-L${b.line}.ts`);
   const spec = (p: string): string => {
     const r = relative(outDir, join(root, p)).split('\\').join('/');
     return r.startsWith('.') ? r : `./${r}`;
