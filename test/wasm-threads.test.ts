@@ -11,9 +11,12 @@ import { ShapedArray } from '../src/core/aval.js';
 import type { TypedArray } from '../src/core/dtype.js';
 import type { DotGeneralParams } from '../src/core/primitive.js';
 import type { RefVal } from '../src/rules/types.js';
-import { dotGeneralImpl } from '../src/targets/ref/linalg.js';
+import fc from 'fast-check';
+import type { ConvParams } from '../src/core/primitive.js';
+import { abstractEval } from '../src/rules/abstractEval.js';
+import { convImpl, dotGeneralImpl } from '../src/targets/ref/linalg.js';
 import { getThreads, setThreads } from '../src/targets/wasm/index.js';
-import { dotGeneralWasm, threading } from '../src/targets/wasm/linalg.js';
+import { convChunking, convWasm, dotGeneralWasm, threading } from '../src/targets/wasm/linalg.js';
 import { hasRelaxedSimd, hasSharedMemory, scratchMark, scratchStats, selectWasmVariant, u8View, wasmExports, wasmVariant } from '../src/targets/wasm/runtime.js';
 import { threadStats, threadsReady } from '../src/targets/wasm/threads.js';
 
@@ -220,6 +223,63 @@ describe('threaded dot_general equals the single-threaded kernel bit for bit', (
       expect(firstDiff(one, many), v).toBe(-1);
     }
     selectWasmVariant(start);
+  });
+});
+
+describe('threaded convGeneralDilated equals the single-threaded kernel bit for bit, and the reference', () => {
+  // Random 2-d convolutions (strides, padding, dilations, feature and batch groups), each run split over the pool
+  // (threshold 0) and unsplit (threshold ∞), under shrunk chunking so that every block kind occurs: ranges of images,
+  // ranges of batched column chunks (small images), and channel blocks that accumulate.
+  const convCase = fc
+    .record({
+      n: fc.integer({ min: 1, max: 5 }),
+      G: fc.integer({ min: 1, max: 2 }),
+      B: fc.integer({ min: 1, max: 2 }),
+      I: fc.integer({ min: 1, max: 4 }),
+      oPer: fc.integer({ min: 1, max: 3 }),
+      size: fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 })),
+      k: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
+      stride: fc.integer({ min: 1, max: 2 }),
+      pad: fc.integer({ min: 0, max: 2 }),
+      ld: fc.integer({ min: 1, max: 2 }),
+      rd: fc.integer({ min: 1, max: 2 }),
+      chunking: fc.constantFrom({ bytes: 393216, minColumns: 64, maxBytes: 8 << 20 }, { bytes: 256, minColumns: 8, maxBytes: 2048 }, { bytes: 64, minColumns: 8, maxBytes: 512 }),
+      dtype: fc.constantFrom('float32' as const, 'float64' as const),
+      seed: fc.nat(),
+    })
+    .filter((c) => (c.size[0] - 1) * c.ld + 1 + 2 * c.pad >= c.k[0] && c.size[1] + c.pad >= (c.k[1] - 1) * c.rd + 1 && (c.G === 1 || c.B === 1));
+  it('random convolutions, 2 threads, float32 and float64 (integer-valued: exact against the reference)', async () => {
+    setThreads(2);
+    await threadsReady();
+    const saved = { ...convChunking };
+    const before = threadStats().workerBlocks;
+    fc.assert(
+      fc.property(convCase, (c) => {
+        Object.assign(convChunking, c.chunking);
+        const r = rng(c.seed);
+        const O = c.G * c.B * c.oPer;
+        const x = operand([c.n * c.B, c.I * c.G, ...c.size], c.dtype, r, true);
+        const w = operand([O, c.I, ...c.k], c.dtype, r, true);
+        const p: ConvParams = {
+          windowStrides: [c.stride, c.stride], padding: [[c.pad, c.pad], [c.pad, 0]], lhsDilation: [c.ld, 1], rhsDilation: [1, c.rd],
+          featureGroupCount: c.G, batchGroupCount: c.B,
+        };
+        const outAvals = abstractEval('convGeneralDilated', [x.aval, w.aval], p);
+        threading.minMulAdds = 0;
+        poison();
+        const many = convWasm([x, w], p, outAvals)[0]!;
+        threading.minMulAdds = Infinity;
+        poison();
+        const one = convWasm([x, w], p, outAvals)[0]!;
+        threading.minMulAdds = 0;
+        const want = convImpl([x, w], p, outAvals)[0]!;
+        expect(firstDiff(one, many), JSON.stringify(c)).toBe(-1);
+        expect(firstDiff(want, many), JSON.stringify(c)).toBe(-1);
+      }),
+      { numRuns: 150, seed: 41 },
+    );
+    Object.assign(convChunking, saved);
+    expect(threadStats().workerBlocks).toBeGreaterThan(before); // the workers did take part
   });
 });
 

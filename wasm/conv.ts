@@ -1,7 +1,7 @@
 // Convolution kernels: packed im2col over the output positions of one or more images of a group, written straight
 // into the packed-B layout of gemmPacked (gemm.ts), so a convolution is im2col (chunk by chunk of columns) + one
 // GEMM per chunk; and the scatter of a chunk that spans images back into the [N, O, positions] output.
-import { NR32, NR64 } from './gemm';
+import { MR32, MR64, NR32, NR64, gemmPackedF32, gemmPackedF64, packedBBytes } from './gemm';
 
 /**
  * Window tables (built by the caller): the spatial axes are split into the outer ones (all but the last, flattened)
@@ -137,4 +137,81 @@ export function scatterColumns(tmp: usize, M: i32, nc: i32, f0: i32, Ysz: i32, o
       memory.copy(base + <usize>o * Ysz * esize, tmp + (<usize>o * nc + c) * esize, <usize>run * esize);
     c += run;
   }
+}
+
+/**
+ * One block of a (possibly threaded) convolution of one group: for every chunk of columns in [begin, end) —
+ * images begin ≤ n < end when `batched` is 0 (their positions taken `chunk` at a time), else the flattened
+ * (image, position) columns begin ≤ f < end, `chunk` at a time — C (+)= W · im2col over input channel blocks of
+ * `ic` channels, exactly the sequence of operations of the unthreaded loop in src/targets/wasm/linalg.ts (so the
+ * result does not depend on how the columns are split). ap: the group's rhs rows packed by packAFull (M × IK);
+ * xg: the group's first input channel of image 0; outBase: output row o0 of image 0 (image stride outStride
+ * elements, position stride 1). `work` (convBlockWorkBytes) holds the packed im2col block, the gather offsets,
+ * the edge tile and, when batched, the M × chunk result scattered back by scatterColumns.
+ */
+function convBlock<T>(
+  ap: usize, xg: usize, I: i32, ic: i32, Ssz: i32, imgStride: i32, Ysz: i32,
+  tabO: usize, Yo: i32, Ko: i32, tabL: usize, runL: usize, Yl: i32, Kl: i32,
+  M: i32, IK: i32, outBase: usize, outStride: i32, chunk: i32, batched: i32, begin: i32, end: i32, work: usize,
+): void {
+  const E = sizeof<T>();
+  const MR = E == 4 ? MR32 : MR64, NR = E == 4 ? NR32 : NR64;
+  const KoKl = Ko * Kl;
+  const bp = work;
+  const offs = bp + ((<usize>packedBBytes(E, ic * KoKl, chunk) + 63) & ~63);
+  const tile = offs + ((<usize>KoKl * NR * 4 + 63) & ~63);
+  const tmp = tile + ((<usize>MR * NR * E + 63) & ~63);
+  if (batched) {
+    for (let f0 = begin; f0 < end; f0 += chunk) {
+      const nc = min(chunk, end - f0);
+      convChunk<T>(ap, xg, I, ic, Ssz, imgStride, Ysz, tabO, Yo, Ko, tabL, runL, Yl, Kl, M, IK, f0, nc, tmp, nc, bp, offs, tile);
+      scatterColumns(tmp, M, nc, f0, Ysz, outBase, outStride, E);
+    }
+  } else {
+    for (let n = begin; n < end; n++)
+      for (let y0 = 0; y0 < Ysz; y0 += chunk)
+        convChunk<T>(ap, xg, I, ic, Ssz, imgStride, Ysz, tabO, Yo, Ko, tabL, runL, Yl, Kl, M, IK, n * Ysz + y0, min(chunk, Ysz - y0),
+          outBase + (<usize>n * outStride + y0) * E, Ysz, bp, offs, tile);
+  }
+}
+
+/** C (+)= W[:, rows of channels i0…] · im2col(columns f0 … f0+nc, those channels), over all channel blocks. */
+@inline function convChunk<T>(
+  ap: usize, xg: usize, I: i32, ic: i32, Ssz: i32, imgStride: i32, Ysz: i32,
+  tabO: usize, Yo: i32, Ko: i32, tabL: usize, runL: usize, Yl: i32, Kl: i32,
+  M: i32, IK: i32, f0: i32, nc: i32, c: usize, ldc: i32, bp: usize, offs: usize, tile: usize,
+): void {
+  const E = sizeof<T>();
+  const MR = E == 4 ? MR32 : MR64;
+  const KoKl = Ko * Kl;
+  for (let i0 = 0; i0 < I; i0 += ic) {
+    const ni = min(ic, I - i0);
+    im2col<T>(bp, xg + <usize>i0 * Ssz * E, ni, Ssz, imgStride, Ysz, tabO, Yo, Ko, tabL, runL, Yl, Kl, f0, nc, offs);
+    if (E == 4) gemmPackedF32(M, nc, ni * KoKl, ap + <usize>i0 * KoKl * MR * E, IK, bp, c, ldc, i0 > 0, tile);
+    else gemmPackedF64(M, nc, ni * KoKl, ap + <usize>i0 * KoKl * MR * E, IK, bp, c, ldc, i0 > 0, tile);
+  }
+}
+
+/** Work bytes of one convBlock participant (see convBlock). */
+export function convBlockWorkBytes(esize: i32, ic: i32, KoKl: i32, chunk: i32, M: i32, batched: i32): i32 {
+  const MR = esize == 4 ? MR32 : MR64, NR = esize == 4 ? NR32 : NR64;
+  const r = (b: i32): i32 => (b + 63) & ~63;
+  return r(packedBBytes(esize, ic * KoKl, chunk)) + r(KoKl * NR * 4) + r(MR * NR * esize) + (batched ? r(M * chunk * esize) : 0);
+}
+
+/** convBlock for f32 (see convBlock). */
+export function convBlockF32(
+  ap: usize, xg: usize, I: i32, ic: i32, Ssz: i32, imgStride: i32, Ysz: i32,
+  tabO: usize, Yo: i32, Ko: i32, tabL: usize, runL: usize, Yl: i32, Kl: i32,
+  M: i32, IK: i32, outBase: usize, outStride: i32, chunk: i32, batched: i32, begin: i32, end: i32, work: usize,
+): void {
+  convBlock<f32>(ap, xg, I, ic, Ssz, imgStride, Ysz, tabO, Yo, Ko, tabL, runL, Yl, Kl, M, IK, outBase, outStride, chunk, batched, begin, end, work);
+}
+/** convBlock for f64 (see convBlock). */
+export function convBlockF64(
+  ap: usize, xg: usize, I: i32, ic: i32, Ssz: i32, imgStride: i32, Ysz: i32,
+  tabO: usize, Yo: i32, Ko: i32, tabL: usize, runL: usize, Yl: i32, Kl: i32,
+  M: i32, IK: i32, outBase: usize, outStride: i32, chunk: i32, batched: i32, begin: i32, end: i32, work: usize,
+): void {
+  convBlock<f64>(ap, xg, I, ic, Ssz, imgStride, Ysz, tabO, Yo, Ko, tabL, runL, Yl, Kl, M, IK, outBase, outStride, chunk, batched, begin, end, work);
 }

@@ -482,9 +482,52 @@ function reductionInit(op: WindowReduction, d: DType): number | boolean {
 }
 
 /**
+ * The common pooling case as one reduction: windows that tile the input (stride = window on every axis, no
+ * padding, no dilation; a remainder that no window covers is sliced off first). Then
+ *   out[o₀, o₁, …] = reduce_{k} x[o₀·w₀ + k₀, o₁·w₁ + k₁, …] = reduce over the k axes of reshape(x, [o₀, w₀, o₁, w₁, …])
+ * (the reshape is free), i.e. one reduceMax/Min/Sum instead of Π wᵢ strided slices combined pairwise; its gradient is
+ * reduceMax's (JAX's _reduce_chooser_jvp_rule: ties in a window share the cotangent equally, where the pairwise form
+ * of the general path splits them unevenly; both are valid subgradients). Returns null when the case does not apply.
+ */
+function tiledWindow(
+  x: Array,
+  op: WindowReduction,
+  win: readonly number[],
+  strides: readonly number[],
+  pads: readonly (readonly [number, number])[],
+  baseDil: readonly number[],
+  winDil: readonly number[],
+): Array | null {
+  if (isBool(x.dtype)) return null;
+  const n = x.ndim;
+  for (let i = 0; i < n; i++)
+    if (strides[i] !== win[i] || baseDil[i] !== 1 || winDil[i] !== 1 || pads[i]![0] !== 0 || pads[i]![1] !== 0) return null;
+  const outShape = x.shape.map((d, i) => Math.floor(d / win[i]!));
+  if (outShape.some((o) => o === 0) || win.every((w) => w === 1)) return null;
+  const used = outShape.map((o, i) => o * win[i]!);
+  const xs = used.some((u, i) => u !== x.shape[i]) ? P.slice(x, used.map(() => 0), used, null) : x;
+  const split: number[] = [], axes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    split.push(outShape[i]!);
+    if (win[i]! > 1) {
+      axes.push(split.length);
+      split.push(win[i]!);
+    }
+  }
+  const xr = P.reshape(xs, split);
+  let out = op === 'max' ? P.reduceMax(xr, axes) : op === 'min' ? P.reduceMin(xr, axes) : P.reduceSum(xr, axes);
+  if (op === 'avg') {
+    if (!isFloat(x.dtype)) fail('reduceWindow', `'avg' needs a floating-point operand, got ${desc(x)}`);
+    out = P.div(out, P.full(out.shape, shapeSize(win), x.dtype, x.weakType));
+  }
+  return out;
+}
+
+/**
  * reduce_window over every axis of `x` (window dims per axis, e.g. [1, 1, 2, 2] for NCHW pooling): pads
  * with the reduction's identity, takes one strided slice per window offset, and combines them with
- * max/min/add. No new primitive: gradients flow through slice, pad and max/add.
+ * max/min/add. No new primitive: gradients flow through slice, pad and max/add. Windows that tile the input
+ * (stride = window, no padding or dilation) take one reshape + reduction instead (tiledWindow).
  */
 export function reduceWindow(
   x: Array,
@@ -507,6 +550,8 @@ export function reduceWindow(
   const effWin = windowDimensions.map((w, i) => (w - 1) * winDil[i]! + 1);
   const dilated = x.shape.map((d, i) => (d === 0 ? 0 : (d - 1) * baseDil[i]! + 1));
   const pads = padtypeToPads(dilated, effWin, strides, padding, name);
+  const tiled = tiledWindow(x, op, windowDimensions, strides, pads, baseDil, winDil);
+  if (tiled) return tiled;
   const init = reductionInit(op, x.dtype);
   const cfg = pads.map(([lo, hi], i) => [lo, hi, baseDil[i]! - 1] as const);
   const xp = P.pad(x, P.scalar(init, x.dtype, x.weakType), cfg);

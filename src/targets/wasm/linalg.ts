@@ -164,7 +164,9 @@ function axisTable(Y: number, Kk: number, S: number, stride: number, rd: number,
  * with feature group g_F(o) = o div (O/G) and batch group g_B(o) = o div (O/B), exactly as the reference. Per group:
  * the rhs rows of the group are packed once; the windows are unrolled (im2col) chunk by chunk of (image, output
  * position) columns straight into the GEMM's packed-B layout, and out[n, o0:o1, chunk] = W · im2col is one packed
- * GEMM per chunk (small images are batched into one chunk and scattered back).
+ * GEMM per chunk (small images are batched into one chunk and scattered back). With threads (setThreads) the images,
+ * or the batched chunks, are split into blocks run by the pool (convBlockF32/F64 in wasm/conv.ts: each participant
+ * has its own im2col buffer), every output computed by the same operations as unsplit: bit-identical results.
  * Strides, padding (negative too), lhs/rhs dilation and both group counts are handled by the window tables.
  */
 export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[]): TypedArray[] {
@@ -205,7 +207,6 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
   }
   const tabL = tables[nsp - 1]!, Yl = outSp[nsp - 1]!, Kl = kSp[nsp - 1]!;
   const NR = (e === 4 ? ex.NR32 : ex.NR64).value as number;
-  const MR = (e === 4 ? ex.MR32 : ex.MR64).value as number;
   // runL[kl·Yl + yl]: 1 if the NR positions from yl read NR consecutive valid inputs, 2 if every other input, else 0
   const runL = new Uint8Array(Kl * Yl);
   for (let kl = 0; kl < Kl; kl++)
@@ -229,7 +230,6 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
     const wp = copyIn(w.buffer);
     const tabOp = copyIn(tabO), tabLp = copyIn(tabL), runLp = copyIn(runL);
     const out = scratch(oa.size * e);
-    const tile = scratch(MR * NR * e);
     // Columns are (image, output position) pairs of a group. Per chunk of columns the packed im2col block is IK × chunk:
     // about convChunking.bytes (L2-sized, written by im2col and read right after by the GEMM), but at least minColumns
     // columns so that each packed rhs block is reused across many B strips. Images with fewer positions than a chunk
@@ -242,12 +242,9 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
     const batched = Ysz < want;
     const chunk = batched ? Math.min(want, Math.ceil((Nout * Ysz) / NR) * NR) : Math.min(want, colsPerImage);
     const ic = Math.max(1, Math.min(I, Math.floor(convChunking.maxBytes / (KoKl * chunk * e))));
-    const bp = scratch(ex.packedBBytes(e, ic * KoKl, chunk));
-    const offs = scratch(KoKl * NR * 4);
-    const tmp = batched ? scratch(Math.min(O, Math.max(Og, Ob)) * chunk * e) : 0;
     const packA = e === 4 ? ex.packAFullF32 : ex.packAFullF64;
-    const im2col = e === 4 ? ex.im2colF32 : ex.im2colF64;
-    const gemm = e === 4 ? ex.gemmPackedF32 : ex.gemmPackedF64;
+    const fn = e === 4 ? 'convBlockF32' : 'convBlockF64';
+    const T = getThreads();
     for (let gb = 0; gb < Bg; gb++)
       for (let gf = 0; gf < G; gf++) {
         // output features of this (batch group, feature group) block; its rhs rows are packed once for all images
@@ -259,26 +256,19 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
         packA(ap, wp + o0 * IK * e, M, IK, IK, 1);
         // image n of this group reads lhs image gb·Nout + n, channels gf·I …
         const xg = xp + (gb * Nout * C + gf * I) * Ssz * e;
-        const imgStride = C * Ssz;
-        /** C (+)= W[:, rows of channels i0…] · im2col(columns f0 … f0+nc, those channels), over all channel blocks. */
-        const convChunk = (f0: number, nc: number, c: number, ldc: number) => {
-          for (let i0 = 0; i0 < I; i0 += ic) {
-            const ni = Math.min(ic, I - i0);
-            im2col(bp, xg + i0 * Ssz * e, ni, Ssz, imgStride, Ysz, tabOp, Yo, Ko, tabLp, runLp, Yl, Kl, f0, nc, offs);
-            gemm(M, nc, ni * KoKl, ap + i0 * KoKl * MR * e, IK, bp, c, ldc, i0 > 0 ? 1 : 0, tile);
-          }
-        };
-        if (batched) {
-          const T = Nout * Ysz;
-          for (let f0 = 0; f0 < T; f0 += chunk) {
-            const nc = Math.min(chunk, T - f0);
-            convChunk(f0, nc, tmp, nc);
-            ex.scatterColumns(tmp, M, nc, f0, Ysz, out + o0 * Ysz * e, O * Ysz, e);
-          }
-        } else {
-          for (let n = 0; n < Nout; n++)
-            for (let y0 = 0; y0 < Ysz; y0 += chunk) convChunk(n * Ysz + y0, Math.min(chunk, Ysz - y0), out + ((n * O + o0) * Ysz + y0) * e, Ysz);
+        const workBytes = (ex.convBlockWorkBytes as (...a: number[]) => number)(e, ic, KoKl, chunk, M, batched ? 1 : 0);
+        // the blocks: ranges of images (or, batched, of chunks of flattened columns); each writes its own outputs
+        const units = batched ? Math.ceil((Nout * Ysz) / chunk) : Nout;
+        const threaded = T > 1 && Nout * Ysz * M * IK >= threading.minMulAdds && units > 1;
+        const nb = threaded ? Math.min(MAX_BLOCKS, units, T * threading.blocksPerThread * 2) : 1;
+        const per = Math.ceil(units / nb);
+        const head = [ap, xg, I, ic, Ssz, C * Ssz, Ysz, tabOp, Yo, Ko, tabLp, runLp, Yl, Kl, M, IK, out + o0 * Ysz * e, O * Ysz, chunk, batched ? 1 : 0];
+        const blocks: Block[] = [];
+        for (let u = 0; u < units; u += per) {
+          const u1 = Math.min(units, u + per);
+          blocks.push({ fn, esize: e, args: batched ? [...head, u * chunk, Math.min(Nout * Ysz, u1 * chunk)] : [...head, u, u1] });
         }
+        runBlocks(blocks, workBytes);
         scratchRelease(mark);
       }
     return [kind.out(out, oa.size)];

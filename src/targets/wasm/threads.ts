@@ -6,12 +6,18 @@
 //   NEXT, NBLOCKS        a job: NBLOCKS rows of the block table, claimed one at a time with Atomics.add(NEXT, 1)
 //   WORK, WORK_STRIDE    per-participant scratch: participant i uses WORK + i·WORK_STRIDE (packing buffers, edge tile)
 //   ERROR                set by a worker whose block threw
+//   STATE                the job's admission word: (job number mod 2¹⁶) << 16 | CLOSED (bit 15) | workers inside (bits 0-14)
 //   per worker i: EPOCH (the pool generation the slot belongs to), READY (the epoch of a worker that has instantiated
 //   the module), DOOR (the doorbell: job number, or −1 to exit), ACK (the last job number the worker finished), and
 //   RAN (blocks it has run, for threadStats).
-// The main thread writes the job and the table, rings the doorbell of every READY worker (Atomics.store + notify),
-// claims blocks itself, then waits for the ACK of each worker it rang. Workers that are still starting are simply not
-// rung, so a call never waits on a worker's start-up (browsers start workers only once the main thread yields).
+// The main thread writes the job and the table, opens STATE for the job, rings the doorbell of every READY worker
+// (Atomics.store + notify) and claims blocks itself. A woken worker enters the job only while STATE is open for that
+// job number (compare-exchange of the count), claims blocks, and leaves (decrement + notify). When no block is left the
+// main thread closes STATE and waits only for the workers inside: a worker that the OS has not yet scheduled (an
+// oversubscribed machine) is never waited for — it finds the job closed when it runs and goes back to sleep, and the
+// main thread has simply run more blocks. (Waiting for every rung worker's ACK cost a scheduler time slice per call
+// under load: ~2 ms on a 0.1 ms GEMM.) Workers that are still starting are not rung either, so a call never waits on a
+// worker's start-up (browsers start workers only once the main thread yields).
 // A block row is [fn, esize, MC, KC, NC, nargs, args…]; a worker copies the blocking (module globals are per
 // instance) and calls fn(...args, its work pointer). Which block a participant runs never changes the arithmetic of a
 // block, so results do not depend on the thread count (test/wasm-threads.test.ts checks that bit for bit).
@@ -20,7 +26,8 @@
 // setWorkerFactory (the default one uses Web Workers from a Blob URL when the page is cross-origin isolated).
 import { controlBlock, CONTROL_BYTES, hasSharedMemory, scratch, wasmExports, wasmMemory, wasmModule, type WasmMemory } from './runtime.js';
 
-const NEXT = 0, NBLOCKS = 1, WORK = 2, WORK_STRIDE = 3, ERROR = 4;
+const NEXT = 0, NBLOCKS = 1, WORK = 2, WORK_STRIDE = 3, ERROR = 4, STATE = 5;
+const CLOSED = 0x8000, INSIDE = 0x7fff;
 const SLOTS = 16, SLOT = 4; // per worker i: SLOTS + SLOT·i + (0 EPOCH, 1 READY, 2 DOOR, 3 ACK)
 const RAN = SLOTS + SLOT * 64; // RAN + i: blocks worker i has run (statistics)
 const TABLE = 512, ROW = 32;
@@ -32,7 +39,7 @@ const MAX_ARGS = ROW - 6;
 const CTRL_WORDS = CONTROL_BYTES / 4;
 
 /** The kernels a block may run, by index in the table (the worker looks them up in its instance's exports). */
-export const BLOCK_FNS = ['gemmF32', 'gemmF64'] as const;
+export const BLOCK_FNS = ['gemmF32', 'gemmF64', 'convBlockF32', 'convBlockF64'] as const;
 export type BlockFn = (typeof BLOCK_FNS)[number];
 
 /** What a worker is started with (posted to it, or given as workerData). */
@@ -69,19 +76,30 @@ const start = (d) => {
     while ((v = Atomics.load(I, s + 2)) === seen && Atomics.load(I, s) === d.epoch) Atomics.wait(I, s + 2, seen);
     if (Atomics.load(I, s) !== d.epoch || v < 0) return;
     seen = v;
-    try {
-      const n = I[${NBLOCKS}], work = I[${WORK}] + d.index * I[${WORK_STRIDE}];
-      for (let k; (k = Atomics.add(I, ${NEXT}, 1)) < n; ) {
-        const r = ${TABLE} + ${ROW} * k;
-        if (I[r + 1] === 4) ex.setBlockingF32(I[r + 2], I[r + 3], I[r + 4]);
-        else ex.setBlockingF64(I[r + 2], I[r + 3], I[r + 4]);
-        const args = Array.from(I.subarray(r + 6, r + 6 + I[r + 5]));
-        args.push(work);
-        fns[I[r]](...args);
-        Atomics.add(I, ${RAN} + d.index, 1);
+    // enter job v only while it is open (see STATE in threads.ts)
+    let inside = false;
+    for (;;) {
+      const st = Atomics.load(I, ${STATE});
+      if ((st >>> 16) !== (v & 0xffff) || (st & ${CLOSED})) break;
+      if (Atomics.compareExchange(I, ${STATE}, st, st + 1) === st) { inside = true; break; }
+    }
+    if (inside) {
+      try {
+        const n = I[${NBLOCKS}], work = I[${WORK}] + d.index * I[${WORK_STRIDE}];
+        for (let k; (k = Atomics.add(I, ${NEXT}, 1)) < n; ) {
+          const r = ${TABLE} + ${ROW} * k;
+          if (I[r + 1] === 4) ex.setBlockingF32(I[r + 2], I[r + 3], I[r + 4]);
+          else ex.setBlockingF64(I[r + 2], I[r + 3], I[r + 4]);
+          const args = Array.from(I.subarray(r + 6, r + 6 + I[r + 5]));
+          args.push(work);
+          fns[I[r]](...args);
+          Atomics.add(I, ${RAN} + d.index, 1);
+        }
+      } catch (e) {
+        Atomics.store(I, ${ERROR}, 1);
       }
-    } catch (e) {
-      Atomics.store(I, ${ERROR}, 1);
+      Atomics.sub(I, ${STATE}, 1);
+      Atomics.notify(I, ${STATE});
     }
     Atomics.store(I, s + 3, seen);
     Atomics.notify(I, s + 3);
@@ -285,6 +303,7 @@ export function runBlocks(blocks: readonly Block[], workBytes: number): void {
   I[ERROR] = 0;
   Atomics.store(I, NEXT, 0);
   const seq = (job = (job % 0x3fffffff) + 1);
+  Atomics.store(I, STATE, (seq & 0xffff) << 16); // open, nobody inside
   for (const i of ready) {
     Atomics.store(I, SLOTS + SLOT * i + 2, seq);
     Atomics.notify(I, SLOTS + SLOT * i + 2);
@@ -299,10 +318,9 @@ export function runBlocks(blocks: readonly Block[], workBytes: number): void {
     failure = e;
     Atomics.store(I, NEXT, blocks.length); // the workers stop claiming
   }
-  for (const i of ready) {
-    const ack = SLOTS + SLOT * i + 3;
-    for (let v; (v = Atomics.load(I, ack)) !== seq; ) waitWhile(I, ack, v);
-  }
+  // close the job (no worker enters any more), then wait for the workers inside to finish their blocks
+  for (let st = Atomics.load(I, STATE), was; (was = Atomics.compareExchange(I, STATE, st, st | CLOSED)) !== st; st = was);
+  for (let st; ((st = Atomics.load(I, STATE)) & INSIDE) !== 0; ) waitWhile(I, STATE, st);
   if (failure) throw failure;
   if (Atomics.load(I, ERROR)) throw new Error('wasm thread pool: a kernel block failed in a worker');
 }
