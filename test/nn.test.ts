@@ -534,3 +534,19 @@ describe('training', () => {
     void lax;
   });
 });
+
+describe('batchNorm inside sequential without a state', () => {
+  const model = nn.sequential(nn.dense(4), nn.batchNorm(), nn.relu);
+  const { params } = model.init(random.key(0), [-1, 3]);
+  const x = random.normal(random.key(1), [5, 3]);
+  it('train mode normalises with the batch statistics (each feature: mean 0 before the relu)', () => {
+    const pre = nn.sequential(nn.dense(4), nn.batchNorm());
+    const y = pre.apply(params.slice(0, 2), x, { train: true });
+    const m = Array.from(np.mean(y, 0).dataSync() as Float32Array);
+    for (const v of m) expect(Math.abs(v)).toBeLessThan(1e-5);
+    expect(model.apply(params, x, { train: true }).shape).toEqual([5, 4]);
+  });
+  it('eval mode says it needs the running statistics', () => {
+    expect(() => model.apply(params, x)).toThrow(/nn.batchNorm: eval mode .* needs the running statistics/);
+  });
+});

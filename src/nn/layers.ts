@@ -460,6 +460,14 @@ export function batchNorm(opts: BatchNormOptions = {}): Layer<BatchNormParams, B
       return normalize(p, x, o.state.mean, o.state.var);
     },
     applyWithState: (p, s, x, o = {}) => {
+      // without running statistics (e.g. sequential(...).apply without a state): train mode still normalises
+      // with the batch statistics, as apply does; eval mode has nothing to normalise with
+      if (s === null || s === undefined) {
+        if (!o.train)
+          throw new TypeError('nn.batchNorm: eval mode (train: false) needs the running statistics: pass the state from init (apply(params, x, { state }) or applyWithState(params, state, x))');
+        const [m, v] = batchStats(x);
+        return [normalize(p, x, m, v), s];
+      }
       check(x, s);
       if (!o.train) return [normalize(p, x, s.mean, s.var), s];
       const [m, v] = batchStats(x);
