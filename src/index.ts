@@ -2,6 +2,7 @@
 import './core/polyfill.js';
 import './core/array.js';
 import './targets/wasm/index.js'; // registers the wasm target (the default where WebAssembly SIMD is available)
+import './targets/webgpu/index.js'; // registers the webgpu target (selectable after `await initWebGpu()`)
 import './numpy/methods.js';
 import './numpy/format.js';
 
@@ -13,6 +14,7 @@ export { memoryStats } from './core/array.js';
 export { config } from './core/config.js';
 export { setTarget, getTarget, withTarget, availableTargets } from './targets/registry.js';
 export { setThreads, getThreads } from './targets/wasm/index.js';
+export { initWebGpu, setTargetAsync, webgpuInfo, WebGpuError, type WebGpuOptions } from './targets/webgpu/index.js';
 export { ConcretizationTypeError, UnexpectedTracerError, TreeStructureError, FloatingPointError } from './core/errors.js';
 /** numpy-style API (jax.numpy): broadcasting, promotion, ~300 functions over immutable arrays. */
 export * as np from './numpy/index.js';
@@ -35,6 +37,9 @@ export type { GradOptions } from './transforms/grad.js';
 export { vmap } from './transforms/vmap.js';
 export type { VmapOptions } from './transforms/vmap.js';
 export { jit, makeJaxpr } from './transforms/jit.js';
+export { Lowered, type Compiled, type AotManifest, type AotTensor, type ExportOptions } from './compiler/aot.js';
+export { precompileWasm, planReady } from './compiler/run.js';
+export { jitStats } from './targets/wasm/jit/compile.js';
 export type { JitOptions, Jitted } from './transforms/jit.js';
 export { customJvp, customVjp, checkpoint } from './transforms/custom.js';
 export { stopGradient } from './lax/prims.js';

@@ -542,7 +542,7 @@ describe('batchNorm inside sequential without a state', () => {
   it('train mode normalises with the batch statistics (each feature: mean 0 before the relu)', () => {
     const pre = nn.sequential(nn.dense(4), nn.batchNorm());
     const y = pre.apply(params.slice(0, 2), x, { train: true });
-    const m = Array.from(np.mean(y, 0).dataSync() as Float32Array);
+    const m = [...(np.mean(y, 0).dataSync() as Float32Array)];
     for (const v of m) expect(Math.abs(v)).toBeLessThan(1e-5);
     expect(model.apply(params, x, { train: true }).shape).toEqual([5, 4]);
   });

@@ -25,7 +25,8 @@ export async function create(variant: string, threads: number): Promise<Engine> 
     const gpu = webgpu.create([]);
     const adapter = await gpu.requestAdapter();
     if (!adapter) throw new Unsupported('no WebGPU adapter here (Dawn finds no GPU/Vulkan driver)');
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu, hardwareConcurrency: threads }, configurable: true, writable: true });
+    // jax-js's webgpu module reads navigator.userAgent when it loads.
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu, hardwareConcurrency: threads, userAgent: 'Node.js' }, configurable: true, writable: true });
   }
   const jax: any = await import(spec);
   const devices: string[] = await jax.init(variant);

@@ -1,5 +1,6 @@
 // Executes a jaxpr through its fusion plan on concrete arrays: fused kernels run as compiled loops, the
-// other equations through bind on the current target. Plans and kernels are cached per jaxpr.
+// other equations through bind on the current target. Plans and kernels are cached per jaxpr. On the wasm target a
+// hot plan's kernels are jit-compiled to WebAssembly in the background (src/targets/wasm/jit/) and swapped in.
 import { ConcreteArray } from '../core/array.js';
 import { config } from '../core/config.js';
 import { currentTarget, getTarget } from '../targets/registry.js';
@@ -7,11 +8,18 @@ import { typedArrayCtor } from '../core/dtype.js';
 import { Array, bind } from '../core/trace.js';
 import { Jaxpr, Lit, Var, evalJaxpr, literalArrays, outputOf, type Atom } from '../ir/jaxpr.js';
 import { renderJs, type KernelFn } from '../targets/ref/fused.js';
-import { schedule, type Plan } from './kernel.js';
+import { schedule, type Kernel, type Plan } from './kernel.js';
+import { renderModuleAs } from '../targets/wasm/jit/render.js';
+import { cachedModule, compileModule, jitAscOptions, jitStats, mathPrelude, moduleKey } from '../targets/wasm/jit/compile.js';
+import { instantiate, wasmKernelFn } from '../targets/wasm/jit/module.js';
 
-interface Compiled {
+export interface Compiled {
   readonly plan: Plan;
   readonly fns: readonly (KernelFn | null)[];
+  /** Per step, how its kernel runs: 'wasm' (jit-compiled AssemblyScript), 'js' (a rendered JS loop), null (an equation). */
+  readonly kinds: readonly ('wasm' | 'js' | null)[];
+  /** Called on each run of a JS plan whose wasm kernels are not compiled yet (starts the compile once it is hot). */
+  readonly warm?: () => void;
   /** Per step, the vars whose last use it is (intermediates only): freed right after the step. */
   readonly frees: readonly (readonly Var[])[];
 }
@@ -35,11 +43,116 @@ export function compilePlan(j: Jaxpr): Compiled {
   if (!c) {
     const exclude = unfused[target];
     const plan = schedule(j, exclude ? { exclude } : {});
-    c = { plan, fns: plan.steps.map((s) => (s.kind === 'kernel' ? renderJs(s.kernel).fn : null)), frees: lastUses(j, plan) };
+    c = {
+      plan,
+      fns: plan.steps.map((s) => (s.kind === 'kernel' ? renderJs(s.kernel).fn : null)),
+      kinds: plan.steps.map((s) => (s.kind === 'kernel' ? 'js' : null)),
+      frees: lastUses(j, plan),
+    };
+    if (target === 'wasm' && wasmJitEnabled()) c = startWasmJit(j, cache, c);
     cache.set(j, c);
   }
   return c;
 }
+
+type NodeEnv = { process?: { env?: Record<string, string | undefined> } };
+/** Whether fused kernels are jit-compiled to WebAssembly on the wasm target (TENSORLAW_JIT=0 turns it off). */
+export function wasmJitEnabled(): boolean {
+  const v = (globalThis as NodeEnv).process?.env?.TENSORLAW_JIT;
+  return v !== '0' && v !== 'off';
+}
+
+const readiness = new WeakMap<Jaxpr, Promise<void>>();
+const starters = new WeakMap<Jaxpr, () => void>();
+/**
+ * Starts compiling `j`'s wasm kernels now if they are not compiled or compiling yet; resolves when they are in place
+ * (or failed to compile, leaving the JS ones).
+ */
+export function planReady(j: Jaxpr): Promise<void> {
+  starters.get(j)?.();
+  return readiness.get(j) ?? Promise.resolve();
+}
+
+/** The full-fusion plan of a jaxpr for the wasm jit and its AS module pieces (null: nothing to compile). */
+function wasmJitPlan(j: Jaxpr, prefix: string): { plan: Plan; kernels: (Kernel | null)[]; names: (string | null)[] } | null {
+  const plan = schedule(j);
+  const kernels = plan.steps.map((s) => (s.kind === 'kernel' ? s.kernel : null));
+  if (!kernels.some((k) => k)) return null;
+  return { plan, kernels, names: kernels.map((k, i) => (k ? `${prefix}${i}` : null)) };
+}
+
+/** The compiled plan running the kernels exported by a jit module instance (the others as JS loops). */
+function wasmCompiled(j: Jaxpr, plan: Plan, names: readonly (string | null)[], exps: Record<string, unknown>): Compiled {
+  const fnOf = (i: number) => (names[i] ? (exps[names[i]!] as ((...p: number[]) => void) | undefined) : undefined);
+  return {
+    plan,
+    fns: plan.steps.map((s, i) => (s.kind !== 'kernel' ? null : fnOf(i) ? wasmKernelFn(s.kernel, fnOf(i)!) : renderJs(s.kernel).fn)),
+    kinds: plan.steps.map((s, i) => (s.kind !== 'kernel' ? null : fnOf(i) ? 'wasm' : 'js')),
+    frees: lastUses(j, plan),
+  };
+}
+
+/**
+ * The wasm-jit plan of a jaxpr: everything fusible fuses (transcendentals included: the generated kernels call the
+ * vectorized prelude), the kernels become one AssemblyScript module. When it is cached (memory or disk) the compiled
+ * plan is returned now; otherwise it compiles in the background and replaces the JS plan in `cache` when done (the
+ * calls meanwhile run the JS kernels). Null when there is nothing to compile.
+ */
+function startWasmJit(j: Jaxpr, cache: WeakMap<Jaxpr, Compiled>, js: Compiled): Compiled {
+  const parts = wasmJitPlan(j, 'k');
+  const prelude = mathPrelude();
+  if (!parts || prelude === null) return js;
+  const { source, exported } = renderModuleAs(parts.kernels, parts.names);
+  if (!exported.some((e) => e)) return js;
+  const files = { 'input.ts': source, 'math.ts': prelude };
+  const hit = cachedModule(moduleKey(files, jitAscOptions));
+  if (hit) return wasmCompiled(j, parts.plan, parts.names, instantiate(hit));
+  const start = (): void => {
+    if (readiness.has(j)) return;
+    starters.delete(j);
+    readiness.set(
+      j,
+      compileModule(files).then(
+        (mod) => void cache.set(j, wasmCompiled(j, parts.plan, parts.names, instantiate(mod))),
+        (e) => {
+          jitStats.failures++;
+          jitStats.lastError = String(e);
+        },
+      ),
+    );
+  };
+  starters.set(j, start);
+  // compile when the plan is hot: once its kernels have processed 2^20 elements in all (the W4 step's first call, a
+  // 2^22-element chain's first call, a small function after many calls); a one-off call on small arrays, as most
+  // tests make, never pays for a compile. compile()/planReady() and TENSORLAW_JIT=eager start it at once.
+  const size = parts.kernels.reduce((acc, k) => acc + (k ? k.shape.reduce((a, b) => a * b, 1) : 0), 0);
+  const eager = (globalThis as NodeEnv).process?.env?.TENSORLAW_JIT === 'eager';
+  let work = 0;
+  // (the first call never waits for the worker's start: the compile begins after it, on the event loop)
+  const later = (): void => void setTimeout(start, 0);
+  return { ...js, warm: () => void ((eager || (work += size) >= 1 << 20) && later()) };
+}
+
+/**
+ * Compiles the wasm plans of many jaxprs with one asc invocation (one module) and installs them for the wasm target,
+ * so their next calls run wasm kernels (warm-up of a set of functions; the tests' random programs).
+ */
+export async function precompileWasm(jaxprs: readonly Jaxpr[]): Promise<void> {
+  const prelude = mathPrelude();
+  if (prelude === null) throw new Error('wasm jit: the math prelude (wasm/math.ts) was not found');
+  const all = jaxprs.map((j, n) => ({ j, parts: wasmJitPlan(j, `j${n}_`) }));
+  const kernels = all.flatMap((a) => a.parts?.kernels ?? []);
+  const names = all.flatMap((a) => a.parts?.names ?? []);
+  const { source } = renderModuleAs(kernels, names);
+  const mod = await compileModule({ 'input.ts': source, 'math.ts': prelude });
+  const exps = instantiate(mod);
+  let cache = caches.get('wasm');
+  if (!cache) caches.set('wasm', (cache = new WeakMap()));
+  for (const { j, parts } of all) if (parts) cache.set(j, wasmCompiled(j, parts.plan, parts.names, exps));
+}
+
+/** How each step of a jaxpr's current plan runs on the current target ('wasm', 'js', null for equations). */
+export const planKinds = (j: Jaxpr): readonly ('wasm' | 'js' | null)[] => compilePlan(j).kinds;
 
 /** The static buffer plan: for each step, the intermediates that die after it (not inputs, not outputs). */
 function lastUses(j: Jaxpr, plan: Plan): Var[][] {
@@ -63,7 +176,8 @@ export function runJaxpr(j: Jaxpr, args: readonly Array[]): Array[] {
   if (config.debugNans || !args.every((a) => a instanceof ConcreteArray)) return evalJaxpr(j, args);
   const own = currentTarget().runJaxpr;
   if (own) return own(j, args);
-  const { plan, fns, frees } = compilePlan(j);
+  const { plan, fns, frees, warm } = compilePlan(j);
+  warm?.();
   const env = new Map<Var, Array>();
   // how many live vars hold each array (a nested call may return one of its inputs as an output)
   const holders = new Map<Array, number>();

@@ -122,7 +122,7 @@ export function foldConstants(cj: ClosedJaxpr): ClosedJaxpr {
       e.outs.forEach((v, i) => {
         const o = outs[i]!;
         known.set(v, o);
-        if (o.ndim === 0 && o instanceof ConcreteArray) subst.set(v, new Lit(o));
+        if (o.ndim === 0 && o instanceof ConcreteArray && o.isHost) subst.set(v, new Lit(o));
         else newConsts.push([v, o]);
       });
       continue;

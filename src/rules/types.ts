@@ -3,6 +3,7 @@ import type { ShapedArray } from '../core/aval.js';
 import type { TypedArray } from '../core/dtype.js';
 import type { Params, Prim } from '../core/primitive.js';
 import type { Array } from '../core/trace.js';
+import type { DeviceBuffer } from '../core/array.js';
 
 /** Output avals from input avals; throws a clear error (op, shapes, dtypes, what is valid) on bad input. */
 export type AbstractEvalRule<P extends Prim> = (avals: ShapedArray[], params: Params<P>) => ShapedArray[];
@@ -12,8 +13,11 @@ export interface RefVal {
   readonly aval: ShapedArray;
   readonly buffer: TypedArray;
 }
-/** Reference implementation over typed arrays; output avals are precomputed by abstract eval. */
-export type ImplRule<P extends Prim> = (args: RefVal[], params: Params<P>, outAvals: ShapedArray[]) => TypedArray[];
+/**
+ * Implementation of a primitive on a target; output avals are precomputed by abstract eval. Host targets (ref,
+ * wasm) return typed arrays; device targets (webgpu) return device storage.
+ */
+export type ImplRule<P extends Prim> = (args: RefVal[], params: Params<P>, outAvals: ShapedArray[]) => (TypedArray | DeviceBuffer)[];
 
 /**
  * Forward-mode rule: given primals and tangents (tangents are instantiated; integer/bool operands get

@@ -12,6 +12,8 @@ export interface Target {
   readonly impl: Partial<ImplTable>;
   /** Whether the target can run in this environment (feature probes). */
   available(): boolean;
+  /** Why `available()` is false, for setTarget's error (e.g. "call `await initWebGpu()` first"). */
+  unavailableReason?(): string;
   /**
    * Optional: runs a whole jaxpr (a jitted call's body, a loop body) on this target, e.g. as fused device
    * kernels in one submission. Targets without it run the shared fusion plan of src/compiler/run.ts.
@@ -33,7 +35,9 @@ const envTarget = (globalThis as { process?: { env?: Record<string, string | und
 export function registerTarget(t: Target, opts: { preferred?: boolean } = {}): void {
   targets.set(t.name, t);
   if (t.name === currentName) table = { ...implRules, ...t.impl } as ImplTable;
-  if (envTarget ? envTarget === t.name : opts.preferred && t.available()) setTarget(t.name);
+  // a target named by TENSORLAW_TARGET that is not available yet (webgpu before its async init) is chosen when it
+  // registers again once available
+  if (envTarget ? envTarget === t.name && t.available() : opts.preferred && t.available()) setTarget(t.name);
 }
 
 /** Names of the registered targets that can run here. */
@@ -50,7 +54,8 @@ export function availableTargets(): string[] {
 export function setTarget(name: string): void {
   const t = targets.get(name);
   if (!t) throw new TypeError(`setTarget: unknown target ${JSON.stringify(name)}; registered targets: ${[...targets.keys()].join(', ')}`);
-  if (!t.available()) throw new TypeError(`setTarget: target '${name}' is not available in this environment`);
+  if (!t.available())
+    throw new TypeError(`setTarget: target '${name}' is not available ${t.unavailableReason ? `yet: ${t.unavailableReason()}` : 'in this environment'}`);
   currentName = name;
   table = { ...implRules, ...t.impl } as ImplTable;
 }

@@ -7,6 +7,7 @@ import { flatten, unflatten } from '../core/tree.js';
 import { ClosedJaxpr, evalJaxpr } from '../ir/jaxpr.js';
 import { simplify } from '../ir/passes.js';
 import { runJaxpr } from '../compiler/run.js';
+import { Lowered } from '../compiler/aot.js';
 import type { UndefPrimal } from '../rules/types.js';
 import { jvpJaxpr, vmapJaxpr } from './jaxprTransforms.js';
 import { stageFlat } from './stage.js';
@@ -28,8 +29,11 @@ export type Jitted<F> = F & {
   readonly traceCount: number;
   /** Number of cached compilations. */
   readonly cacheSize: number;
-  /** The simplified jaxpr jit would run for these arguments. */
-  lower(...args: unknown[]): ClosedJaxpr;
+  /**
+   * The simplified jaxpr jit would run for these arguments (a ClosedJaxpr), with `.compile()`: a callable for this
+   * signature whose kernels are compiled to wasm, and `.compile().exportWasm()` (a standalone module; docs/aot.md).
+   */
+  lower(...args: unknown[]): Lowered;
 };
 
 const objIds = new WeakMap<object, number>();
@@ -101,7 +105,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   Object.defineProperties(jitted, {
     traceCount: { get: () => traceCount },
     cacheSize: { get: () => cache.size },
-    lower: { value: (...args: unknown[]) => prepare(args)[0].jaxpr },
+    lower: { value: (...args: unknown[]) => new Lowered(prepare(args)[0].jaxpr, jitted, name) },
     name: { value: `jit(${name})` },
   });
   return jitted as unknown as Jitted<F>;

@@ -67,7 +67,8 @@ export function stageFlat(
       const constVars: Var[] = [];
       const lits = new Map<Var, Lit>();
       for (const [val, v] of b.constVars) {
-        if (val instanceof ConcreteArray && val.ndim === 0) lits.set(v, new Lit(val));
+        // only host scalars become literals (a device-resident scalar cannot be read synchronously)
+        if (val instanceof ConcreteArray && val.ndim === 0 && val.isHost) lits.set(v, new Lit(val));
         else {
           consts.push(val);
           constVars.push(v);

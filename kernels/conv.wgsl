@@ -1,0 +1,135 @@
+// 2-D convolution as implicit GEMM: the loadA4 / loadB4 / storeC4 that kernels/matmul.wgsl's GEMM loops call, for
+// three problems (batch index b of the GEMM = feature group):
+//   fwd: y[n,oh,ow,o]    = Σ_{kh,kw,ci} x[n, ih, iw, ci]·w[kh,kw,ci,o]   rows (n,oh,ow), depth (kh,kw,ci), cols o
+//   dx:  dx[n,ih,iw,ci]  = Σ_{kh,kw,o}  dy[n,oh,ow,o]·w[kh,kw,ci,o]      rows (n,ih,iw), depth (kh,kw,o),  cols ci
+//   dw:  dw[kh,kw,ci,o]  = Σ_{n,oh,ow}  x[n,ih,iw,ci]·dy[n,oh,ow,o]      rows (kh,kw,ci), depth (n,oh,ow), cols o
+// with lhs-dilated input position q = oh·stride - padLo + kh·rhsDilation, ih = q / lhsDilation when divisible
+// (lax.conv_general_dilated semantics). Tensors are addressed by element strides, so NHWC/NCHW and HWIO/OIHW
+// layouts are all served. Placeholders (double braces): MODE (fwd | dx | dw), T, LOADB4, B_AT.
+
+struct ConvP {
+  xs: vec4<u32>,   // strides of x / dx:  n, h, w, c
+  ws: vec4<u32>,   // strides of w / dw:  kh, kw, i, o
+  ys: vec4<u32>,   // strides of y / dy:  n, h, w, c
+  n: u32, h: i32, w: i32, cg: u32,
+  oh: u32, ow: u32, kh: u32, kw: u32,
+  og: u32, sh: i32, sw: i32, ph: i32,
+  pw: i32, dh: i32, dw: i32, lh: i32,
+  lw: i32, _p0: u32, _p1: u32, _p2: u32,
+}
+@group(0) @binding(5) var<uniform> Q: ConvP;
+
+// a / d for a < 2^24 through f32 division, corrected by one step: CPU rasterizers execute u32 division lane by lane
+// (x86 has no SIMD integer division), f32 division is one vector instruction.
+fn qdiv(a: u32, d: u32) -> u32 {
+  if (a >= 16777216u) { return a / d; }
+  var q = u32(f32(a) / f32(d));
+  if (q * d > a) { q = q - 1u; }
+  if ((q + 1u) * d <= a) { q = q + 1u; }
+  return q;
+}
+
+// Element i of B (bound as scalars, or as vec4 when matmul.ts reads a dense HWIO filter by rows).
+fn bAt(i: u32) -> f32 { return {{B_AT}}; }
+
+// Input row/column of output position o and tap k, or -1 when the tap falls on padding or a dilation hole.
+fn inPos(o: u32, k: u32, s: i32, p: i32, d: i32, l: i32, size: i32) -> i32 {
+  let q = i32(o) * s - p + i32(k) * d;
+  if (q < 0) { return -1; }
+  var i = q;
+  if (l != 1) {
+    if (q % l != 0) { return -1; }
+    i = q / l;
+  }
+  if (i >= size) { return -1; }
+  return i;
+}
+
+// fwd: A = x (rows (n,oh,ow), depth (kh,kw,ci)), B = w, C = y.
+fn fwdA(g: u32, m: u32, k: u32) -> f32 {
+  if (m >= P.m || k >= P.k) { return 0.0; }
+  let t = qdiv(m, Q.ow); let ow = m - t * Q.ow; let n = qdiv(t, Q.oh); let oh = t - n * Q.oh;
+  let t2 = qdiv(k, Q.cg); let ci = k - t2 * Q.cg; let kh = qdiv(t2, Q.kw); let kw = t2 - kh * Q.kw;
+  let ih = inPos(oh, kh, Q.sh, Q.ph, Q.dh, Q.lh, Q.h);
+  let iw = inPos(ow, kw, Q.sw, Q.pw, Q.dw, Q.lw, Q.w);
+  if (ih < 0 || iw < 0) { return 0.0; }
+  return f32(A[n * Q.xs.x + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z + (g * Q.cg + ci) * Q.xs.w]);
+}
+fn fwdB(g: u32, k: u32, j: u32) -> f32 {
+  if (k >= P.k || j >= P.n) { return 0.0; }
+  let t2 = qdiv(k, Q.cg); let ci = k - t2 * Q.cg; let kh = qdiv(t2, Q.kw); let kw = t2 - kh * Q.kw;
+  return bAt(kh * Q.ws.x + kw * Q.ws.y + ci * Q.ws.z + (g * Q.og + j) * Q.ws.w);
+}
+fn fwdC(g: u32, m: u32, j: u32) -> u32 {
+  let t = qdiv(m, Q.ow); let ow = m - t * Q.ow; let n = qdiv(t, Q.oh); let oh = t - n * Q.oh;
+  return n * Q.ys.x + oh * Q.ys.y + ow * Q.ys.z + (g * Q.og + j) * Q.ys.w;
+}
+
+// dx: A = dy (rows (n,ih,iw), depth (kh,kw,o)), B = w, C = dx.
+fn dxA(g: u32, m: u32, k: u32) -> f32 {
+  if (m >= P.m || k >= P.k) { return 0.0; }
+  let t = qdiv(m, u32(Q.w)); let iw = m - t * u32(Q.w); let n = qdiv(t, u32(Q.h)); let ih = t - n * u32(Q.h);
+  let t2 = qdiv(k, Q.og); let o = k - t2 * Q.og; let kh = qdiv(t2, Q.kw); let kw = t2 - kh * Q.kw;
+  // oh·sh = ih·lh + ph - kh·dh must be a non-negative multiple of sh below oh.
+  let qh = i32(ih) * Q.lh + Q.ph - i32(kh) * Q.dh;
+  let qw = i32(iw) * Q.lw + Q.pw - i32(kw) * Q.dw;
+  if (qh < 0 || qw < 0 || qh % Q.sh != 0 || qw % Q.sw != 0) { return 0.0; }
+  let oh = u32(qh / Q.sh); let ow = u32(qw / Q.sw);
+  if (oh >= Q.oh || ow >= Q.ow) { return 0.0; }
+  return f32(A[n * Q.ys.x + oh * Q.ys.y + ow * Q.ys.z + (g * Q.og + o) * Q.ys.w]);
+}
+fn dxB(g: u32, k: u32, ci: u32) -> f32 {
+  if (k >= P.k || ci >= P.n) { return 0.0; }
+  let t2 = qdiv(k, Q.og); let o = k - t2 * Q.og; let kh = qdiv(t2, Q.kw); let kw = t2 - kh * Q.kw;
+  return bAt(kh * Q.ws.x + kw * Q.ws.y + ci * Q.ws.z + (g * Q.og + o) * Q.ws.w);
+}
+fn dxC(g: u32, m: u32, ci: u32) -> u32 {
+  let t = qdiv(m, u32(Q.w)); let iw = m - t * u32(Q.w); let n = qdiv(t, u32(Q.h)); let ih = t - n * u32(Q.h);
+  return n * Q.xs.x + ih * Q.xs.y + iw * Q.xs.z + (g * Q.cg + ci) * Q.xs.w;
+}
+
+// dw: A = x (rows (kh,kw,ci), depth (n,oh,ow)), B = dy, C = dw.
+fn dwA(g: u32, m: u32, k: u32) -> f32 {
+  if (m >= P.m || k >= P.k) { return 0.0; }
+  let t = qdiv(m, Q.cg); let ci = m - t * Q.cg; let kh = qdiv(t, Q.kw); let kw = t - kh * Q.kw;
+  let t2 = qdiv(k, Q.ow); let ow = k - t2 * Q.ow; let n = qdiv(t2, Q.oh); let oh = t2 - n * Q.oh;
+  let ih = inPos(oh, kh, Q.sh, Q.ph, Q.dh, Q.lh, Q.h);
+  let iw = inPos(ow, kw, Q.sw, Q.pw, Q.dw, Q.lw, Q.w);
+  if (ih < 0 || iw < 0) { return 0.0; }
+  return f32(A[n * Q.xs.x + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z + (g * Q.cg + ci) * Q.xs.w]);
+}
+fn dwB(g: u32, k: u32, j: u32) -> f32 {
+  if (k >= P.k || j >= P.n) { return 0.0; }
+  let t2 = qdiv(k, Q.ow); let ow = k - t2 * Q.ow; let n = qdiv(t2, Q.oh); let oh = t2 - n * Q.oh;
+  return bAt(n * Q.ys.x + oh * Q.ys.y + ow * Q.ys.z + (g * Q.og + j) * Q.ys.w);
+}
+fn dwC(g: u32, m: u32, j: u32) -> u32 {
+  let t = qdiv(m, Q.cg); let ci = m - t * Q.cg; let kh = qdiv(t, Q.kw); let kw = t - kh * Q.kw;
+  return kh * Q.ws.x + kw * Q.ws.y + ci * Q.ws.z + (g * Q.og + j) * Q.ws.w;
+}
+
+// fwd A, 4 taps at once: when cg % 4 == 0 the taps k..k+3 share (kh, kw) and have channels ci..ci+3, so the position is
+// decoded once (integer division does not vectorise on CPUs).
+fn fwdA4(g: u32, m: u32, k: u32) -> vec4<f32> {
+  if (Q.cg % 4u != 0u) { return vec4<f32>(fwdA(g, m, k), fwdA(g, m, k + 1u), fwdA(g, m, k + 2u), fwdA(g, m, k + 3u)); }
+  if (m >= P.m || k >= P.k) { return vec4<f32>(0.0); }
+  let t = qdiv(m, Q.ow); let ow = m - t * Q.ow; let n = qdiv(t, Q.oh); let oh = t - n * Q.oh;
+  let t2 = qdiv(k, Q.cg); let ci = k - t2 * Q.cg; let kh = qdiv(t2, Q.kw); let kw = t2 - kh * Q.kw;
+  let ih = inPos(oh, kh, Q.sh, Q.ph, Q.dh, Q.lh, Q.h);
+  let iw = inPos(ow, kw, Q.sw, Q.pw, Q.dw, Q.lw, Q.w);
+  if (ih < 0 || iw < 0) { return vec4<f32>(0.0); }
+  let o = n * Q.xs.x + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z + (g * Q.cg + ci) * Q.xs.w;
+  return vec4<f32>(f32(A[o]), f32(A[o + Q.xs.w]), f32(A[o + 2u * Q.xs.w]), f32(A[o + 3u * Q.xs.w]));
+}
+fn dxA4(g: u32, m: u32, k: u32) -> vec4<f32> { return vec4<f32>(dxA(g, m, k), dxA(g, m, k + 1u), dxA(g, m, k + 2u), dxA(g, m, k + 3u)); }
+fn dwA4(g: u32, m: u32, k: u32) -> vec4<f32> { return vec4<f32>(dwA(g, m, k), dwA(g, m, k + 1u), dwA(g, m, k + 2u), dwA(g, m, k + 3u)); }
+
+fn loadA4(b: u32, m: u32, k: u32) -> vec4<f32> { return {{MODE}}A4(b, m, k); }
+// loadB4: the generic gather below, or (fwd with dense HWIO filters, a plain k×cout matrix) matmul.ts's row loader.
+{{LOADB4}}
+fn storeC4(b: u32, m: u32, n: u32, v: vec4<f32>) {
+  C[{{MODE}}C(b, m, n)] = {{T}}(v.x);
+  if (n + 1u < P.n) { C[{{MODE}}C(b, m, n + 1u)] = {{T}}(v.y); }
+  if (n + 2u < P.n) { C[{{MODE}}C(b, m, n + 2u)] = {{T}}(v.z); }
+  if (n + 3u < P.n) { C[{{MODE}}C(b, m, n + 3u)] = {{T}}(v.w); }
+}

@@ -1,0 +1,461 @@
+// WebGPU runtime: device acquisition (browser or Node's `webgpu` package), buffer pool, pipeline cache,
+// batched command submission, error scopes (OOM/validation), device loss, upload and async readback.
+/// <reference types="@webgpu/types" />
+import type { ShapedArray } from '../../core/aval.js';
+import { type DType, type TypedArray, typedArrayCtor } from '../../core/dtype.js';
+import { ConcreteArray, type DeviceBuffer, mirrorOf, setMirror } from '../../core/array.js';
+
+/** Errors of the webgpu target (device loss, out of memory, validation, unsupported dtype/op). */
+export class WebGpuError extends Error {
+  override name = 'WebGpuError';
+}
+
+/** The WGSL scalar type that stores each dtype (bool as u32 0/1). float64 has none. */
+export function wgslType(d: DType, what: string): 'f32' | 'i32' | 'u32' {
+  switch (d) {
+    case 'float32':
+      return 'f32';
+    case 'int32':
+      return 'i32';
+    case 'uint32':
+    case 'bool':
+      return 'u32';
+    case 'float64':
+      throw new WebGpuError(
+        `${what}: float64 is not supported on the webgpu target (WGSL has no 64-bit floats); ` +
+          `convert to float32 (x.astype('float32')) or run this computation on the 'wasm' or 'ref' target (withTarget('wasm', ...))`,
+      );
+  }
+}
+
+interface DeviceState {
+  readonly device: GPUDevice;
+  readonly adapterInfo: string;
+  readonly features: ReadonlySet<string>;
+  /** A CPU rasterizer (lavapipe/llvmpipe/SwiftShader): routines pick register tiles without workgroup memory. */
+  readonly cpuLike: boolean;
+  lost: string | null;
+  /** The GPU instance and adapter, kept reachable: Dawn aborts work in flight when its instance is collected. */
+  readonly keepAlive: readonly unknown[];
+  /** Size class -> free buffers (STORAGE | COPY_SRC | COPY_DST). */
+  readonly pool: Map<number, GPUBuffer[]>;
+  readonly pipelines: Map<string, GPUComputePipeline>;
+  /** First error reported asynchronously by an error scope, thrown by the next operation. */
+  pendingError: WebGpuError | null;
+  stats: { created: number; reused: number; inUse: number; pooledBytes: number; submits: number; pipelines: number };
+}
+
+let state: DeviceState | null = null;
+let initPromise: Promise<void> | null = null;
+
+/** Options of initWebGpu. */
+export interface WebGpuOptions {
+  /** An adapter/device already acquired by the application (e.g. shared with a renderer). */
+  readonly device?: GPUDevice;
+  /** requestAdapter's powerPreference. */
+  readonly powerPreference?: GPUPowerPreference;
+}
+
+async function getGpu(): Promise<GPU> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+  if (!isNode)
+    throw new WebGpuError(
+      'initWebGpu: this browser has no WebGPU (navigator.gpu is undefined). Use a browser with WebGPU enabled ' +
+        "(Chrome/Edge 113+, or Chromium with --enable-unsafe-webgpu), or use the 'wasm' target",
+    );
+  let mod: { create(opts: string[]): GPU; globals: object };
+  try {
+    const name = 'webgpu'; // a variable, so bundlers for the browser do not try to resolve it
+    mod = (await import(/* @vite-ignore */ name)) as typeof mod;
+  } catch (e) {
+    throw new WebGpuError(
+      "initWebGpu: WebGPU in Node needs the optional dependency 'webgpu' (Dawn bindings): run `npm install webgpu`. " +
+        'On Linux without a GPU, install Mesa\'s Vulkan drivers (lavapipe: `apt-get install mesa-vulkan-drivers`) and set ' +
+        `XDG_RUNTIME_DIR (e.g. /tmp). Cause: ${(e as Error).message}`,
+    );
+  }
+  Object.assign(globalThis, mod.globals);
+  return mod.create([]);
+}
+
+/**
+ * Acquires a GPU device for the webgpu target (navigator.gpu in browsers, the `webgpu` package in Node).
+ * Call once (await it) before `setTarget('webgpu')`; calling again after a device loss re-initialises.
+ */
+export function initDevice(opts: WebGpuOptions = {}): Promise<void> {
+  if (state && !state.lost && !opts.device) return Promise.resolve();
+  if (initPromise) return initPromise;
+  initPromise = (async () => {
+    try {
+      let device = opts.device;
+      let info = 'external device';
+      const keepAlive: unknown[] = [];
+      if (!device) {
+        const gpu = await getGpu();
+        keepAlive.push(gpu);
+        const adapter = await gpu.requestAdapter(opts.powerPreference ? { powerPreference: opts.powerPreference } : {});
+        if (!adapter)
+          throw new WebGpuError(
+            'initWebGpu: no WebGPU adapter found (requestAdapter returned null). In Node on Linux install a Vulkan driver ' +
+              '(e.g. Mesa lavapipe: `apt-get install mesa-vulkan-drivers`) and set XDG_RUNTIME_DIR=/tmp; in a browser enable WebGPU',
+          );
+        keepAlive.push(adapter);
+        const a = adapter as GPUAdapter & { info?: GPUAdapterInfo };
+        info = a.info ? `${a.info.vendor} ${a.info.architecture} ${a.info.device} ${a.info.description}`.trim() : 'unknown adapter';
+        const wanted: GPUFeatureName[] = (['shader-f16', 'subgroups', 'timestamp-query'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+        const l = adapter.limits;
+        device = await adapter.requestDevice({
+          requiredFeatures: wanted,
+          requiredLimits: {
+            maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+            maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+            maxBufferSize: l.maxBufferSize,
+            maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+            maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+            maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+          },
+        });
+      }
+      const s: DeviceState = {
+        device,
+        adapterInfo: info,
+        features: new Set([...device.features] as string[]),
+        cpuLike: /llvmpipe|lavapipe|swiftshader|cpu/i.test(info),
+        lost: null,
+        keepAlive,
+        pool: new Map(),
+        pipelines: new Map(),
+        pendingError: null,
+        stats: { created: 0, reused: 0, inUse: 0, pooledBytes: 0, submits: 0, pipelines: 0 },
+      };
+      void device.lost.then((l) => {
+        s.lost = `${l.reason}: ${l.message}`;
+      });
+      device.addEventListener?.('uncapturederror', (ev) => {
+        const e = (ev as GPUUncapturedErrorEvent).error;
+        s.pendingError ??= new WebGpuError(`webgpu: ${e.constructor.name}: ${e.message}`);
+      });
+      state = s;
+    } finally {
+      initPromise = null;
+    }
+  })();
+  return initPromise;
+}
+
+/** Whether a device has been acquired (it may have been lost since). */
+export const deviceAcquired = (): boolean => state !== null;
+
+/** Whether a device has been acquired and is not lost. */
+export const deviceReady = (): boolean => state !== null && state.lost === null;
+
+/** The live device state; throws a clear error before init, after a loss, or after an asynchronous GPU error. */
+export function gpu(): DeviceState {
+  const s = state;
+  if (!s) throw new WebGpuError("webgpu: no device yet: call `await initWebGpu()` (or `await setTargetAsync('webgpu')`) first");
+  if (s.lost !== null)
+    throw new WebGpuError(`webgpu: the GPU device was lost (${s.lost}); call \`await initWebGpu()\` to re-initialise (arrays on the lost device are gone)`);
+  if (s.pendingError) {
+    const e = s.pendingError;
+    s.pendingError = null;
+    throw e;
+  }
+  return s;
+}
+
+/** Information about the current device (adapter, features, pool and submission counters). */
+export function webgpuInfo(): { adapter: string; features: string[]; cpuLike: boolean; f16: boolean; pool: DeviceState['stats'] } | null {
+  if (!state) return null;
+  return { adapter: state.adapterInfo, features: [...state.features], cpuLike: state.cpuLike, f16: state.features.has('shader-f16'), pool: { ...state.stats } };
+}
+
+/** Destroys the device (for tests of device loss) ; the next init acquires a new one. */
+export function destroyDevice(): void {
+  state?.device.destroy();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Buffers
+
+/** Size classes: multiples of 256 bytes up to 64 KiB, then 8 steps per power of two (waste ≤ 12.5%). */
+export function sizeClass(bytes: number): number {
+  const b = Math.max(16, bytes);
+  if (b <= 65536) return Math.ceil(b / 256) * 256;
+  const step = 2 ** (Math.floor(Math.log2(b)) - 3);
+  return Math.ceil(b / step) * step;
+}
+
+const USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+function acquire(s: DeviceState, bytes: number, what: string): GPUBuffer {
+  const size = sizeClass(bytes);
+  const free = s.pool.get(size);
+  s.stats.inUse++;
+  if (free && free.length > 0) {
+    s.stats.reused++;
+    s.stats.pooledBytes -= size;
+    return free.pop()!;
+  }
+  const max = Math.min(s.device.limits.maxBufferSize, s.device.limits.maxStorageBufferBindingSize);
+  if (size > max)
+    throw new WebGpuError(
+      `${what}: out of memory: a buffer of ${bytes} bytes exceeds this device's limit of ${max} bytes per buffer ` +
+        `(maxBufferSize/maxStorageBufferBindingSize); split the computation (e.g. smaller batches) or use the 'wasm' target`,
+    );
+  s.stats.created++;
+  return s.device.createBuffer({ size, usage: USAGE() });
+}
+
+function release(s: DeviceState, buf: GPUBuffer, batch: Batch | null): void {
+  s.stats.inUse--;
+  if (s.lost !== null || state !== s) return;
+  // a buffer freed while a batch is being encoded may still be read by it: pool it after the submission
+  if (batch && !batch.submitted) {
+    batch.deferred.push(buf);
+    return;
+  }
+  let l = s.pool.get(buf.size);
+  if (!l) s.pool.set(buf.size, (l = []));
+  l.push(buf);
+  s.stats.pooledBytes += buf.size;
+}
+
+/** The batch being encoded (runJaxpr sets it for the duration of a call). */
+let openBatch: Batch | null = null;
+
+/** Device storage of one array: a pooled GPUBuffer holding `size` 4-byte words of `dtype`. */
+export class GpuStorage implements DeviceBuffer {
+  readonly target = 'webgpu';
+  readonly byteLength: number;
+  #buf: GPUBuffer | null;
+  /** Resolves to the first error of the submission that wrote this buffer (null = fine). */
+  check: Promise<WebGpuError | null> | null = null;
+  constructor(
+    readonly state: DeviceState,
+    buf: GPUBuffer,
+    readonly dtype: DType,
+    readonly size: number,
+  ) {
+    this.#buf = buf;
+    this.byteLength = size * 4;
+  }
+  get buffer(): GPUBuffer {
+    if (!this.#buf) throw new ReferenceError('webgpu: this buffer was disposed');
+    if (this.state !== state || this.state.lost !== null)
+      throw new WebGpuError('webgpu: this array belongs to a lost or replaced GPU device; recompute it after `await initWebGpu()`');
+    return this.#buf;
+  }
+  async read(): Promise<TypedArray> {
+    const buf = this.buffer;
+    const s = gpu();
+    const bytes = Math.max(4, this.size * 4);
+    const staging = s.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = s.device.createCommandEncoder();
+    enc.copyBufferToBuffer(buf, 0, staging, 0, staging.size);
+    s.device.queue.submit([enc.finish()]);
+    const err = this.check ? await this.check : null;
+    if (err) {
+      staging.destroy();
+      throw err;
+    }
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      staging.destroy();
+      if (s.lost !== null) gpu();
+      throw new WebGpuError(`webgpu: reading an array back failed: ${(e as Error).message}`);
+    }
+    const words = new Uint32Array(staging.getMappedRange().slice(0, this.size * 4));
+    staging.unmap();
+    staging.destroy();
+    return fromWords(words, this.dtype);
+  }
+  dispose(): void {
+    const b = this.#buf;
+    if (!b) return;
+    this.#buf = null;
+    release(this.state, b, openBatch);
+  }
+}
+
+/** Typed array of `dtype` from 32-bit words (bool from u32 0/1). */
+function fromWords(words: Uint32Array, dtype: DType): TypedArray {
+  if (dtype === 'bool') return Uint8Array.from(words, (w) => (w !== 0 ? 1 : 0));
+  return new typedArrayCtor[dtype](words.buffer as ArrayBuffer);
+}
+
+/** A new (uninitialised) storage for an array of `aval`. */
+export function allocate(aval: ShapedArray, what: string): GpuStorage {
+  wgslType(aval.dtype, what);
+  const s = gpu();
+  return new GpuStorage(s, acquire(s, aval.size * 4, what), aval.dtype, aval.size);
+}
+
+/** Uploads host values (queue.writeBuffer; ordered before any later submission). */
+export function upload(data: TypedArray, dtype: DType, what: string): GpuStorage {
+  wgslType(dtype, what);
+  const s = gpu();
+  const n = data.length;
+  const st = new GpuStorage(s, acquire(s, n * 4, what), dtype, n);
+  if (n > 0) {
+    const words = dtype === 'bool' ? Uint32Array.from(data as Uint8Array) : data;
+    s.device.queue.writeBuffer(st.buffer, 0, words.buffer, words.byteOffset, n * 4);
+  }
+  return st;
+}
+
+/** The device storage of an operand: its own, or the cached upload of a host array (uploaded once). */
+export function storageOf(x: ConcreteArray, what: string): GpuStorage {
+  const d = x.device;
+  if (d) {
+    if (!(d instanceof GpuStorage)) throw new WebGpuError(`${what}: an operand lives on target '${d.target}', not on webgpu`);
+    return d;
+  }
+  const m = mirrorOf(x);
+  if (m instanceof GpuStorage && m.state === state) return m;
+  const up = upload(x.buffer, x.dtype, what);
+  setMirror(x, up);
+  return up;
+}
+
+/** Copies `words` 32-bit words (a device-side copy, recorded in the batch). */
+export function copyWords(b: Batch, src: GpuStorage, dst: GpuStorage, words: number, srcOffset = 0, dstOffset = 0): void {
+  if (words <= 0) return;
+  b.copy(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, words * 4);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pipelines and batched submission
+
+/** The compute pipeline of a WGSL source (entry `main`), compiled once per device. */
+export function pipelineFor(code: string): GPUComputePipeline {
+  const s = gpu();
+  let p = s.pipelines.get(code);
+  if (!p) {
+    const module = s.device.createShaderModule({ code });
+    p = s.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    s.pipelines.set(code, p);
+    s.stats.pipelines++;
+  }
+  return p;
+}
+
+/**
+ * All the GPU work of one call: dispatches and copies recorded in one command encoder, submitted once, inside
+ * out-of-memory and validation error scopes whose result is attached to the outputs (read() rethrows it).
+ */
+export class Batch {
+  readonly state: DeviceState;
+  readonly encoder: GPUCommandEncoder;
+  #pass: GPUComputePassEncoder | null = null;
+  readonly deferred: GPUBuffer[] = [];
+  readonly outputs: GpuStorage[] = [];
+  submitted = false;
+  readonly #prev: Batch | null;
+  constructor() {
+    this.state = gpu();
+    this.state.device.pushErrorScope('out-of-memory');
+    this.state.device.pushErrorScope('validation');
+    this.encoder = this.state.device.createCommandEncoder();
+    this.#prev = openBatch;
+    openBatch = this;
+  }
+  /** The compute pass to record dispatches in (routines may record into it directly). */
+  pass(): GPUComputePassEncoder {
+    return (this.#pass ??= this.encoder.beginComputePass());
+  }
+  /** Ends the open compute pass (before copies, or for routines that want the encoder). */
+  endPass(): GPUCommandEncoder {
+    if (this.#pass) {
+      this.#pass.end();
+      this.#pass = null;
+    }
+    return this.encoder;
+  }
+  dispatch(code: string, buffers: readonly GPUBuffer[], groups: readonly [number, number, number]): void {
+    const p = pipelineFor(code);
+    const bg = this.state.device.createBindGroup({ layout: p.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+    const pass = this.pass();
+    pass.setPipeline(p);
+    pass.setBindGroup(0, bg);
+    pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+  }
+  copy(src: GPUBuffer, so: number, dst: GPUBuffer, dof: number, bytes: number): void {
+    this.endPass().copyBufferToBuffer(src, so, dst, dof, bytes);
+  }
+  /** A new output storage of this batch (its read() waits for the batch's error scopes). */
+  alloc(aval: ShapedArray, what: string): GpuStorage {
+    const st = allocate(aval, what);
+    this.outputs.push(st);
+    return st;
+  }
+  /** Submits once; outputs learn about errors asynchronously. Always call (use try/finally). */
+  submit(): void {
+    if (this.submitted) return;
+    openBatch = this.#prev;
+    const s = this.state;
+    let syncErr: unknown = null;
+    try {
+      this.endPass();
+      s.device.queue.submit([this.encoder.finish()]);
+      s.stats.submits++;
+    } catch (e) {
+      syncErr = e;
+    }
+    this.submitted = true;
+    const validation = s.device.popErrorScope();
+    const oom = s.device.popErrorScope();
+    const check = Promise.all([oom, validation]).then(([o, v]) => {
+      const e = o
+        ? new WebGpuError(`webgpu: out of GPU memory while running a call (${o.message}); free arrays with dispose(), use smaller batches, or the 'wasm' target`)
+        : v
+          ? new WebGpuError(`webgpu: internal validation error (a bug in tensorlaw's webgpu target, please report it): ${v.message}`)
+          : null;
+      if (e && state === s) s.pendingError ??= e;
+      return e;
+    }, (e: unknown) => new WebGpuError(`webgpu: ${(e as Error).message}`));
+    for (const o of this.outputs) o.check = check;
+    for (const b of this.deferred) release(s, b, null), s.stats.inUse++; // (release decrements; already counted once)
+    this.deferred.length = 0;
+    if (syncErr) throw new WebGpuError(`webgpu: submitting the work failed: ${(syncErr as Error).message}`);
+  }
+  /** Abandons the batch after an exception while encoding (pops the error scopes, frees deferred buffers). */
+  abandon(): void {
+    if (this.submitted) return;
+    openBatch = this.#prev;
+    this.submitted = true;
+    try {
+      this.endPass();
+    } catch {
+      /* the encoder may already be invalid */
+    }
+    void this.state.device.popErrorScope().catch(() => null);
+    void this.state.device.popErrorScope().catch(() => null);
+    for (const b of this.deferred) release(this.state, b, null), this.state.stats.inUse++;
+    this.deferred.length = 0;
+  }
+}
+
+/** Runs `f` in a batch of its own and submits it (eager operations). */
+export function inBatch<R>(f: (b: Batch) => R): R {
+  const b = new Batch();
+  let r: R;
+  try {
+    r = f(b);
+  } catch (e) {
+    b.abandon();
+    throw e;
+  }
+  b.submit();
+  return r;
+}
+
+/** Workgroup counts for `n` threads in groups of `wg` (2-D when more than 65535 groups are needed). */
+export function groupsFor(n: number, wg: number): [number, number, number] {
+  const g = Math.max(1, Math.ceil(n / wg));
+  if (g <= 65535) return [g, 1, 1];
+  const y = Math.ceil(g / 65535);
+  return [Math.ceil(g / y), y, 1];
+}

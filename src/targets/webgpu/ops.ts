@@ -1,0 +1,452 @@
+// WebGPU implementations of the first-order primitives: each records dispatches/copies into a Batch and returns
+// device storages. Elementwise and movement ops go through the kernel IR renderer; the rest are WGSL of their own.
+import { ShapedArray, stridesOf } from '../../core/aval.js';
+import type { DType } from '../../core/dtype.js';
+import {
+  binaryPrims, comparePrims, unaryPrims, type ConvParams, type DotGeneralParams, type GatherParams, type Params, type ReducePrim,
+} from '../../core/primitive.js';
+import type { KExpr, KOp, Kernel } from '../../compiler/kernel.js';
+import type { FirstOrderPrim } from '../../rules/impl.js';
+import { type Batch, type GpuStorage, WebGpuError, copyWords, groupsFor, wgslType } from './device.js';
+import { encodeMatmul, encodeSort, type RoutineContext } from './routines/index.js';
+import { Helpers, MAIN_1D, WG, bindings, coordLines, literal, offsetExpr, renderWgsl } from './wgsl.js';
+
+/** An operand of a GPU op: its storage and aval. */
+export interface GpuIn {
+  readonly st: GpuStorage;
+  readonly aval: ShapedArray;
+}
+/** A primitive on the GPU: records its work into the batch and returns the output storages. */
+export type GpuImpl<P extends FirstOrderPrim> = (b: Batch, ins: readonly GpuIn[], params: Params<P>, outAvals: readonly ShapedArray[]) => GpuStorage[];
+/** An implementation that ignores its params (fits every primitive). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyGpuImpl = (b: Batch, ins: readonly GpuIn[], params: any, outAvals: readonly ShapedArray[]) => GpuStorage[];
+
+/** Runs a kernel of the kernel IR: renders (cached by source in the pipeline cache) and dispatches. */
+export function runKernel(b: Batch, k: Kernel, ins: readonly GpuStorage[], outAvals: readonly ShapedArray[]): GpuStorage[] {
+  const outs = outAvals.map((a) => b.alloc(a, 'fused kernel'));
+  const n = k.shape.reduce((x, y) => x * y, 1);
+  if (n === 0 || outAvals.every((a) => a.size === 0)) return outs;
+  const r = renderWgsl(k, groupsFor);
+  b.dispatch(r.code, [...ins.map((s) => s.buffer), ...outs.map((s) => s.buffer)], r.groups);
+  return outs;
+}
+
+/** Dispatches a hand-written kernel with one thread per element of the output `n`. */
+function runCustom(b: Batch, code: string, ins: readonly GpuStorage[], outs: readonly GpuStorage[], n: number): void {
+  if (n === 0) return;
+  b.dispatch(code, [...ins.map((s) => s.buffer), ...outs.map((s) => s.buffer)], groupsFor(n, WG));
+}
+
+const load = (input: number, aval: ShapedArray, strides: readonly number[], offset = 0): KExpr => ({ kind: 'load', input, view: { strides, offset }, dtype: aval.dtype });
+
+/** One elementwise op over operands of the output's shape (contiguous loads). */
+const elementwise = (op: KOp): AnyGpuImpl => (b, ins, _p, [oa]) => {
+  const shape = oa!.shape;
+  const args = ins.map((x, i) => load(i, x.aval, stridesOf(shape)));
+  const expr: KExpr = { kind: 'op', op, args, dtype: oa!.dtype };
+  return runKernel(b, { shape, inputs: ins.map((x) => x.aval), outputs: [expr] }, ins.map((x) => x.st), [oa!]);
+};
+
+/** A single strided load (a view) materialised: transpose, broadcast, slice, rev. */
+function view(b: Batch, x: GpuIn, oa: ShapedArray, strides: readonly number[], offset: number): GpuStorage[] {
+  return runKernel(b, { shape: oa.shape, inputs: [x.aval], outputs: [load(0, x.aval, strides, offset)] }, [x.st], [oa]);
+}
+
+function copy(b: Batch, x: GpuIn, oa: ShapedArray): GpuStorage[] {
+  const out = b.alloc(oa, 'copy');
+  copyWords(b, x.st, out, oa.size);
+  return [out];
+}
+
+const reduce = (op: ReducePrim): GpuImpl<ReducePrim> => (b, [x], { axes }, [oa]) =>
+  runKernel(b, { shape: x!.aval.shape, inputs: [x!.aval], outputs: [load(0, x!.aval, stridesOf(x!.aval.shape))], reduce: { op, axes } }, [x!.st], [oa!]);
+
+const T = (d: DType, what: string): string => wgslType(d, what);
+
+/** A WGSL source with one thread per output element, output coordinates c0.., and `body` storing y0[i]. */
+function perElement(what: string, ins: readonly DType[], out: DType, shape: readonly number[], body: readonly string[], h = new Helpers()): string {
+  const n = shape.reduce((a, x) => a * x, 1);
+  return [bindings(ins, [out], what), h.source(), MAIN_1D, `  if (i >= ${n}u) { return; }`, ...coordLines(shape, 'i', 'c').map((l) => '  ' + l), ...body.map((l) => '  ' + l), '}'].join('\n');
+}
+
+const iota: GpuImpl<'iota'> = (b, _ins, p, [oa]) => {
+  const out = b.alloc(oa!, 'iota');
+  const t = T(oa!.dtype, 'iota');
+  runCustom(b, perElement('iota', [], oa!.dtype, oa!.shape, [`y0[i] = ${t}(c${p.dimension});`]), [], [out], oa!.size);
+  return [out];
+};
+
+const pad: GpuImpl<'pad'> = (b, [x, v], p, [oa]) => {
+  const xs = x!.aval.shape, st = stridesOf(xs);
+  const out = b.alloc(oa!, 'pad');
+  const conds: string[] = [], terms: string[] = [];
+  p.paddingConfig.forEach(([lo, , interior], d) => {
+    const q = `(c${d} - ${lo})`;
+    conds.push(`${q} >= 0`, `${q} % ${interior + 1} == 0`, `${q} / ${interior + 1} < ${xs[d]}`);
+    terms.push(`(${q} / ${interior + 1}) * ${st[d]}`);
+  });
+  const inside = conds.length ? conds.join(' && ') : 'true';
+  const body = [`if (${inside}) { y0[i] = x0[${terms.length ? terms.join(' + ') : '0'}]; } else { y0[i] = x1[0]; }`];
+  runCustom(b, perElement('pad', [x!.aval.dtype, v!.aval.dtype], oa!.dtype, oa!.shape, body), [x!.st, v!.st], [out], oa!.size);
+  return [out];
+};
+
+const concatenate: GpuImpl<'concatenate'> = (b, ins, { dimension: dim }, [oa]) => {
+  const out = b.alloc(oa!, 'concatenate');
+  const lines: string[] = [];
+  let start = 0;
+  ins.forEach((x, k) => {
+    const s = x.aval.shape, st = stridesOf(s), end = start + s[dim]!;
+    const idx = offsetExpr(0, st, (d) => (d === dim ? `(c${d} - ${start})` : `c${d}`));
+    lines.push(`${k === 0 ? '' : 'else '}if (c${dim} < ${end}) { y0[i] = x${k}[${idx}]; }`);
+    start = end;
+  });
+  runCustom(b, perElement('concatenate', ins.map((x) => x.aval.dtype), oa!.dtype, oa!.shape, lines), ins.map((x) => x.st), [out], oa!.size);
+  return [out];
+};
+
+/** Clamped start indices read from scalar operands x{first}..: `s{d}`. */
+const starts = (shape: readonly number[], sizes: readonly number[], first: number, dts: readonly DType[]): string[] =>
+  shape.map((n, d) => `let s${d} = clamp(${dts[d] === 'int32' ? '' : 'i32'}(x${first + d}[0]), 0, ${n - sizes[d]!});`);
+
+const dynamicSlice: GpuImpl<'dynamicSlice'> = (b, [x, ...idx], p, [oa]) => {
+  const xs = x!.aval.shape, st = stridesOf(xs);
+  const out = b.alloc(oa!, 'dynamicSlice');
+  const body = [...starts(xs, p.sliceSizes, 1, idx.map((a) => a.aval.dtype)), `y0[i] = x0[${offsetExpr(0, st, (d) => `(c${d} + s${d})`)}];`];
+  runCustom(b, perElement('dynamicSlice', [x!.aval.dtype, ...idx.map((a) => a.aval.dtype)], oa!.dtype, oa!.shape, body), [x!.st, ...idx.map((a) => a.st)], [out], oa!.size);
+  return [out];
+};
+
+const dynamicUpdateSlice: GpuImpl<'dynamicUpdateSlice'> = (b, [x, u, ...idx], _p, [oa]) => {
+  const xs = x!.aval.shape, us = u!.aval.shape, ust = stridesOf(us);
+  const out = b.alloc(oa!, 'dynamicUpdateSlice');
+  const inside = xs.map((_, d) => `c${d} >= s${d} && c${d} < s${d} + ${us[d]}`).join(' && ') || 'true';
+  const body = [
+    ...starts(xs, us, 2, idx.map((a) => a.aval.dtype)),
+    `if (${inside}) { y0[i] = x1[${offsetExpr(0, ust, (d) => `(c${d} - s${d})`)}]; } else { y0[i] = x0[i]; }`,
+  ];
+  runCustom(b, perElement('dynamicUpdateSlice', [x!.aval.dtype, u!.aval.dtype, ...idx.map((a) => a.aval.dtype)], oa!.dtype, oa!.shape, body), [x!.st, u!.st, ...idx.map((a) => a.st)], [out], oa!.size);
+  return [out];
+};
+
+/**
+ * Index arithmetic shared by gather and scatter: for coordinates g0.. of the gathered shape (rest axes with the
+ * common index shape I inserted at outDim), `pos` = the operand offset, `ok` = every index in range.
+ */
+function gatherIndex(operand: ShapedArray, idx: readonly GpuIn[], p: GatherParams, first: number, clampIdx: boolean): string[] {
+  const xs = operand.shape, xst = stridesOf(xs);
+  const rest = xs.map((_, d) => d).filter((d) => !p.axes.includes(d));
+  const iRank = Math.max(0, ...idx.map((a) => a.aval.shape.length));
+  const lines: string[] = ['var pos = 0;', 'var ok = true;'];
+  rest.forEach((d, r) => {
+    const g = r < p.outDim ? r : r + iRank;
+    lines.push(`pos += g${g} * ${xst[d]};`);
+  });
+  idx.forEach((a, k) => {
+    const s = a.aval.shape, st = stridesOf(s);
+    const off = s.map((n, j) => (n === 1 ? '' : ` + g${p.outDim + iRank - s.length + j} * ${st[j]}`)).join('');
+    const n = xs[p.axes[k]!]!;
+    lines.push(`var q${k} = ${a.aval.dtype === 'int32' ? '' : 'i32'}(x${first + k}[0${off}]);`);
+    if (clampIdx) lines.push(`q${k} = clamp(q${k}, 0, ${n - 1});`);
+    else lines.push(`if (q${k} < 0 || q${k} >= ${n}) { ok = false; }`);
+    lines.push(`pos += q${k} * ${xst[p.axes[k]!]};`);
+  });
+  return lines;
+}
+
+const gather: GpuImpl<'gather'> = (b, [x, ...idx], p, [oa]) => {
+  const out = b.alloc(oa!, 'gather');
+  if (oa!.size > 0) p.axes.forEach((a) => {
+    if (x!.aval.shape[a] === 0) throw new RangeError(`gather: cannot index axis ${a} of size 0 of operand ${x!.aval.toString()}`);
+  });
+  const body = [...coordLines(oa!.shape, 'i', 'g'), ...gatherIndex(x!.aval, idx, p, 1, true), 'y0[i] = x0[pos];'];
+  runCustom(b, perElement('gather', [x!.aval.dtype, ...idx.map((a) => a.aval.dtype)], oa!.dtype, oa!.shape, body), [x!.st, ...idx.map((a) => a.st)], [out], oa!.size);
+  return [out];
+};
+
+/** scatterAdd: copy the operand, then one thread per update adds atomically (floats by compare-exchange). */
+const scatterAdd: GpuImpl<'scatterAdd'> = (b, [x, u, ...idx], p, [oa]) => {
+  const out = b.alloc(oa!, 'scatterAdd');
+  copyWords(b, x!.st, out, oa!.size);
+  const us = u!.aval.shape, dt = oa!.dtype, n = u!.aval.size;
+  if (n === 0) return [out];
+  const decl = [
+    `@group(0) @binding(0) var<storage, read> x1: array<${T(u!.aval.dtype, 'scatterAdd')}>;`,
+    ...idx.map((a, k) => `@group(0) @binding(${1 + k}) var<storage, read> x${2 + k}: array<${T(a.aval.dtype, 'scatterAdd')}>;`),
+    `@group(0) @binding(${1 + idx.length}) var<storage, read_write> y0: array<atomic<u32>>;`,
+  ].join('\n');
+  const add =
+    dt === 'float32'
+      ? ['var old = atomicLoad(&y0[pos]);', 'loop {', '  let r = atomicCompareExchangeWeak(&y0[pos], old, bitcast<u32>(bitcast<f32>(old) + v));', '  if (r.exchanged) { break; }', '  old = r.old_value;', '}']
+      : dt === 'bool' ? ['if (v != 0u) { atomicOr(&y0[pos], 1u); }'] : ['atomicAdd(&y0[pos], bitcast<u32>(v));'];
+  const code = [decl, MAIN_1D, `  if (i >= ${n}u) { return; }`, ...coordLines(us, 'i', 'g').map((l) => '  ' + l),
+    ...gatherIndex(x!.aval, idx, p, 2, false).map((l) => '  ' + l), '  if (!ok) { return; }', '  let v = x1[i];', ...add.map((l) => '  ' + l), '}'].join('\n');
+  runCustom(b, code, [u!.st, ...idx.map((a) => a.st)], [out], n);
+  return [out];
+};
+
+/** scatter (last write wins): pass 1 records the last update index per position (atomicMax), pass 2 writes it. */
+const scatter: GpuImpl<'scatter'> = (b, [x, u, ...idx], p, [oa]) => {
+  const out = b.alloc(oa!, 'scatter');
+  copyWords(b, x!.st, out, oa!.size);
+  const us = u!.aval.shape, n = u!.aval.size;
+  if (n === 0) return [out];
+  const win = b.alloc(new ShapedArray([oa!.size], 'int32'), 'scatter');
+  const fill = [`@group(0) @binding(0) var<storage, read_write> y0: array<i32>;`, MAIN_1D, `  if (i < ${oa!.size}u) { y0[i] = -1; }`, '}'].join('\n');
+  runCustom(b, fill, [], [win], oa!.size);
+  const idxDecl = idx.map((a, k) => `@group(0) @binding(${k}) var<storage, read> x${2 + k}: array<${T(a.aval.dtype, 'scatter')}>;`);
+  const head = [...coordLines(us, 'i', 'g').map((l) => '  ' + l), ...gatherIndex(x!.aval, idx, p, 2, false).map((l) => '  ' + l), '  if (!ok) { return; }'];
+  const pass1 = [...idxDecl, `@group(0) @binding(${idx.length}) var<storage, read_write> w: array<atomic<i32>>;`, MAIN_1D, `  if (i >= ${n}u) { return; }`, ...head, '  atomicMax(&w[pos], i32(i));', '}'].join('\n');
+  runCustom(b, pass1, idx.map((a) => a.st), [win], n);
+  const pass2 = [...idxDecl, `@group(0) @binding(${idx.length}) var<storage, read> x1: array<${T(u!.aval.dtype, 'scatter')}>;`,
+    `@group(0) @binding(${idx.length + 1}) var<storage, read> w: array<i32>;`, `@group(0) @binding(${idx.length + 2}) var<storage, read_write> y0: array<${T(oa!.dtype, 'scatter')}>;`,
+    MAIN_1D, `  if (i >= ${n}u) { return; }`, ...head, '  if (w[pos] == i32(i)) { y0[pos] = x1[i]; }', '}'].join('\n');
+  runCustom(b, pass2, [...idx.map((a) => a.st), u!.st, win], [out], n);
+  win.dispose();
+  return [out];
+};
+
+/** argmax/argmin along one axis: the first extremum; a NaN wins at its first occurrence (the reference's rule). */
+const arg = (which: 'max' | 'min'): GpuImpl<'argmax' | 'argmin'> => (b, [x], { axis }, [oa]) => {
+  const xs = x!.aval.shape, st = stridesOf(xs), n = xs[axis]!;
+  const out = b.alloc(oa!, which);
+  const outCoord = (d: number) => (d < axis ? `c${d}` : `c${d - 1}`);
+  const base = offsetExpr(0, st.map((s, d) => (d === axis ? 0 : s)), (d) => outCoord(d));
+  const h = new Helpers();
+  const isF = x!.aval.dtype === 'float32';
+  const nan = (v: string) => (isF ? `${h.use('isnan_')}(${v})` : 'false');
+  const better = which === 'max' ? '>' : '<';
+  const body = [
+    `let b0 = ${base};`, `var best = x0[b0];`, `var bi = 0;`,
+    `if (!${nan('best')}) {`, `  for (var j = 1; j < ${n}; j++) {`, `    let v = x0[b0 + j * ${st[axis]}];`,
+    `    if (${nan('v')}) { bi = j; break; }`, `    if (v ${better} best) { best = v; bi = j; }`, '  }', '}',
+    `y0[i] = ${T(oa!.dtype, which)}(bi);`,
+  ];
+  runCustom(b, perElement(`arg${which}`, [x!.aval.dtype], oa!.dtype, oa!.shape, body, h), [x!.st], [out], oa!.size);
+  return [out];
+};
+
+/** Inclusive prefix sum along an axis (one thread per output element; bool is or). */
+const cumsum: GpuImpl<'cumsum'> = (b, [x], { axis, reverse }, [oa]) => {
+  const xs = x!.aval.shape, st = stridesOf(xs), n = xs[axis]!;
+  const out = b.alloc(oa!, 'cumsum');
+  const t = T(oa!.dtype, 'cumsum');
+  const base = offsetExpr(0, st.map((s, d) => (d === axis ? 0 : s)), (d) => `c${d}`);
+  const range = reverse ? `var j = c${axis}; j < ${n}; j++` : `var j = 0; j <= c${axis}; j++`;
+  const acc = oa!.dtype === 'bool' ? 'acc = max(acc, x0[b0 + j * S]);' : 'acc = acc + x0[b0 + j * S];';
+  const body = [`let b0 = ${base};`, `var acc: ${t} = ${literal(0, oa!.dtype)};`, `for (${range}) { ${acc.replace('S', String(st[axis]))} }`, 'y0[i] = acc;'];
+  runCustom(b, perElement('cumsum', [x!.aval.dtype], oa!.dtype, oa!.shape, body), [x!.st], [out], oa!.size);
+  return [out];
+};
+
+/**
+ * dotGeneral: out[batch…, lhsFree…, rhsFree…] = Σ over the contracting axes. A tiled kernel for the common
+ * [B,M,K]x[B,K,N] forms (every layout through strides), 4x4 outputs per thread, f32 accumulation.
+ */
+export const dotGeneral: GpuImpl<'dotGeneral'> = (b, [x, y], p: DotGeneralParams, [oa]) => {
+  const [lc, rc] = p.contract, [lb, rb] = p.batch;
+  const xs = x!.aval.shape, ys = y!.aval.shape, xst = stridesOf(xs), yst = stridesOf(ys);
+  const lf = xs.map((_, d) => d).filter((d) => !lc.includes(d) && !lb.includes(d));
+  const rf = ys.map((_, d) => d).filter((d) => !rc.includes(d) && !rb.includes(d));
+  const out = b.alloc(oa!, 'dotGeneral');
+  if (oa!.size === 0) return [out];
+  if (tiledMatmul(b, x!, y!, out, p, lf, rf, oa!)) return [out];
+  const tIn = T(x!.aval.dtype, 'dotGeneral'), tOut = T(oa!.dtype, 'dotGeneral');
+  const os = oa!.shape;
+  // flatten M (lhs free), N (rhs free), K (contract) and B (batch) into one index each, mapped through strides
+  const size = (s: readonly number[], ax: readonly number[]) => ax.reduce((a, d) => a * s[d]!, 1);
+  const B = size(xs, lb), M = size(xs, lf), N = size(ys, rf), K = size(xs, lc);
+  const offOf = (name: string, s: readonly number[], ax: readonly number[], st: readonly number[], idx: string): string => {
+    if (ax.length === 0) return `fn ${name}(${idx}: u32) -> i32 { return 0; }`;
+    const ls = coordLines(ax.map((d) => s[d]!), idx, 'q');
+    return `fn ${name}(${idx}: u32) -> i32 {\n  ${ls.join('\n  ')}\n  return ${offsetExpr(0, ax.map((d) => st[d]!), (k) => `q${k}`)};\n}`;
+  };
+  const fns = [
+    offOf('lb_', xs, lb, xst, 'v'), offOf('lm_', xs, lf, xst, 'v'), offOf('lk_', xs, lc, xst, 'v'),
+    offOf('rb_', ys, rb, yst, 'v'), offOf('rn_', ys, rf, yst, 'v'), offOf('rk_', ys, rc, yst, 'v'),
+  ].join('\n');
+  void os;
+  const cast = (v: string) => (tIn === tOut ? v : `${tOut}(${v})`);
+  const TM = 4, TN = 4;
+  const mT = Math.ceil(M / TM), nT = Math.ceil(N / TN);
+  const code = [
+    bindings([x!.aval.dtype, y!.aval.dtype], [oa!.dtype], 'dotGeneral'), fns, MAIN_1D,
+    `  if (i >= ${B * mT * nT}u) { return; }`,
+    `  let bb = i / ${mT * nT}u; let mt = (i / ${nT}u) % ${mT}u; let nt = i % ${nT}u;`,
+    `  let xb = lb_(bb); let yb = rb_(bb);`,
+    `  var acc: array<${tOut}, ${TM * TN}>;`,
+    `  var xo: array<i32, ${TM}>; var yo: array<i32, ${TN}>;`,
+    `  for (var a = 0u; a < ${TM}u; a++) { xo[a] = xb + lm_(min(mt * ${TM}u + a, ${M - 1}u)); }`,
+    `  for (var c = 0u; c < ${TN}u; c++) { yo[c] = yb + rn_(min(nt * ${TN}u + c, ${N - 1}u)); }`,
+    `  for (var k = 0u; k < ${K}u; k++) {`,
+    `    let xk = lk_(k); let yk = rk_(k);`,
+    `    var xv: array<${tOut}, ${TM}>; var yv: array<${tOut}, ${TN}>;`,
+    `    for (var a = 0u; a < ${TM}u; a++) { xv[a] = ${cast('x0[xo[a] + xk]')}; }`,
+    `    for (var c = 0u; c < ${TN}u; c++) { yv[c] = ${cast('x1[yo[c] + yk]')}; }`,
+    `    for (var a = 0u; a < ${TM}u; a++) { for (var c = 0u; c < ${TN}u; c++) { acc[a * ${TN}u + c] += xv[a] * yv[c]; } }`,
+    '  }',
+    `  for (var a = 0u; a < ${TM}u; a++) { let m = mt * ${TM}u + a; if (m >= ${M}u) { break; }`,
+    `    for (var c = 0u; c < ${TN}u; c++) { let n = nt * ${TN}u + c; if (n >= ${N}u) { break; } y0[(bb * ${M}u + m) * ${N}u + n] = acc[a * ${TN}u + c]; } }`,
+    '}',
+  ].join('\n');
+  runCustom(b, code, [x!.st, y!.st], [out], B * mT * nT);
+  return [out];
+};
+
+const routineCtxs = new WeakMap<GPUDevice, RoutineContext>();
+/** The context of the hand-tuned WGSL routines (src/targets/webgpu/routines) on the batch's device. */
+function routineCtx(b: Batch): RoutineContext {
+  let c = routineCtxs.get(b.state.device);
+  if (!c) routineCtxs.set(b.state.device, (c = { device: b.state.device, cpuLike: b.state.cpuLike }));
+  return c;
+}
+
+/** TENSORLAW_WEBGPU_ROUTINES=0 turns the hand-tuned routines off (the generated kernels run instead), for comparisons. */
+const useRoutines = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORLAW_WEBGPU_ROUTINES !== '0';
+
+const isIdentity = (perm: readonly number[]): boolean => perm.every((d, i) => d === i);
+
+/**
+ * float32 dotGeneral whose operands are batched matrices in row-major layout (batch axes leading, then the free and
+ * contracting axes as two contiguous groups in either order): the tiled GEMM routine (kernels/matmul.wgsl).
+ */
+function tiledMatmul(b: Batch, x: GpuIn, y: GpuIn, out: GpuStorage, p: DotGeneralParams, lf: number[], rf: number[], oa: ShapedArray): boolean {
+  if (!useRoutines || x.aval.dtype !== 'float32' || y.aval.dtype !== 'float32' || oa.dtype !== 'float32') return false;
+  const [lc, rc] = p.contract, [lb, rb] = p.batch;
+  const xs = x.aval.shape, ys = y.aval.shape;
+  const size = (s: readonly number[], ax: readonly number[]) => ax.reduce((a, d) => a * s[d]!, 1);
+  const transA = isIdentity([...lb, ...lc, ...lf]) && !isIdentity([...lb, ...lf, ...lc]);
+  if (!transA && !isIdentity([...lb, ...lf, ...lc])) return false;
+  const transB = isIdentity([...rb, ...rf, ...rc]) && !isIdentity([...rb, ...rc, ...rf]);
+  if (!transB && !isIdentity([...rb, ...rc, ...rf])) return false;
+  const batch = size(xs, lb), m = size(xs, lf), k = size(xs, lc), n = size(ys, rf);
+  encodeMatmul(routineCtx(b), b.pass(), { a: x.st.buffer, b: y.st.buffer, out: out.buffer, batch, m, n, k, transA, transB });
+  return true;
+}
+
+/** convGeneralDilated (lhs N C spatial…, rhs O I spatial…): one thread per output, direct summation. */
+export const conv: GpuImpl<'convGeneralDilated'> = (b, [x, w], p: ConvParams, [oa]) => {
+  const xs = x!.aval.shape, ws = w!.aval.shape, os = oa!.shape, xst = stridesOf(xs), wst = stridesOf(ws);
+  const out = b.alloc(oa!, 'convGeneralDilated');
+  if (oa!.size === 0) return [out];
+  const [N, C] = [xs[0]!, xs[1]!], [O, I] = [ws[0]!, ws[1]!];
+  const G = p.featureGroupCount, Bg = p.batchGroupCount, Og = O / G, Ob = O / Bg, Nout = N / Bg;
+  const nsp = xs.length - 2;
+  const kSp = ws.slice(2), Ksz = kSp.reduce((a, d) => a * d, 1);
+  const tOut = T(oa!.dtype, 'convGeneralDilated');
+  const body: string[] = [
+    // c0 = n, c1 = o, c2.. = spatial output coordinates
+    `let gf = c1 / ${Og}; let gb = c1 / ${Ob};`, `let nn = gb * ${Nout} + c0;`,
+    `var acc: ${tOut} = ${literal(0, oa!.dtype)};`,
+    `for (var ci = 0; ci < ${I}; ci++) {`, `  let cin = gf * ${I} + ci;`,
+    `  for (var kk = 0u; kk < ${Ksz}u; kk++) {`,
+    ...coordLines(kSp, 'kk', 'k').map((l) => '    ' + l), '    var ok = true;', '    var off = nn * ' + xst[0] + ' + cin * ' + xst[1] + ';',
+  ];
+  for (let a = 0; a < nsp; a++) {
+    const s = p.windowStrides[a]!, rd = p.rhsDilation[a]!, ld = p.lhsDilation[a]!, lo = p.padding[a]![0], S = xs[2 + a]!;
+    body.push(`    { let q = c${2 + a} * ${s} + k${a} * ${rd} - ${lo}; if (q < 0 || q % ${ld} != 0 || q / ${ld} >= ${S}) { ok = false; } off += (q / ${ld}) * ${xst[2 + a]}; }`);
+  }
+  const wOff = `c1 * ${wst[0]} + ci * ${wst[1]}${kSp.map((_, a) => ` + k${a} * ${wst[2 + a]}`).join('')}`;
+  body.push(`    if (ok) { acc += ${tOut}(x0[off]) * ${tOut}(x1[${wOff}]); }`, '  }', '}', 'y0[i] = acc;');
+  void C;
+  runCustom(b, perElement('convGeneralDilated', [x!.aval.dtype, w!.aval.dtype], oa!.dtype, os, body), [x!.st, w!.st], [out], oa!.size);
+  return [out];
+};
+
+/**
+ * sort with one float32 key operand: the bitonic sort routine (kernels/sort.wgsl, stable, NaN last) gives each row's
+ * argsort; every operand is then permuted by it. Other cases (integer keys, several keys) raise a clear error.
+ */
+const sort: GpuImpl<'sort'> = (b, ins, p, outAvals) => {
+  const keys = ins[0]!;
+  if (p.numKeys !== 1 || keys.aval.dtype !== 'float32')
+    return missing(`sort (with ${p.numKeys} keys of dtype ${keys.aval.dtype}; the webgpu target sorts one float32 key)`)(b, ins, p, outAvals);
+  const shape = keys.aval.shape, dim = p.dimension, nd = shape.length, n = shape[dim]!;
+  const outs = outAvals.map((a) => b.alloc(a, 'sort'));
+  if (keys.aval.size === 0) return outs;
+  const rows = keys.aval.size / n;
+  // keys with the sorted axis last, as [rows, n]
+  const perm = [...shape.keys()].filter((d) => d !== dim).concat([dim]);
+  const st = stridesOf(shape);
+  const keysLast = dim === nd - 1 ? keys.st : view(b, keys, new ShapedArray(perm.map((d) => shape[d]!), 'float32'), perm.map((d) => st[d]!), 0)[0]!;
+  const idx = b.alloc(new ShapedArray([rows, n], 'int32'), 'sort');
+  const sorted = b.alloc(new ShapedArray([rows, n], 'float32'), 'sort');
+  encodeSort(routineCtx(b), b.pass(), { x: keysLast.buffer, values: sorted.buffer, indices: idx.buffer, rows, n, descending: p.descending });
+  // out_k[c] = operand_k[c with c[dim] = idx[row(c), c[dim]]]
+  const others = perm.slice(0, -1);
+  const rowExpr = offsetExpr(0, contiguousOf(others.map((d) => shape[d]!)), (k) => `c${others[k]}`);
+  ins.forEach((x, k) => {
+    const src = offsetExpr(0, st, (d) => (d === dim ? 'j' : `c${d}`));
+    const body = [`let j = x1[(${rowExpr}) * ${n} + c${dim}];`, `y0[i] = x0[${src}];`];
+    runCustom(b, perElement('sort', [x.aval.dtype, 'int32'], outAvals[k]!.dtype, shape, body), [x.st, idx], [outs[k]!], x.aval.size);
+  });
+  if (keysLast !== keys.st) keysLast.dispose();
+  idx.dispose();
+  sorted.dispose();
+  return outs;
+};
+const contiguousOf = (shape: readonly number[]): number[] => stridesOf(shape);
+
+/** A primitive without a GPU kernel yet: a clear error (never a silently wrong result). */
+const missing = (prim: string): AnyGpuImpl => () => {
+  throw new WebGpuError(
+    `${prim}: no WebGPU implementation yet; compute it on another target, e.g. ` +
+      `\`withTarget('wasm', () => ...)\` on arrays read back with \`await x.data()\`, or avoid ${prim} in code run on webgpu`,
+  );
+};
+
+const table = <K extends string, R>(keys: readonly K[], f: (k: K) => R) => Object.fromEntries(keys.map((k) => [k, f(k)])) as { [P in K]: R };
+
+/** The GPU implementation of every first-order primitive (exhaustive: a missing one is a compile error). */
+export const gpuImpls = {
+  ...table(unaryPrims, (p) => elementwise(p)),
+  ...table(binaryPrims, (p) => elementwise(p)),
+  ...table(comparePrims, (p) => elementwise(p)),
+  select: elementwise('select'),
+  convertElementType: (b, ins, _p, outs) => elementwise('convertElementType')(b, ins, {} as never, outs),
+  bitcastConvertType: (b, [x], _p, [oa]) => copy(b, x!, oa!),
+  stopGradient: (b, [x], _p, [oa]) => copy(b, x!, oa!),
+  iota,
+  broadcastInDim: (b, [x], p, [oa]) => {
+    const st = stridesOf(x!.aval.shape), out = oa!.shape.map(() => 0);
+    p.broadcastDimensions.forEach((d, i) => (out[d] = x!.aval.shape[i] === 1 ? 0 : st[i]!));
+    return view(b, x!, oa!, out, 0);
+  },
+  reshape: (b, [x], _p, [oa]) => copy(b, x!, oa!),
+  transpose: (b, [x], p, [oa]) => {
+    const st = stridesOf(x!.aval.shape);
+    return view(b, x!, oa!, p.permutation.map((d) => st[d]!), 0);
+  },
+  reduceSum: reduce('reduceSum'),
+  reduceMax: reduce('reduceMax'),
+  reduceMin: reduce('reduceMin'),
+  reduceProd: reduce('reduceProd'),
+  argmax: arg('max'),
+  argmin: arg('min'),
+  cumsum,
+  slice: (b, [x], p, [oa]) => {
+    const st = stridesOf(x!.aval.shape);
+    const steps = p.strides ?? st.map(() => 1);
+    const offset = p.startIndices.reduce((a, s, d) => a + s * st[d]!, 0);
+    return view(b, x!, oa!, st.map((s, d) => s * steps[d]!), offset);
+  },
+  pad,
+  concatenate,
+  rev: (b, [x], p, [oa]) => {
+    const xs = x!.aval.shape, st = stridesOf(xs);
+    const offset = p.dimensions.reduce((a, d) => a + (xs[d]! - 1) * st[d]!, 0);
+    return view(b, x!, oa!, st.map((s, d) => (p.dimensions.includes(d) ? -s : s)), offset);
+  },
+  dynamicSlice,
+  dynamicUpdateSlice,
+  gather,
+  scatterAdd,
+  scatter,
+  dotGeneral,
+  convGeneralDilated: conv,
+  sort,
+} satisfies { [P in FirstOrderPrim]: GpuImpl<P> };
+
+/** Primitives whose GPU entry only raises the clear "no WebGPU implementation" error. */
+export const missingOnGpu: ReadonlySet<FirstOrderPrim> = new Set<FirstOrderPrim>([]);

@@ -1,0 +1,228 @@
+// Runs a whole jaxpr on the GPU: the shared fusion plan (src/compiler/kernel.ts) rendered to WGSL, every kernel,
+// primitive and nested body of the call recorded in ONE command encoder and submitted once.
+import { ShapedArray } from '../../core/aval.js';
+import { ConcreteArray } from '../../core/array.js';
+import type { Params } from '../../core/primitive.js';
+import type { Array } from '../../core/trace.js';
+import { Jaxpr, Lit, Var, type Atom } from '../../ir/jaxpr.js';
+import { schedule, type Plan } from '../../compiler/kernel.js';
+import { abstractEvalRules } from '../../rules/abstractEval.js';
+import { type FirstOrderPrim, isHigherOrder } from '../../rules/impl.js';
+import { Batch, type GpuStorage, WebGpuError, copyWords, groupsFor, storageOf, wgslType } from './device.js';
+import { type GpuIn, type GpuImpl, gpuImpls, runKernel } from './ops.js';
+import { MAIN_1D, WG, bindings } from './wgsl.js';
+
+interface Compiled {
+  /** The jaxpr run (device-resident literals hoisted into trailing inputs, see hoistDeviceLits). */
+  readonly jaxpr: Jaxpr;
+  /** Values of the hoisted trailing inputs. */
+  readonly extra: readonly ConcreteArray[];
+  readonly plan: Plan;
+  /** Per step, the vars whose last use it is (intermediates only). */
+  readonly frees: readonly (readonly Var[])[];
+}
+const plans = new WeakMap<Jaxpr, Compiled>();
+
+/**
+ * A scalar captured while tracing becomes a literal; when it lives on the GPU its value cannot be read to render a
+ * kernel, so such literals become extra (trailing) inputs of the jaxpr instead.
+ */
+function hoistDeviceLits(j0: Jaxpr): { j: Jaxpr; extra: ConcreteArray[] } {
+  const extra: ConcreteArray[] = [];
+  const vars = new Map<Lit, Var>();
+  const sub = (a: Atom): Atom => {
+    if (!(a instanceof Lit) || a.val.isHost) return a;
+    let v = vars.get(a);
+    if (!v) {
+      vars.set(a, (v = new Var(a.aval)));
+      extra.push(a.val);
+    }
+    return v;
+  };
+  const eqns = j0.eqns.map((e) => ({ ...e, ins: e.ins.map(sub) }));
+  const outs = j0.outs.map(sub);
+  if (extra.length === 0) return { j: j0, extra };
+  return { j: new Jaxpr([...j0.inBinders, ...vars.values()], eqns, outs), extra };
+}
+
+function compile(j0: Jaxpr): Compiled {
+  let c = plans.get(j0);
+  if (!c) {
+    const { j, extra } = hoistDeviceLits(j0);
+    const plan = schedule(j);
+    const keep = new Set<Var>([...j.inBinders, ...j.outs.filter((o): o is Var => o instanceof Var)]);
+    const last = new Map<Var, number>();
+    plan.steps.forEach((s, k) => {
+      const ins = s.kind === 'kernel' ? s.ins : s.eqn.ins.filter((a): a is Var => a instanceof Var);
+      const outs = s.kind === 'kernel' ? s.outs : s.eqn.outs;
+      for (const v of [...ins, ...outs]) if (!keep.has(v)) last.set(v, k);
+    });
+    const frees: Var[][] = plan.steps.map(() => []);
+    for (const [v, k] of last) frees[k]!.push(v);
+    c = { jaxpr: j, extra, plan, frees };
+    plans.set(j0, c);
+  }
+  return c;
+}
+
+/** A fresh copy of a value (outputs of a body never alias its inputs or literals). */
+function fresh(b: Batch, x: GpuIn): GpuIn {
+  const out = b.alloc(x.aval, 'copy');
+  copyWords(b, x.st, out, x.aval.size);
+  return { st: out, aval: x.aval };
+}
+
+const litIn = (l: Lit): GpuIn => ({ st: storageOf(l.val as ConcreteArray, 'literal'), aval: l.aval });
+
+/**
+ * Records a jaxpr into the batch. Inputs stay owned by the caller; every output is a fresh storage owned by the
+ * caller; intermediates go back to the pool (after the submission) at their last use.
+ */
+export function execJaxpr(b: Batch, j0: Jaxpr, args0: readonly GpuIn[]): GpuIn[] {
+  const { jaxpr: j, extra, plan, frees } = compile(j0);
+  const args = extra.length ? [...args0, ...extra.map((x) => ({ st: storageOf(x, 'literal'), aval: x.aval }))] : args0;
+  const env = new Map<Var, GpuIn>();
+  j.inBinders.forEach((v, i) => env.set(v, args[i]!));
+  const read = (a: Atom): GpuIn => (a instanceof Lit ? litIn(a) : env.get(a)!);
+  const inputs = new Set<Var>(j.inBinders);
+  plan.steps.forEach((s, k) => {
+    if (s.kind === 'kernel') {
+      const outs = runKernel(b, s.kernel, s.ins.map((v) => env.get(v)!.st), s.outs.map((v) => v.aval));
+      s.outs.forEach((v, i) => env.set(v, { st: outs[i]!, aval: v.aval }));
+    } else {
+      const e = s.eqn;
+      const outs = execEqn(b, e.prim, e.ins.map(read), e.params, e.outs.map((v) => v.aval));
+      e.outs.forEach((v, i) => env.set(v, outs[i]!));
+    }
+    for (const v of frees[k]!) {
+      const x = env.get(v);
+      env.delete(v);
+      if (x && !inputs.has(v)) x.st.dispose();
+    }
+  });
+  const seen = new Set<GpuStorage>();
+  return j.outs.map((o) => {
+    const x = read(o);
+    if (o instanceof Lit || inputs.has(o as Var) || seen.has(x.st)) return fresh(b, x);
+    seen.add(x.st);
+    return x;
+  });
+}
+
+/** Records one equation (first-order or higher-order); outputs are fresh storages. */
+export function execEqn(b: Batch, prim: string, ins: readonly GpuIn[], params: unknown, outAvals: readonly ShapedArray[]): GpuIn[] {
+  for (const a of [...ins.map((x) => x.aval), ...outAvals]) wgslType(a.dtype, prim);
+  if (!isHigherOrder(prim as never)) {
+    const outs = (gpuImpls[prim as FirstOrderPrim] as GpuImpl<never>)(b, ins, params as never, outAvals);
+    return outs.map((st, i) => ({ st, aval: outAvals[i]! }));
+  }
+  switch (prim) {
+    case 'pjit':
+    case 'checkpoint':
+      return execJaxpr(b, (params as Params<'pjit'>).jaxpr, ins);
+    case 'customJvpCall':
+    case 'customVjpCall':
+      return execJaxpr(b, (params as Params<'customJvpCall'>).fun, ins);
+    case 'cond':
+      return execCond(b, ins, params as Params<'cond'>);
+    case 'scan':
+      return execScan(b, ins, params as Params<'scan'>);
+    case 'while':
+      throw new WebGpuError(
+        'while: a lax.whileLoop (or forILoop with traced bounds) cannot run on the webgpu target: its predicate lives on the GPU ' +
+          'and cannot be read back synchronously. Use lax.scan or lax.forILoop with JS-number bounds (a static trip count), ' +
+          "or run the loop on the 'wasm' target",
+      );
+    default:
+      throw new WebGpuError(`${prim}: forward evaluation is undefined here (customLin is the linear part of a customVjp under differentiation)`);
+  }
+}
+
+/** cond: every branch runs (they are pure) and the outputs are selected by the clamped index on the GPU. */
+function execCond(b: Batch, [idx, ...ops]: readonly GpuIn[], p: Params<'cond'>): GpuIn[] {
+  const n = p.branches.length;
+  const results = p.branches.map((br) => execJaxpr(b, br, ops));
+  if (n === 1) return results[0]!;
+  return results[0]!.map((first, o) => {
+    const aval = first.aval;
+    const out = b.alloc(aval, 'cond');
+    const t = wgslType(aval.dtype, 'cond');
+    const code = [
+      bindings([idx!.aval.dtype, ...results.map(() => aval.dtype)], [aval.dtype], 'cond'),
+      MAIN_1D, `  if (i >= ${aval.size}u) { return; }`,
+      `  let k = clamp(i32(x0[0]), 0, ${n - 1});`,
+      `  var v: ${t} = x1[i];`,
+      ...results.slice(1).map((_, r) => `  if (k == ${r + 1}) { v = x${r + 2}[i]; }`),
+      '  y0[i] = v;', '}',
+    ].join('\n');
+    if (aval.size > 0) b.dispatch(code, [idx!.st.buffer, ...results.map((r) => r[o]!.st.buffer), out.buffer], groupsFor(aval.size, WG));
+    for (const r of results) r[o]!.st.dispose();
+    return { st: out, aval };
+  });
+}
+
+/** scan with its static length, unrolled into the submission: xs sliced and ys stacked by buffer copies. */
+function execScan(b: Batch, ins: readonly GpuIn[], p: Params<'scan'>): GpuIn[] {
+  const consts = ins.slice(0, p.numConsts);
+  let carry = ins.slice(p.numConsts, p.numConsts + p.numCarry);
+  const xs = ins.slice(p.numConsts + p.numCarry);
+  const yAvals = p.jaxpr.outAvals.slice(p.numCarry);
+  const ys = yAvals.map((a) => {
+    const aval = a.withShape([p.length, ...a.shape]);
+    return { st: b.alloc(aval, 'scan'), aval };
+  });
+  let ownCarry = false;
+  for (let k = 0; k < p.length; k++) {
+    const i = p.reverse ? p.length - 1 - k : k;
+    const xi = xs.map((x) => {
+      const aval = x.aval.withShape(x.aval.shape.slice(1));
+      const st = b.alloc(aval, 'scan');
+      copyWords(b, x.st, st, aval.size, i * aval.size, 0);
+      return { st, aval };
+    });
+    const outs = execJaxpr(b, p.jaxpr, [...consts, ...carry, ...xi]);
+    for (const x of xi) x.st.dispose();
+    if (ownCarry) for (const c of carry) c.st.dispose();
+    carry = outs.slice(0, p.numCarry);
+    ownCarry = true;
+    outs.slice(p.numCarry).forEach((y, j) => {
+      copyWords(b, y.st, ys[j]!.st, y.aval.size, 0, i * y.aval.size);
+      y.st.dispose();
+    });
+  }
+  if (!ownCarry) carry = carry.map((c) => fresh(b, c));
+  return [...carry, ...ys];
+}
+
+/** The target's whole-jaxpr runner: one batch, one submission; outputs are webgpu arrays. */
+export function runJaxprGpu(j: Jaxpr, args: readonly Array[]): Array[] {
+  const b = new Batch();
+  let outs: GpuIn[];
+  try {
+    const ins = args.map((a) => ({ st: storageOf(a as ConcreteArray, 'jit'), aval: a.aval }));
+    outs = execJaxpr(b, j, ins);
+  } catch (e) {
+    b.abandon();
+    for (const s of b.outputs) s.dispose();
+    throw e;
+  }
+  b.submit();
+  return outs.map((o) => new ConcreteArray(o.aval, o.st));
+}
+
+/** Eager evaluation of a higher-order primitive on the GPU (scan/cond/... outside jit), all in one submission. */
+export function evalHigherOrderGpu(prim: string, args: readonly Array[], params: unknown): Array[] {
+  const outAvals = (abstractEvalRules[prim as 'scan'] as (a: ShapedArray[], p: unknown) => ShapedArray[])(args.map((a) => a.aval), params);
+  const b = new Batch();
+  let outs: GpuIn[];
+  try {
+    const ins = args.map((a) => ({ st: storageOf(a as ConcreteArray, prim), aval: a.aval }));
+    outs = execEqn(b, prim, ins, params, outAvals);
+  } catch (e) {
+    b.abandon();
+    for (const s of b.outputs) s.dispose();
+    throw e;
+  }
+  b.submit();
+  return outs.map((o) => new ConcreteArray(o.aval, o.st));
+}

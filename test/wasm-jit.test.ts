@@ -1,0 +1,242 @@
+// The wasm jit (AssemblyScript kernels compiled at run time): random fused programs on the compiled path agree with
+// the reference target within stated tolerances (f32, f64, i32), the plan swaps in wasm kernels after a background
+// compile, and the disk cache makes a second process start warm, survives corruption and concurrent writers.
+import fc from 'fast-check';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getTarget, jit, lax, np, setTarget, withTarget, type Array } from '../src/index.js';
+import type { DType } from '../src/core/dtype.js';
+import { planKinds, planReady, precompileWasm } from '../src/compiler/run.js';
+import { renderKernelAs } from '../src/targets/wasm/jit/render.js';
+import { schedule } from '../src/compiler/kernel.js';
+import { hasSimd128 } from '../src/targets/wasm/runtime.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const runIt = hasSimd128() && existsSync(join(root, 'node_modules', 'assemblyscript')) ? it : it.skip;
+
+let prev = 'ref';
+beforeAll(() => {
+  prev = getTarget();
+  setTarget('wasm');
+});
+afterAll(() => setTarget(prev));
+
+/**
+ * Tolerances, |jit − ref| ≤ atol + rtol·|ref|: float32 transcendentals are within a few ulp (docs/wasm-math.md)
+ * and chains may amplify that near cancellation, so rtol = atol = 1e-4; float64 kernels use only exact operations
+ * (transcendentals stay JS) and sums in the reference's order, so 1e-12; integer arithmetic wraps like the reference.
+ */
+const TOL: Record<string, number> = { float32: 1e-4, float64: 1e-12, int32: 0, bool: 0 };
+function close(a: Array, b: Array, what: string): void {
+  expect(a.shape).toEqual(b.shape);
+  expect(a.dtype).toBe(b.dtype);
+  const x = a.dataSync(), y = b.dataSync();
+  const tol = TOL[a.dtype] ?? 0;
+  for (let i = 0; i < x.length; i++) {
+    const u = Number(x[i]), v = Number(y[i]);
+    if (Number.isNaN(v)) {
+      if (!Number.isNaN(u)) throw new Error(`${what}: element ${i}: ${u}, reference NaN`);
+      continue;
+    }
+    if (!(Math.abs(u - v) <= tol + tol * Math.abs(v)) && u !== v) throw new Error(`${what}: element ${i}: ${u} vs reference ${v} (tolerance ${tol})`);
+  }
+}
+
+type Prog = { dtype: DType; shape: [number, number]; ops: number[]; transpose: boolean; bcast: boolean; reduce: number };
+// positive-domain ops take |x| + 0.5, so no program produces NaN by construction (NaN is covered separately)
+const pos = (x: Array): Array => np.abs(x).add(0.5);
+const unaryF: ((x: Array) => Array)[] = [
+  np.negative, np.exp, np.tanh, np.abs, (x) => np.sqrt(pos(x)), np.sin, np.cos, np.floor, (x) => x.mul(3), (x) => np.log(pos(x)),
+  (x) => lax.logistic(x), (x) => lax.erf(x), np.expm1, (x) => np.log1p(pos(x)), (x) => lax.rsqrt(pos(x)), np.sign, np.round,
+  (x) => np.arctan(x), (x) => np.cbrt(x), (x) => x.astype('int32').astype(x.dtype),
+];
+const unaryI: ((x: Array) => Array)[] = [np.negative, np.abs, (x) => x.mul(3), (x) => x.add(7), (x) => np.square(x), np.sign, (x) => x.astype('float32').floor().astype('int32')];
+const binary: ((a: Array, b: Array) => Array)[] = [
+  np.add, np.subtract, np.multiply, np.maximum, np.minimum, (a, b) => np.where(a.gt(b), a, b), (a, b) => np.where(a.le(b).logicalOr(a.eq(0)), b, a.mul(2)),
+  (a, b) => a.div(np.abs(b).add(1)),
+];
+const reducers = [(a: Array) => a, (a: Array) => np.sum(a, 1), (a: Array) => np.max(a, 0), (a: Array) => np.sum(a), (a: Array) => np.min(a, 1), (a: Array) => np.prod(a.mul(0.5), 0)];
+
+function program(p: Prog) {
+  return (x: Array, y: Array) => {
+    let a = p.transpose ? x.T : x;
+    const b = p.bcast ? y.reshape([1, -1]) : y;
+    let acc = a;
+    p.ops.forEach((o, i) => {
+      const un = p.dtype === 'int32' ? unaryI : unaryF;
+      acc = i % 2 === 0 ? un[o % un.length]!(acc) : binary[o % binary.length]!(acc, b);
+      if (p.dtype === 'int32') acc = np.clip(acc, -1000, 1000); // keep products away from wrap-around differences in prod
+      if (i === 2) a = acc;
+    });
+    return reducers[p.reduce % reducers.length]!(acc.add(a));
+  };
+}
+
+const progArb = fc.record({
+  dtype: fc.constantFrom<DType>('float32', 'float64', 'int32'),
+  shape: fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 9 })),
+  ops: fc.array(fc.nat(40), { minLength: 1, maxLength: 7 }),
+  transpose: fc.boolean(),
+  bcast: fc.boolean(),
+  reduce: fc.nat(5),
+});
+
+function inputs(p: Prog, seed: number): [Array, Array] {
+  const [r, c] = p.shape;
+  const vals = (k: number) => globalThis.Array.from({ length: k }, (_, i) => (((i * 7919 + seed) % 23) - 11) * (p.dtype === 'int32' ? 1 : 0.173) + (p.dtype === 'int32' ? 0 : 0.05));
+  const x = np.array(vals(r * c), p.dtype).reshape(p.transpose ? [c, r] : [r, c]);
+  const y = p.bcast ? np.array(vals(c).map((v) => v + 1), p.dtype) : np.array(vals(r * c).map((v) => v * 0.5), p.dtype).reshape([r, c]);
+  return [x, y];
+}
+
+describe('wasm jit: random fused programs agree with the reference target', () => {
+  runIt('f32, f64 and i32 programs with broadcasts, transposes and reductions (one module for all)', async () => {
+    const cases = fc.sample(fc.tuple(progArb, fc.integer({ min: 0, max: 1000 })), { numRuns: 90, seed: 2026 });
+    const runs = cases.map(([p, seed]) => {
+      const f = program(p);
+      const jf = jit(f);
+      const [x, y] = inputs(p, seed);
+      return { p, f, jf, x, y, jaxpr: jf.lower(x, y).jaxpr };
+    });
+    await precompileWasm(runs.map((r) => r.jaxpr));
+    let wasmKernels = 0;
+    for (const r of runs) {
+      const kinds = planKinds(r.jaxpr);
+      wasmKernels += kinds.filter((k) => k === 'wasm').length;
+      // every float32/int32 kernel has an AS form; float64 transcendentals deliberately have none (they stay JS loops)
+      if (r.p.dtype !== 'float64') expect(kinds.includes('js'), JSON.stringify(r.p)).toBe(false);
+      const got = r.jf(r.x, r.y) as Array;
+      const want = withTarget('ref', () => r.f(r.x, r.y));
+      close(got, want, JSON.stringify(r.p));
+    }
+    expect(wasmKernels).toBeGreaterThanOrEqual(runs.length / 2);
+  }, 600_000);
+
+  runIt('bool masks, comparisons, conversions, NaN propagation and strided tails', async () => {
+    const fs: [(x: Array, y: Array) => Array | Array[], Array, Array][] = [];
+    const x = np.array([[1.5, NaN, -2, 0], [3, -0.25, 7, -1], [Infinity, 2, -Infinity, 0.5]], 'float32');
+    const y = np.array([1, 2, NaN, -3], 'float32');
+    fs.push([(a, b) => np.max(a.add(b), 1), x, y]); // NaN propagates through max
+    fs.push([(a, b) => [a.gt(b), np.any(a.lt(0), 0), np.all(a.ne(b), 1), np.isfinite(a)], x, y]);
+    fs.push([(a, b) => np.where(a.gt(b).logicalAnd(np.isfinite(a)), a, b.mul(2)).astype('float64').add(1e-9), x, y]);
+    fs.push([(a) => a.astype('int32').add(2 ** 30).mul(3).astype('uint32').astype('float64'), x, y]);
+    fs.push([(a) => a.T.mul(2).exp(), x, y]);
+    fs.push([(a) => np.sqrt(np.abs(a.T)).mul(2).sub(a.T), x.astype('float64'), y]);
+    fs.push([(a, b) => np.sum(a.T.astype('float64').mul(b.astype('float64').reshape([-1, 1])), 0), x, y]);
+    const runs = fs.map(([f, a, b]) => ({ f, a, b, jf: jit(f) }));
+    await precompileWasm(runs.map((r) => r.jf.lower(r.a, r.b).jaxpr));
+    for (const [i, r] of runs.entries()) {
+      const got = [r.jf(r.a, r.b)].flat() as Array[];
+      const want = [withTarget('ref', () => r.f(r.a, r.b))].flat();
+      got.forEach((g, k) => close(g, want[k]!, `case ${i} output ${k}`));
+      expect(planKinds(r.jf.lower(r.a, r.b).jaxpr)).toContain('wasm');
+    }
+  }, 600_000);
+
+  it('renders SIMD loops with gathers for strided views', () => {
+    const cj = jit((x: Array) => np.tanh(x.T).mul(2)).lower(np.ones([5, 6]));
+    const step = schedule(cj.jaxpr).steps[0]!;
+    if (step.kind !== 'kernel') throw new Error('expected a kernel');
+    const src = renderKernelAs(step.kernel, 'k');
+    expect(src).toMatch(/tanhF32x4/);
+    expect(src).toMatch(/f32x4\.replace_lane/); // the transposed load is gathered lane by lane
+    expect(src).toMatch(/v128\.store\(/);
+  });
+});
+
+describe('wasm jit: background compilation swaps kernels in', () => {
+  runIt('the first call runs JS kernels, later calls the wasm ones, same values', async () => {
+    const f = (x: Array) => np.tanh(x.mul(1.5).add(0.5)).mul(lax.logistic(x)).sum(0);
+    const jf = jit(f);
+    const x = np.linspace(-3, 3, 4 * 1031).reshape([4, 1031]);
+    const first = jf(x) as Array;
+    const j = jf.lower(x).jaxpr;
+    await planReady(j);
+    expect(planKinds(j)).toContain('wasm');
+    close(jf(x) as Array, first, 'after swap');
+    close(jf(x) as Array, withTarget('ref', () => f(x)), 'vs ref');
+  }, 300_000);
+});
+
+// ---- the disk cache, across processes ----------------------------------------------------------------------------
+
+const child = `
+import { jit, np, lax } from ${JSON.stringify(join(root, 'src', 'index.ts'))};
+import { jitIdle, jitStats } from ${JSON.stringify(join(root, 'src', 'targets', 'wasm', 'jit', 'compile.ts'))};
+import { planKinds, planReady } from ${JSON.stringify(join(root, 'src', 'compiler', 'run.ts'))};
+const f = jit((x) => np.exp(x.mul(0.25)).add(lax.logistic(x)).sum());
+const x = np.linspace(-2, 2, 37);
+const a = f(x).item();
+await planReady(f.lower(x).jaxpr); // starts the compile now (a cache hit has nothing to start)
+const b = f(x).item();
+console.log(JSON.stringify({ ...jitStats, kinds: planKinds(f.lower(x).jaxpr), a, b }));
+`;
+
+function runChild(script: string, cacheDir: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, TENSORLAW_CACHE_DIR: cacheDir, TENSORLAW_TARGET: 'wasm' } });
+    let out = '', err = '';
+    p.stdout.on('data', (d) => (out += String(d)));
+    p.stderr.on('data', (d) => (err += String(d)));
+    p.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        if (code !== 0) throw new Error(`exit ${code}`);
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      } catch (e) {
+        reject(new Error(`child failed (${String(e)}): ${out}\n${err}`));
+      }
+    });
+  });
+}
+
+describe('wasm jit: the disk cache', () => {
+  let dir = '';
+  let script = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tl-jit-cache-'));
+    script = join(dir, 'child.mts');
+    writeFileSync(script, child);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  runIt('a second process starts warm; a corrupted entry is detected and replaced; concurrent writers agree', async () => {
+    const cache = join(dir, 'cache');
+    const first = await runChild(script, cache);
+    expect(first).toMatchObject({ compiles: 1, diskHits: 0, diskWrites: 1 });
+    expect(first.kinds).toContain('wasm');
+    const entries = readdirSync(cache).filter((n) => n.endsWith('.wasm'));
+    expect(entries.length).toBe(1);
+
+    const second = await runChild(script, cache);
+    expect(second).toMatchObject({ compiles: 0, diskHits: 1 });
+    expect(second.kinds).toContain('wasm'); // warm: wasm kernels from the first call on
+    expect(second.a).toBe(first.b);
+
+    // corrupt the entry (flip bytes in the middle of the module): detected, recompiled, rewritten
+    const file = join(cache, entries[0]!);
+    const bytes = readFileSync(file);
+    for (let i = 60; i < 80 && i < bytes.length; i++) bytes[i] = bytes[i]! ^ 0xff;
+    writeFileSync(file, bytes);
+    const third = await runChild(script, cache);
+    expect(third).toMatchObject({ diskCorrupt: 1, compiles: 1, diskWrites: 1 });
+    const fourth = await runChild(script, cache);
+    expect(fourth).toMatchObject({ compiles: 0, diskHits: 1, diskCorrupt: 0 });
+    // a truncated entry too
+    writeFileSync(file, readFileSync(file).subarray(0, 30));
+    expect(await runChild(script, cache)).toMatchObject({ diskCorrupt: 1, compiles: 1 });
+
+    // three processes on an empty cache at once: all succeed, one valid entry, no temporary files left
+    const cache2 = join(dir, 'cache2');
+    const all = await Promise.all([runChild(script, cache2), runChild(script, cache2), runChild(script, cache2)]);
+    for (const r of all) expect(r.b).toBe(first.b);
+    const names = readdirSync(cache2);
+    expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(names.filter((n) => n.endsWith('.wasm')).length).toBe(1);
+    expect(await runChild(script, cache2)).toMatchObject({ compiles: 0, diskHits: 1, diskCorrupt: 0 });
+  }, 900_000);
+});
