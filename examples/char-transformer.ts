@@ -1,8 +1,7 @@
 // Character-level decoder-only Transformer on the Debian fortunes (`npm run example:char-transformer`): embedding + learned positions → pre-norm causal blocks → dense head; validation perplexity, samples, out/char-transformer/{curves.svg,samples.txt}.
 import { pathToFileURL } from 'node:url';
 import { np, nn, random, jit, type Array } from '../src/index.js';
-import type { train } from '../src/index.js';
-import { type CharCorpus, type CharFitResult, type LoadFortunesOptions, checkFlags, decode, encode, fitCharModel, flagNumber, loadCharCorpus, parseFlags } from './lib/text.js';
+import { type CharCorpus, type CharFitResult, type CharRunOptions, checkFlags, decode, encode, fitCharModel, flagNumber, loadCharCorpus, parseFlags } from './lib/text.js';
 
 /** The model's sizes. */
 export interface CharTransformerConfig {
@@ -68,26 +67,10 @@ export function sampleTransformer(model: ReturnType<typeof charTransformer>, cor
   };
 }
 
-export interface RunOptions {
-  readonly steps?: number;
-  readonly batch?: number;
+export interface RunOptions extends CharRunOptions {
   readonly context?: number;
   readonly width?: number;
-  readonly layers?: number;
   readonly heads?: number;
-  readonly dropout?: number;
-  readonly lr?: number;
-  readonly clip?: number;
-  readonly evalEvery?: number;
-  readonly evalWindows?: number;
-  readonly seed?: number;
-  readonly sampleLength?: number;
-  readonly temperatures?: readonly number[];
-  readonly prompt?: string;
-  readonly corpus?: LoadFortunesOptions;
-  readonly outDir?: string;
-  readonly stream?: train.ProgressStream;
-  readonly log?: (line: string) => void;
 }
 
 /** The defaults: sized to train in about 10 minutes on 2 shared CPU cores (wasm target). */

@@ -324,6 +324,26 @@ export interface CharFitResult<P> {
   readonly samplesPath: string;
 }
 
+/** Options both character models' `run` take (each adds its architecture's sizes). */
+export interface CharRunOptions {
+  readonly steps?: number;
+  readonly batch?: number;
+  readonly layers?: number;
+  readonly dropout?: number;
+  readonly lr?: number;
+  readonly clip?: number;
+  readonly evalEvery?: number;
+  readonly evalWindows?: number;
+  readonly seed?: number;
+  readonly sampleLength?: number;
+  readonly temperatures?: readonly number[];
+  readonly prompt?: string;
+  readonly corpus?: LoadFortunesOptions;
+  readonly outDir?: string;
+  readonly stream?: train.ProgressStream;
+  readonly log?: (line: string) => void;
+}
+
 /**
  * Trains a character model with jit(valueAndGrad) and Adam (gradient clipping by global norm), random
  * windows of the training stream per step (explicit keys), and evaluates the validation perplexity
