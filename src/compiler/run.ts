@@ -155,7 +155,7 @@ export async function precompileWasm(jaxprs: readonly Jaxpr[]): Promise<void> {
 export const planKinds = (j: Jaxpr): readonly ('wasm' | 'js' | null)[] => compilePlan(j).kinds;
 
 /** The static buffer plan: for each step, the intermediates that die after it (not inputs, not outputs). */
-function lastUses(j: Jaxpr, plan: Plan): Var[][] {
+export function lastUses(j: Jaxpr, plan: Plan): Var[][] {
   const keep = new Set<Var>([...j.inBinders, ...j.outs.filter((o): o is Var => o instanceof Var)]);
   const last = new Map<Var, number>();
   plan.steps.forEach((s, k) => {

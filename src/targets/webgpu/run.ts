@@ -6,6 +6,7 @@ import type { Params } from '../../core/primitive.js';
 import type { Array } from '../../core/trace.js';
 import { Jaxpr, Lit, Var, type Atom } from '../../ir/jaxpr.js';
 import { schedule, type Plan } from '../../compiler/kernel.js';
+import { lastUses } from '../../compiler/run.js';
 import { abstractEvalRules } from '../../rules/abstractEval.js';
 import { type FirstOrderPrim, isHigherOrder } from '../../rules/impl.js';
 import { Batch, type GpuStorage, WebGpuError, copyWords, groupsFor, storageOf, wgslType } from './device.js';
@@ -50,16 +51,7 @@ function compile(j0: Jaxpr): Compiled {
   if (!c) {
     const { j, extra } = hoistDeviceLits(j0);
     const plan = schedule(j);
-    const keep = new Set<Var>([...j.inBinders, ...j.outs.filter((o): o is Var => o instanceof Var)]);
-    const last = new Map<Var, number>();
-    plan.steps.forEach((s, k) => {
-      const ins = s.kind === 'kernel' ? s.ins : s.eqn.ins.filter((a): a is Var => a instanceof Var);
-      const outs = s.kind === 'kernel' ? s.outs : s.eqn.outs;
-      for (const v of [...ins, ...outs]) if (!keep.has(v)) last.set(v, k);
-    });
-    const frees: Var[][] = plan.steps.map(() => []);
-    for (const [v, k] of last) frees[k]!.push(v);
-    c = { jaxpr: j, extra, plan, frees };
+    c = { jaxpr: j, extra, plan, frees: lastUses(j, plan) };
     plans.set(j0, c);
   }
   return c;
