@@ -18,21 +18,12 @@ import { convChunking, convWasm } from '../src/targets/wasm/linalg.js';
 import { hasRelaxedSimd, scratchStats, selectWasmVariant, wasmExports, wasmVariant } from '../src/targets/wasm/runtime.js';
 import { grad } from '../src/transforms/grad.js';
 import { jit } from '../src/transforms/jit.js';
+import { prng as rng } from '../laws/util.js';
 
 type FDType = 'float32' | 'float64';
 const unit: Record<FDType, number> = { float32: 2 ** -24, float64: 2 ** -53 };
 const gamma = (K: number, u: number) => (K * u) / (1 - K * u);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function operand(shape: number[], dtype: DType, seed: number, integers: boolean): RefVal {
   const n = shape.reduce((a, b) => a * b, 1);
   const r = rng(seed);

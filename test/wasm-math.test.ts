@@ -29,6 +29,7 @@ import '../src/targets/wasm/index.js';
 import * as lax from '../src/lax/prims.js';
 import { fromTyped } from '../src/core/array.js';
 import { f32View, scratch, scratchMark, scratchRelease, wasmExports } from '../src/targets/wasm/runtime.js';
+import { prng as rng } from '../laws/util.js';
 
 // ------------------------------------------------------------------------------------------------ helpers
 
@@ -80,17 +81,6 @@ function ulpError(got: number, want: number): number {
   return Math.abs(got - want) / ulp32(want);
 }
 
-/** A deterministic generator (mulberry32) so that fast-check's seeds replay. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPECIALS = [0, -0, Infinity, -Infinity, NaN, 1, -1, 2 ** -149, -(2 ** -149), 2 ** -126, F32_MAX, -F32_MAX, 0.5, -0.5, 2, 3];
 const bits = new Uint32Array(1), asF32 = new Float32Array(bits.buffer);

@@ -12,20 +12,11 @@ import { withTarget } from '../src/targets/registry.js';
 import '../src/targets/wasm/index.js';
 import { grad } from '../src/transforms/grad.js';
 import { jit } from '../src/transforms/jit.js';
+import { prng as rng } from '../laws/util.js';
 
 type FDType = 'float32' | 'float64';
 type Op = 'max' | 'min' | 'sum' | 'avg';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Row-major strides. */
 const stridesOf = (s: readonly number[]): number[] => {

@@ -19,20 +19,10 @@ import { getThreads, setThreads } from '../src/targets/wasm/index.js';
 import { convChunking, convWasm, dotGeneralWasm, threading } from '../src/targets/wasm/linalg.js';
 import { hasRelaxedSimd, hasSharedMemory, scratchMark, scratchStats, selectWasmVariant, u8View, wasmExports, wasmVariant } from '../src/targets/wasm/runtime.js';
 import { threadStats, threadsReady } from '../src/targets/wasm/threads.js';
+import { prng as rng } from '../laws/util.js';
 
 type FDType = 'float32' | 'float64';
 
-/** mulberry32: deterministic data so failures replay. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function operand(shape: number[], dtype: FDType, r: () => number, integers = false): RefVal {
   const n = shape.reduce((a, b) => a * b, 1);
