@@ -83,18 +83,34 @@ catch (e) { await post({ ok: false, error: String(e && e.stack || e) }); }
             '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
             `--user-data-dir=${userDir}`, `http://127.0.0.1:${port}/`,
           ],
-          { stdio: ['ignore', 'ignore', 'pipe'] },
+          // its own process group, so the renderer and GPU processes are killed with it
+          { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
         );
         child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
       });
     });
   } finally {
     const c = child;
-    if (c && c.exitCode === null) {
+    if (c && c.exitCode === null && c.pid !== undefined) {
       const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGKILL');
+      try {
+        process.kill(-c.pid, 'SIGKILL'); // the whole group: Chromium's helpers would keep writing to the profile
+      } catch {
+        c.kill('SIGKILL');
+      }
       await exited;
     }
-    rmSync(userDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    // best effort: a helper process that outlived the group kill must not fail the test
+    try {
+      rmSync(userDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch {
+      setTimeout(() => {
+        try {
+          rmSync(userDir, { recursive: true, force: true });
+        } catch {
+          // left in the temp dir; the OS cleans it
+        }
+      }, 2000).unref();
+    }
   }
 }
