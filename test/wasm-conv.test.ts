@@ -3,9 +3,8 @@
 // data, within the float summation bound otherwise (see wasm-gemm.test.ts); gradients and jit of a small CNN.
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ShapedArray } from '../src/core/aval.js';
 import { fromTyped } from '../src/core/array.js';
-import type { DType, TypedArray } from '../src/core/dtype.js';
+import type { DType } from '../src/core/dtype.js';
 import type { ConvParams } from '../src/core/primitive.js';
 import type { Array as TArray } from '../src/core/trace.js';
 import * as lax from '../src/lax/ops.js';
@@ -18,20 +17,8 @@ import { convChunking, convWasm } from '../src/targets/wasm/linalg.js';
 import { hasRelaxedSimd, scratchStats, selectWasmVariant, wasmExports, wasmVariant } from '../src/targets/wasm/runtime.js';
 import { grad } from '../src/transforms/grad.js';
 import { jit } from '../src/transforms/jit.js';
-import { prng as rng } from '../laws/util.js';
+import { type FDType, absOf, gamma, operand, unit } from './wasm-util.js';
 
-type FDType = 'float32' | 'float64';
-const unit: Record<FDType, number> = { float32: 2 ** -24, float64: 2 ** -53 };
-const gamma = (K: number, u: number) => (K * u) / (1 - K * u);
-
-function operand(shape: number[], dtype: DType, seed: number, integers: boolean): RefVal {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const r = rng(seed);
-  const buf = dtype === 'float32' ? new Float32Array(n) : dtype === 'float64' ? new Float64Array(n) : new Int32Array(n);
-  for (let i = 0; i < n; i++) buf[i] = integers ? Math.floor(r() * 17) - 8 : (r() - 0.5) * 4;
-  return { aval: new ShapedArray(shape, dtype), buffer: buf };
-}
-const absOf = (v: RefVal): RefVal => ({ aval: v.aval, buffer: v.buffer.map(Math.abs) as TypedArray });
 
 interface ConvCase {
   lhs: number[];
