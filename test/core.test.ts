@@ -137,6 +137,29 @@ describe('jit', () => {
     expect(prims.filter((p) => p === 'sin').length).toBe(1);
     expect(prims).not.toContain('exp');
   });
+  it('folds transpose(dotGeneral(a, b)) into dotGeneral(b, a) (the weight gradient of a dense layer)', () => {
+    const x = arr([0.5, -1, 2, 0.25, 1.5, -0.75], [3, 2]);
+    const w = arr([0.3, -0.2, 0.1, 0.7, -0.4, 0.6, 0.2, -0.9], [2, 4]);
+    const loss = (w: Array) => sumAll(lax.tanh(lax.dotGeneral(x, w, [[1], [0]])));
+    const j = jit(grad(loss)).lower(w).jaxpr;
+    expect(j.eqns.map((e) => e.prim)).not.toContain('transpose');
+    expect(j.eqns.filter((e) => e.prim === 'dotGeneral')).toHaveLength(2);
+    close(jit(grad(loss))(w), [...(grad(loss)(w).dataSync() as Float64Array)], 1e-14);
+    // batched: (b, i, k) -> (b, k, i) swaps the free groups and folds; (b, i, k) -> (i, b, k) does not
+    const a = arr(globalThis.Array.from({ length: 12 }, (_, i) => Math.sin(i)), [2, 3, 2]);
+    const b = arr(globalThis.Array.from({ length: 16 }, (_, i) => Math.cos(i)), [2, 2, 4]);
+    const bmm = (a: Array, b: Array) => lax.dotGeneral(a, b, [[2], [1]], [[0], [0]]);
+    for (const [perm, folds] of [[[0, 2, 1], true], [[1, 0, 2], false]] as const) {
+      const f = (a: Array, b: Array) => lax.transpose(bmm(a, b), perm);
+      const prims = jit(f).lower(a, b).jaxpr.eqns.map((e) => e.prim);
+      expect(prims.includes('transpose')).toBe(!folds);
+      close(jit(f)(a, b), [...(f(a, b).dataSync() as Float64Array)], 1e-14);
+    }
+    // a product with another use keeps its transpose
+    const g = (a: Array, b: Array) => { const p = bmm(a, b); return lax.add(lax.transpose(p, [0, 2, 1]), lax.transpose(lax.mul(p, p), [0, 2, 1])); };
+    expect(jit(g).lower(a, b).jaxpr.eqns.filter((e) => e.prim === 'dotGeneral')).toHaveLength(1);
+    close(jit(g)(a, b), [...(g(a, b).dataSync() as Float64Array)], 1e-14);
+  });
   it('makeJaxpr prints a readable jaxpr', () => {
     const s = makeJaxpr((a: Array) => lax.sin(lax.mul(a, a)))(arr([1, 2], [2], 'float32')).toString();
     expect(s).toBe('{ lambda ; a:f32[2]. let\n    b:f32[2] = mul a a\n    c:f32[2] = sin b\n  in (c) }');
@@ -188,6 +211,42 @@ describe('control flow', () => {
     close(grad(loss)(arr([1, 1, 1, 1])), [4, 6, 6, 4]);
     close(jit(grad(loss))(arr([1, 1, 1, 1])), [4, 6, 6, 4]);
     close(vmap((v: Array) => cs(v)[0])(arr([1, 2, 3, 4], [2, 2])), [3, 7]);
+  });
+  it('jit drops dead scan carries, unused stacked outputs and the consts/xs only they read (JAX scan DCE)', () => {
+    // carry d and stacked output y are never used outside; d feeds itself only, so both go, and with them xs b and const k
+    const f = (a: Array, b: Array, k: Array) => {
+      const [[c]] = lax.scan(
+        ([c, d]: [Array, Array], [x, y]: [Array, Array]): [[Array, Array], Array] => [[lax.add(c, x), lax.mul(d, lax.mul(y, k))], lax.sin(y)],
+        [lax.scalar(0, 'float64'), lax.scalar(1, 'float64')] as [Array, Array],
+        [a, b] as [Array, Array],
+      ) as unknown as [[Array, Array], Array];
+      return c;
+    };
+    const a = arr([1, 2, 3]), b = arr([4, 5, 6]), k = arr([2], []);
+    const scans = jit(f).lower(a, b, k).jaxpr.eqns.filter((e) => e.prim === 'scan');
+    expect(scans).toHaveLength(1);
+    const p = scans[0]!.params as unknown as { numConsts: number; numCarry: number; jaxpr: { inBinders: unknown[]; outs: unknown[] } };
+    expect([p.numConsts, p.numCarry, p.jaxpr.inBinders.length, p.jaxpr.outs.length, scans[0]!.ins.length, scans[0]!.outs.length]).toEqual([0, 1, 2, 1, 2, 1]);
+    close(jit(f)(a, b, k), [6]);
+    // a carry that a live output needs stays (fixpoint): c' = c + d, d' = d·2
+    const g = (a: Array) => lax.scan(([c, d]: [Array, Array], x: Array): [[Array, Array], null] => [[lax.add(c, lax.mul(d, x)), lax.mul(d, lax.scalar(2, 'float64'))], null], [lax.scalar(0, 'float64'), lax.scalar(1, 'float64')] as [Array, Array], a)[0][0];
+    const gs = jit(g).lower(a).jaxpr.eqns.filter((e) => e.prim === 'scan');
+    expect((gs[0]!.params as { numCarry: number }).numCarry).toBe(2);
+    close(jit(g)(a), [1 + 4 + 12]);
+  });
+  it('grad of a scan under jit computes no tangent of the (non-differentiated) xs', () => {
+    // the jvp of scan instantiates a zero tangent for xs; DCE must remove it and the products it feeds
+    const loss = (w: Array, xs: Array) => sumAll(lax.scan((c: Array, x: Array) => { const n = lax.tanh(lax.add(lax.mul(c, w), x)); return [n, n]; }, lax.scalar(0, 'float64'), xs)[1] as Array);
+    const cj = jit(grad(loss)).lower(arr([0.5], []), arr([1, 2, 3]));
+    const fwd = cj.jaxpr.eqns.find((e) => e.prim === 'scan')!;
+    const mulsIn = (fwd.params as unknown as { jaxpr: { eqns: { prim: string }[] } }).jaxpr.eqns.filter((e) => e.prim === 'mul').length;
+    expect(fwd.ins.filter((v) => (v as unknown as { aval: { shape: number[] } }).aval.shape.join() === '3')).toHaveLength(1);
+    expect(mulsIn).toBeLessThanOrEqual(2);
+    const w = 0.5, xs = [1, 2, 3];
+    const eps = 1e-6;
+    const fd = (sumAll(lax.scan((c: Array, x: Array) => { const n = lax.tanh(lax.add(lax.mul(c, arr([w + eps], [])), x)); return [n, n]; }, lax.scalar(0, 'float64'), arr(xs))[1] as Array).item() as number) -
+      (sumAll(lax.scan((c: Array, x: Array) => { const n = lax.tanh(lax.add(lax.mul(c, arr([w - eps], [])), x)); return [n, n]; }, lax.scalar(0, 'float64'), arr(xs))[1] as Array).item() as number);
+    close(jit(grad(loss))(arr([w], []), arr(xs)), [fd / (2 * eps)], 1e-6);
   });
   it('scan with a nonlinear carry: grad of a product matches the closed form', () => {
     const prod = (v: Array) => lax.scan((c: Array, x: Array) => [lax.mul(c, x), null], lax.scalar(1, 'float64'), v)[0];
@@ -274,18 +333,26 @@ describe('errors', () => {
 });
 
 describe('memory and trees', () => {
-  it('dispose frees and memoryStats counts', () => {
-    const before = memoryStats().ref!.buffers;
-    const a = arr([1, 2, 3]);
+  it('dispose frees and memoryStats counts (host arrays of 1 KiB or more)', () => {
+    const before = memoryStats().ref!.buffers, bytes = memoryStats().ref!.bytes;
+    const a = arr(globalThis.Array.from({ length: 128 }, (_, i) => i)); // 1024 bytes
     expect(memoryStats().ref!.buffers).toBe(before + 1);
+    expect(memoryStats().ref!.bytes).toBe(bytes + 1024);
     a.dispose();
     expect(memoryStats().ref!.buffers).toBe(before);
     expect(() => a.dataSync()).toThrow(/disposed/);
     {
-      using b = arr([1]);
-      expect(b.size).toBe(1);
+      using b = arr(globalThis.Array.from({ length: 200 }, () => 1));
+      expect(memoryStats().ref!.buffers).toBe(before + 1);
+      expect(b.size).toBe(200);
     }
     expect(memoryStats().ref!.buffers).toBe(before);
+    // a small array is plain garbage-collected memory: not counted, and its dispose does not miscount
+    const s = arr([1, 2, 3]);
+    expect(memoryStats().ref!.buffers).toBe(before);
+    s.dispose();
+    expect(memoryStats().ref!.buffers).toBe(before);
+    expect(() => s.dataSync()).toThrow(/disposed/);
   });
   it('tree flatten/unflatten round-trips and map checks structure', () => {
     const t = { b: [1, null, { c: 2 }], a: 3 };

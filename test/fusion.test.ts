@@ -49,6 +49,36 @@ describe('fusion plan', () => {
       'fused[add]',
     ]);
   });
+  it('slices fold into the loads as an offset and strides (no copy)', () => {
+    const f = (x: Array) => {
+      const z = x.mul(2).add(1);
+      return np.tanh(lax.slice(z, [0, 0], [3, 4])).mul(lax.logistic(lax.slice(z, [0, 4], [3, 8])));
+    };
+    expect(planOf(f, np.ones([3, 8]))).toEqual(['fused[mul,add]', 'fused[tanh,logistic,mul]']);
+    expect(planOf((x: Array) => lax.slice(x, [1, 0], [5, 6], [2, 3]).add(1), np.ones([6, 6]))).toEqual(['fused[add]']);
+  });
+  it('random slices (starts, limits, steps) of fused values equal eager bit for bit', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 7 })),
+        fc.tuple(fc.nat(5), fc.nat(6), fc.nat(5), fc.nat(6)),
+        fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+        fc.boolean(),
+        ([r, c], [a0, b0, a1, b1], [s0, s1], transpose) => {
+          const lo = [Math.min(a0, b0) % r, Math.min(a1, b1) % c];
+          const hi = [Math.max(lo[0]! + 1, Math.max(a0, b0) % (r + 1)), Math.max(lo[1]! + 1, Math.max(a1, b1) % (c + 1))];
+          const x = np.linspace(-2, 2, r * c).reshape([r, c]);
+          const f = (x: Array) => {
+            const z = np.exp(x.mul(0.5)).sub(x);
+            const w = lax.slice(z, lo, hi, [s0, s1]);
+            return (transpose ? w.T : w).mul(3).add(lax.slice(x, lo, hi, [s0, s1]).sum());
+          };
+          expect(bits(jit(f)(x))).toEqual(bits(f(x)));
+        },
+      ),
+      { numRuns: 100, seed: 11 },
+    );
+  });
   it('renders strided loads with per-axis offsets', () => {
     const cj = jit((x: Array) => x.T.add(1)).lower(np.ones([2, 3]));
     const plan = schedule(cj.jaxpr);
@@ -140,7 +170,8 @@ describe('static buffer plan', () => {
       const y = lax.cond(h.sum().gt(0), (v: Array) => v, (v: Array) => v.mul(2), h);
       return [y.matmul(w.T).sum(), lax.cond(x.sum().gt(0), () => np.array(5.0), () => np.array(7.0))];
     });
-    const w = np.linspace(-1, 1, 12).reshape([3, 4]), x = np.linspace(0, 1, 6).reshape([2, 3]);
+    // big enough (≥ 1 KiB) for memoryStats to count every intermediate
+    const w = np.linspace(-1, 1, 512).reshape([16, 32]), x = np.linspace(0, 1, 256).reshape([16, 16]);
     const ref = f(w, x).map((a: Array) => a.item());
     const before = memoryStats().ref!.buffers;
     for (let i = 0; i < 5; i++) {

@@ -1,5 +1,5 @@
 // Kernel IR and the fusion scheduler: a jaxpr becomes a plan of fused elementwise kernels and other equations.
-// Elementwise chains fuse into one loop; movement ops (broadcastInDim, transpose, contiguous reshape) fold
+// Elementwise chains fuse into one loop; movement ops (broadcastInDim, transpose, slice, contiguous reshape) fold
 // into strided index views of the kernel's loads (tinygrad's views, jax-js's alu expressions, in miniature).
 import { ShapedArray, stridesOf } from '../core/aval.js';
 import type { DType } from '../core/dtype.js';
@@ -40,7 +40,7 @@ export interface Plan {
 }
 
 const elementwise = new Set<string>([...unaryPrims, ...binaryPrims, ...comparePrims, 'select', 'convertElementType', 'stopGradient']);
-const movement = new Set<string>(['broadcastInDim', 'transpose', 'reshape']);
+const movement = new Set<string>(['broadcastInDim', 'transpose', 'reshape', 'slice']);
 const reductions = new Set<string>(reducePrims);
 
 /** An expression over materialised vars, in the coordinates of `shape` (before it is bound to inputs). */
@@ -76,6 +76,12 @@ function moveExpr(e: LExpr, eqn: Eqn, inShape: readonly number[]): LExpr | null 
     case 'transpose': {
       const perm = (eqn.params as { permutation: readonly number[] }).permutation;
       return { ...e, view: { strides: perm.map((p) => strides[p]!), offset } };
+    }
+    case 'slice': {
+      // a window of the view: the start moves the offset, a step multiplies the stride (no per-element arithmetic)
+      const p = eqn.params as { startIndices: readonly number[]; strides: readonly number[] | null };
+      const off = p.startIndices.reduce((acc, s0, k) => acc + s0 * strides[k]!, offset);
+      return { ...e, view: { strides: strides.map((st, k) => st * (p.strides?.[k] ?? 1)), offset: off } };
     }
     case 'reshape':
       return isContiguous(e.view, inShape) ? { ...e, view: { ...contiguous(outShape), offset } } : null;

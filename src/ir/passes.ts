@@ -1,4 +1,5 @@
-// Jaxpr-to-jaxpr passes run by jit: dead-code elimination, common-subexpression elimination, constant folding.
+// Jaxpr-to-jaxpr passes run by jit: dead-code elimination, common-subexpression elimination, constant folding,
+// transpose-of-dot folding.
 import { ConcreteArray } from '../core/array.js';
 import { Array, bind, withoutDynamic } from '../core/trace.js';
 import { ClosedJaxpr, Jaxpr, Lit, Var, type Atom, type Eqn } from './jaxpr.js';
@@ -15,7 +16,7 @@ export function dce(j: Jaxpr, usedOuts: readonly boolean[] = j.outs.map(() => tr
   for (let i = j.eqns.length - 1; i >= 0; i--) {
     let e = j.eqns[i]!;
     if (e.outs.some((v) => live.has(v))) {
-      e = pruneOutputs(e, e.outs.map((v) => live.has(v)));
+      e = e.prim === 'scan' ? pruneScan(e, e.outs.map((v) => live.has(v))) : pruneOutputs(e, e.outs.map((v) => live.has(v)));
       kept.push(e);
       for (const a of e.ins) if (a instanceof Var) live.add(a);
     }
@@ -42,15 +43,41 @@ function pruneOutputs(e: Eqn, used: boolean[]): Eqn {
       const p = e.params as { branches: readonly Jaxpr[] };
       return { ...e, params: { branches: p.branches.map((b) => dce(b, used)[0]) } as never, outs: keep(e.outs, used) };
     }
-    case 'scan': {
-      const p = e.params as { jaxpr: Jaxpr; numCarry: number };
-      const mask = used.map((u, i) => u || i < p.numCarry);
-      if (mask.every((u) => u)) return e;
-      return { ...e, params: { ...p, jaxpr: dce(p.jaxpr, mask)[0] } as never, outs: keep(e.outs, mask) };
-    }
     default:
       return e;
   }
+}
+
+/**
+ * DCE of a scan equation (JAX's dce rule for scan): a carry is live when its final value is used or the body needs it
+ * to compute a live output (a fixpoint, since carries feed themselves); dead carries, unused stacked outputs, and the
+ * consts and xs the live body no longer reads are all dropped, so a residual that the backward scan ignores is not
+ * computed by the forward one.
+ */
+function pruneScan(e: Eqn, used: readonly boolean[]): Eqn {
+  const p = e.params as { jaxpr: Jaxpr; numConsts: number; numCarry: number };
+  const { numConsts: nc, numCarry: ncar } = p;
+  const liveCarry = used.slice(0, ncar);
+  const ysUsed = used.slice(ncar);
+  let body: Jaxpr, usedIns: boolean[];
+  for (;;) {
+    [body, usedIns] = dce(p.jaxpr, [...liveCarry, ...ysUsed]);
+    let changed = false;
+    for (let i = 0; i < ncar; i++)
+      if (!liveCarry[i] && usedIns[nc + i]) {
+        liveCarry[i] = true;
+        changed = true;
+      }
+    if (!changed) break;
+  }
+  const keepIn = p.jaxpr.inBinders.map((_, i) => (i < nc ? usedIns[i]! : i < nc + ncar ? liveCarry[i - nc]! : usedIns[i]!));
+  const keepOut = [...liveCarry, ...ysUsed];
+  if (keepIn.every((k) => k) && keepOut.every((k) => k)) return e;
+  const keep = <T,>(xs: readonly T[], mask: readonly boolean[]) => xs.filter((_, i) => mask[i]);
+  const jaxpr = new Jaxpr(keep(body.inBinders, keepIn), body.eqns, body.outs);
+  const numConsts = keepIn.slice(0, nc).filter((k) => k).length;
+  const numCarry = liveCarry.filter((k) => k).length;
+  return { ...e, params: { ...p, jaxpr, numConsts, numCarry } as never, ins: keep(e.ins, keepIn), outs: keep(e.outs, keepOut) };
 }
 
 /** DCE that also drops unused inputs (and their consts) of a closed jaxpr; keeps the outputs. */
@@ -156,14 +183,55 @@ function mapSubJaxprs(e: Eqn, f: (j: Jaxpr) => Jaxpr): Eqn {
   return changed ? { ...e, params: np as never } : e;
 }
 
-/** CSE and DCE inside every nested body (keeping each body's inputs and outputs). */
+/**
+ * Folds transpose(dotGeneral(a, b)) into dotGeneral(b, a) when the transpose only swaps the two free-dimension groups
+ * (batch dims first, then b's free dims, then a's) and the product has no other use: the transpose rule of dotGeneral
+ * emits exactly this pattern (the weight gradient x^T·g comes out as (g^T·x)^T), and the swapped GEMM writes the
+ * transposed layout directly instead of materialising a second array (XLA folds it the same way).
+ */
+export function foldTransposedDots(j: Jaxpr): Jaxpr {
+  const uses = new Map<Var, number>();
+  for (const e of j.eqns) for (const a of e.ins) if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
+  for (const o of j.outs) if (o instanceof Var) uses.set(o, (uses.get(o) ?? 0) + 2);
+  const dotOf = new Map<Var, Eqn>();
+  for (const e of j.eqns) if (e.prim === 'dotGeneral') dotOf.set(e.outs[0]!, e);
+  const replaced = new Map<Eqn, Eqn>(); // dot eqn -> its swapped form
+  const dropped = new Set<Eqn>(); // transposes folded away
+  for (const e of j.eqns) {
+    if (e.prim !== 'transpose') continue;
+    const v = e.ins[0];
+    if (!(v instanceof Var) || uses.get(v) !== 1) continue;
+    const d = dotOf.get(v);
+    if (!d || replaced.has(d)) continue;
+    const p = d.params as { contract: readonly [readonly number[], readonly number[]]; batch: readonly [readonly number[], readonly number[]]; preferredElementType: unknown };
+    const [lhs, rhs] = d.ins as [Atom, Atom];
+    const nb = p.batch[0].length;
+    const nl = lhs.aval.shape.length - nb - p.contract[0].length;
+    const nr = rhs.aval.shape.length - nb - p.contract[1].length;
+    if (nl === 0 || nr === 0) continue;
+    const perm = (e.params as { permutation: readonly number[] }).permutation;
+    const want = [...globalThis.Array.from({ length: nb }, (_, i) => i), ...globalThis.Array.from({ length: nr }, (_, i) => nb + nl + i), ...globalThis.Array.from({ length: nl }, (_, i) => nb + i)];
+    if (perm.length !== want.length || perm.some((q, i) => q !== want[i])) continue;
+    replaced.set(d, {
+      ...d,
+      ins: [rhs, lhs],
+      params: { ...p, contract: [p.contract[1], p.contract[0]], batch: [p.batch[1], p.batch[0]] } as never,
+      outs: e.outs,
+    });
+    dropped.add(e);
+  }
+  if (dropped.size === 0) return j;
+  return new Jaxpr(j.inBinders, j.eqns.filter((e) => !dropped.has(e)).map((e) => replaced.get(e) ?? e), j.outs);
+}
+
+/** Dot-transpose folding, CSE and DCE inside every nested body (keeping each body's inputs and outputs). */
 function simplifyNested(j: Jaxpr): Jaxpr {
-  const inner = (b: Jaxpr): Jaxpr => dce(cse(simplifyNested(b)))[0];
+  const inner = (b: Jaxpr): Jaxpr => dce(cse(foldTransposedDots(simplifyNested(b))))[0];
   return new Jaxpr(j.inBinders, j.eqns.map((e) => mapSubJaxprs(e, inner)), j.outs);
 }
 
 /** The optimisation pipeline jit runs before lowering. */
 export function simplify(cj: ClosedJaxpr): ClosedJaxpr {
   const folded = foldConstants(cj);
-  return dceClosed(new ClosedJaxpr(cse(simplifyNested(folded.jaxpr)), folded.consts));
+  return dceClosed(new ClosedJaxpr(cse(foldTransposedDots(simplifyNested(folded.jaxpr))), folded.consts));
 }
