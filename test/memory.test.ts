@@ -19,3 +19,41 @@ describe('memory', () => {
     expect(r.wasmBytes[r.wasmBytes.length - 1]).toBe(r.wasmBytes[0]);
   });
 });
+
+describe('host buffer pool (jit plan intermediates)', () => {
+  it('reuses only its own buffers, never twice, and never a user typed array', async () => {
+    const { takeHost, recycleHost, hostPoolStats } = await import('../src/core/hostPool.js');
+    const a = takeHost(Float32Array, 1000);
+    recycleHost(a);
+    recycleHost(a); // a second give-back of the same buffer is ignored
+    const b = takeHost(Float32Array, 1000);
+    const c = takeHost(Float32Array, 1000);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    const mine = new Float32Array(1000);
+    const before = hostPoolStats.recycled;
+    recycleHost(mine);
+    expect(hostPoolStats.recycled).toBe(before);
+    expect(takeHost(Float32Array, 1000)).not.toBe(mine);
+    expect(takeHost(Float64Array, 1000)).not.toBe(c); // keyed by type as well as length
+  });
+  it('recycled (unzeroed) buffers never leak stale values: jitted scans interleaved with other programs', async () => {
+    const { jit, lax, np, grad } = await import('../src/index.js');
+    type A = import('../src/index.js').Array;
+    const { hostPoolStats } = await import('../src/core/hostPool.js');
+    const rnn = (w: A, xs: A) =>
+      np.sum(lax.scan((h: A, x: A): [A, A] => { const n = np.tanh(np.matmul(h, w).add(x)); return [n, n.mul(2)]; }, np.zeros([4, 8]), xs)[1] as A);
+    const w = np.linspace(-0.5, 0.5, 64).reshape([8, 8]);
+    const xs = np.linspace(-1, 1, 20 * 32).reshape([20, 4, 8]);
+    const f = jit(grad(rnn));
+    const want = [...grad(rnn)(w, xs).dataSync()]; // eager: no plan, no pool
+    const other = jit((a: A) => np.exp(a.mul(3)).add(np.ones([4, 8]).mul(1e6)).sum());
+    const reuses = hostPoolStats.reuses;
+    for (let r = 0; r < 3; r++) {
+      other(np.full([4, 8], 7)); // fills the pool with buffers of the same sizes holding large values
+      const got = [...f(w, xs).dataSync()];
+      got.forEach((g, i) => expect(g).toBeCloseTo(want[i]!, 5));
+    }
+    expect(hostPoolStats.reuses).toBeGreaterThan(reuses);
+  });
+});

@@ -4,7 +4,8 @@
 import { ConcreteArray } from '../core/array.js';
 import { config } from '../core/config.js';
 import { currentTarget, getTarget } from '../targets/registry.js';
-import { typedArrayCtor } from '../core/dtype.js';
+import { typedArrayCtor, type TypedArray } from '../core/dtype.js';
+import { recycleHost, takeHost } from '../core/hostPool.js';
 import { Array, bind } from '../core/trace.js';
 import { Jaxpr, Lit, Var, evalJaxpr, literalArrays, outputOf, type Atom } from '../ir/jaxpr.js';
 import { renderJs, type KernelFn } from '../targets/ref/fused.js';
@@ -169,6 +170,16 @@ export function lastUses(j: Jaxpr, plan: Plan): Var[][] {
 }
 
 /**
+ * Disposes an intermediate that nothing can read any more and gives its host buffer back to the pool (only buffers
+ * the pool handed out are reused: kernel outputs and the wasm kernels' results).
+ */
+export function disposeAndRecycle(a: Array): void {
+  const buf = a instanceof ConcreteArray && a.isHost && !a.isDisposed ? a.buffer : null;
+  a.dispose();
+  if (buf) recycleHost(buf);
+}
+
+/**
  * Runs a jaxpr on concrete arguments via its fused plan. With `config.debugNans` on it evaluates equation by
  * equation instead, so the first primitive producing a NaN can be named.
  */
@@ -193,7 +204,7 @@ export function runJaxpr(j: Jaxpr, args: readonly Array[]): Array[] {
       s.eqn.outs.forEach((v, i) => set(v, outs[i]!));
     } else {
       const ins = s.ins.map((v) => (env.get(v) as ConcreteArray).buffer);
-      const outs = s.outs.map((v) => new typedArrayCtor[v.aval.dtype](v.aval.size));
+      const outs = s.outs.map((v) => takeHost(typedArrayCtor[v.aval.dtype] as new (n: number) => TypedArray, v.aval.size));
       fns[k]!(ins, outs);
       s.outs.forEach((v, i) => set(v, new ConcreteArray(v.aval, outs[i]!)));
     }
@@ -204,7 +215,7 @@ export function runJaxpr(j: Jaxpr, args: readonly Array[]): Array[] {
       if (!a) continue;
       const h = (holders.get(a) ?? 1) - 1;
       holders.set(a, h);
-      if (h === 0 && !(args as readonly Array[]).includes(a) && !literalArrays.has(a)) a.dispose();
+      if (h === 0 && !(args as readonly Array[]).includes(a) && !literalArrays.has(a)) disposeAndRecycle(a);
     }
   });
   return j.outs.map(outputOf(read));

@@ -3,7 +3,7 @@
 import '../rules/higherOrder.js'; // installs the eval rules of the primitives this module binds
 import { ShapedArray } from '../core/aval.js';
 import { ConcreteArray } from '../core/array.js';
-import { typedArrayCtor, isInt } from '../core/dtype.js';
+import { typedArrayCtor, isInt, type TypedArray } from '../core/dtype.js';
 import type { Params } from '../core/primitive.js';
 import { Array, bind } from '../core/trace.js';
 import { flatten, unflatten, assertSameStructure, TreeDef } from '../core/tree.js';
@@ -13,7 +13,8 @@ import { UndefPrimal } from '../rules/types.js';
 import { jvpJaxpr, vmapJaxpr, transposeJaxpr, permuteInputs } from './jaxprTransforms.js';
 import { partialEvalJaxpr, type PETrace, type PETracer } from './partialEval.js';
 import { stageFlat } from './stage.js';
-import { runJaxpr } from '../compiler/run.js';
+import { disposeAndRecycle, runJaxpr } from '../compiler/run.js';
+import { takeHost } from '../core/hostPool.js';
 import { dce } from '../ir/passes.js';
 import { backwardPass, instantiateCt, addCt } from './transpose.js';
 import { flattenFun, toArray } from './util.js';
@@ -425,9 +426,12 @@ export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X | nu
 
 type ScanP = Params<'scan'>;
 
+type Ctor = new (n: number) => TypedArray;
+
 function indexLeading(x: ConcreteArray, i: number): ConcreteArray {
   const inner = x.size / x.shape[0]!;
-  const data = x.buffer.slice(i * inner, (i + 1) * inner);
+  const data = takeHost(typedArrayCtor[x.dtype] as Ctor, inner);
+  data.set(x.buffer.subarray(i * inner, (i + 1) * inner) as never);
   return new ConcreteArray(x.aval.withShape(x.shape.slice(1)), data);
 }
 
@@ -436,12 +440,21 @@ export function scanEval(args: Array[], p: ScanP): Array[] {
   let carry = args.slice(p.numConsts, p.numConsts + p.numCarry);
   const xs = args.slice(p.numConsts + p.numCarry) as ConcreteArray[];
   const yAvals = p.jaxpr.outAvals.slice(p.numCarry);
-  const ys = yAvals.map((a) => new typedArrayCtor[a.dtype](a.size * p.length));
+  const ys = yAvals.map((a) => takeHost(typedArrayCtor[a.dtype] as Ctor, a.size * p.length));
+  const argSet = new Set<Array>(args);
   for (let k = 0; k < p.length; k++) {
     const i = p.reverse ? p.length - 1 - k : k;
-    const outs = runJaxpr(p.jaxpr, [...consts, ...carry, ...xs.map((x) => indexLeading(x, i))]);
-    carry = outs.slice(0, p.numCarry);
-    outs.slice(p.numCarry).forEach((y, j) => ys[j]!.set((y as ConcreteArray).buffer as never, i * yAvals[j]!.size));
+    const xi = xs.map((x) => indexLeading(x, i));
+    const outs = runJaxpr(p.jaxpr, [...consts, ...carry, ...xi]);
+    const next = outs.slice(0, p.numCarry);
+    const yi = outs.slice(p.numCarry);
+    yi.forEach((y, j) => ys[j]!.set((y as ConcreteArray).buffer as never, i * yAvals[j]!.size));
+    // this iteration's values that nothing reads any more go back to the pool: the previous carry, the xs slices and
+    // the ys (now copied), unless one of them is the next carry or an argument of the scan
+    const dead = new Set<Array>([...carry, ...xi, ...yi]);
+    for (const a of next) dead.delete(a);
+    for (const a of dead) if (!argSet.has(a)) disposeAndRecycle(a);
+    carry = next;
   }
   return [...carry, ...ys.map((d, j) => new ConcreteArray(yAvals[j]!.withShape([p.length, ...yAvals[j]!.shape]), d))];
 }

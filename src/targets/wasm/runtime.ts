@@ -18,6 +18,7 @@
 // The first CONTROL_BYTES of the heap are the pool's control block (controlBlock()), never handed out as scratch.
 import type { TypedArray } from '../../core/dtype.js';
 import { kernelsBase64, kernelsRelaxedBase64 } from './kernels.generated.js';
+import { takeHost } from '../../core/hostPool.js';
 
 // The slice of the WebAssembly JS API used here, typed locally (the project's lib settings have no DOM types).
 /** A WebAssembly.Memory. */
@@ -377,7 +378,7 @@ export function copyIn(src: TypedArray): number {
 
 /** A fresh typed array (owning its buffer) with the n elements at ptr. */
 export function copyOut<T extends TypedArray>(ptr: number, n: number, ctor: TypedCtor<T>): T {
-  const out = new ctor(n);
+  const out = takeHost(ctor, n);
   // (allocate + set is ~3x faster in V8 than slice() of a view of WebAssembly memory)
   (out as Float32Array).set(new ctor(buf(), ptr, n) as unknown as Float32Array);
   return out;

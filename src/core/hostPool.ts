@@ -1,0 +1,64 @@
+// A free list of host typed arrays for intermediates: buffers allocated here and freed by a jit plan (or a scan loop)
+// at their last use are reused by the next allocation of the same type and length, instead of garbage.
+import type { TypedArray } from './dtype.js';
+
+type Ctor = new (n: number) => TypedArray;
+
+/** Buffers that came from takeHost: only these may be recycled (a user's own typed array never is). */
+const owned = new WeakSet<TypedArray>();
+const free = new Map<Ctor, Map<number, TypedArray[]>>();
+let pooledBytes = 0;
+/** The most bytes the free lists hold; beyond it a freed buffer is left to the garbage collector. */
+const MAX_POOLED_BYTES = 64 << 20;
+/** The most free buffers kept per type and length. */
+const MAX_PER_SIZE = 16;
+
+/** Counters (tests and benchmarks read them). */
+export const hostPoolStats = { takes: 0, reuses: 0, recycled: 0, dropped: 0 };
+
+/**
+ * A typed array of `ctor` with `n` elements whose contents are unspecified (a recycled buffer is not zeroed): for
+ * outputs that the caller writes in full.
+ */
+export function takeHost<T extends TypedArray>(ctor: new (n: number) => T, n: number): T {
+  hostPoolStats.takes++;
+  const list = free.get(ctor as unknown as Ctor)?.get(n);
+  if (list && list.length) {
+    const a = list.pop()! as T;
+    pooledBytes -= a.byteLength;
+    hostPoolStats.reuses++;
+    return a;
+  }
+  const a = new ctor(n);
+  owned.add(a);
+  return a;
+}
+
+/**
+ * Gives a buffer from takeHost back, once no array can read it any more (its only ConcreteArray was disposed by the
+ * plan that created it). Buffers not from takeHost, views, and buffers beyond the pool's limits are ignored.
+ */
+export function recycleHost(a: TypedArray): void {
+  if (!owned.has(a)) return;
+  const ctor = a.constructor as Ctor;
+  let bySize = free.get(ctor);
+  if (!bySize) free.set(ctor, (bySize = new Map()));
+  let list = bySize.get(a.length);
+  if (!list) bySize.set(a.length, (list = []));
+  if (list.length >= MAX_PER_SIZE || pooledBytes + a.byteLength > MAX_POOLED_BYTES || list.includes(a)) {
+    hostPoolStats.dropped++;
+    return;
+  }
+  list.push(a);
+  pooledBytes += a.byteLength;
+  hostPoolStats.recycled++;
+}
+
+/** Empties the free lists (their buffers go to the garbage collector). */
+export function clearHostPool(): void {
+  free.clear();
+  pooledBytes = 0;
+}
+
+/** Bytes held by the free lists. */
+export const hostPoolBytes = (): number => pooledBytes;
