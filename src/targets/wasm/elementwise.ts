@@ -17,6 +17,7 @@ import type { BinaryPrim, ComparePrim, ReducePrim, UnaryPrim } from '../../core/
 import { implRules, type FirstOrderPrim } from '../../rules/impl.js';
 import type { ImplRule, RefVal } from '../../rules/types.js';
 import { copyStrided } from '../ref/strided.js';
+import { takeHost } from '../../core/hostPool.js';
 import { copyIn, f32View, f64View, scratch, scratchMark, scratchRelease, wasmExports, wasmMemory } from './runtime.js';
 
 /** The kernels of wasm/elementwise.ts and wasm/reduce.ts (pointers and counts are i32). */
@@ -64,6 +65,13 @@ export const wasmElementwisePrims = {
 } as const;
 
 type Rule = (args: RefVal[], params: unknown, outAvals: ShapedArray[]) => TypedArray[];
+
+/**
+ * Below `small` elements the exact operations (the reference gives the same bits) run on the reference's JS loops:
+ * copying a handful of values into WebAssembly memory and back costs more than the arithmetic (BENCH W5: scalar adds). The kernel laws set it to 0 to test the kernels at every size.
+ */
+export const elementwiseConfig = { small: 256 };
+const EXACT_UNARY = new Set<UnaryPrim>(['neg', 'abs', 'floor', 'ceil', 'round', 'sign', 'sqrt']);
 const reference = (p: FirstOrderPrim): Rule => implRules[p] as unknown as Rule;
 
 /**
@@ -88,9 +96,9 @@ const isF32 = (d: DType): boolean => d === 'float32';
  * 4x faster on large arrays than slice() of the view, which runtime.copyOut does).
  */
 function output(ptr: number, n: number, d: DType): TypedArray {
-  const out = new typedArrayCtor[d](n);
-  const view = new typedArrayCtor[d](wasmMemory().buffer as never) as TypedArray;
-  out.set(view.subarray(ptr / view.BYTES_PER_ELEMENT, ptr / view.BYTES_PER_ELEMENT + n) as never);
+  const ctor = typedArrayCtor[d] as unknown as { new (n: number): TypedArray; new (b: ArrayBufferLike, o: number, n: number): TypedArray };
+  const out = takeHost(ctor, n);
+  out.set(new ctor(wasmMemory().buffer, ptr, n) as never);
   return out;
 }
 
@@ -100,7 +108,7 @@ function unaryRule(prim: UnaryPrim): Rule {
   return (args, params, outAvals) => {
     const x = args[0]!, d = x.aval.dtype, n = x.aval.size;
     const code = d === 'float32' ? c32 : d === 'float64' ? c64 : undefined;
-    if (code === undefined || n === 0) return ref(args, params, outAvals);
+    if (code === undefined || n === 0 || (n < elementwiseConfig.small && EXACT_UNARY.has(prim))) return ref(args, params, outAvals);
     return withScratch(() => {
       const p = copyIn(head(x.buffer, n));
       (isF32(d) ? kernels().ewUnaryF32 : kernels().ewUnaryF64)(code, p, p, n);
@@ -116,7 +124,7 @@ function binaryRule(prim: BinaryPrim): Rule {
     const [x, y] = args as [RefVal, RefVal];
     const d = x.aval.dtype, n = x.aval.size;
     const code = d === 'float32' ? c32 : d === 'float64' ? c64 : undefined;
-    if (code === undefined || n === 0 || y.aval.dtype !== d || y.aval.size !== n) return ref(args, params, outAvals);
+    if (code === undefined || n === 0 || y.aval.dtype !== d || y.aval.size !== n || (n < elementwiseConfig.small && prim !== 'pow')) return ref(args, params, outAvals);
     return withScratch(() => {
       const a = copyIn(head(x.buffer, n)), b = copyIn(head(y.buffer, n));
       (isF32(d) ? kernels().ewBinaryF32 : kernels().ewBinaryF64)(code, a, b, a, n);
@@ -131,7 +139,7 @@ function compareRule(prim: ComparePrim): Rule {
   return (args, params, outAvals) => {
     const [x, y] = args as [RefVal, RefVal];
     const d = x.aval.dtype, n = x.aval.size;
-    if ((d !== 'float32' && d !== 'float64') || n === 0 || y.aval.dtype !== d || y.aval.size !== n) return ref(args, params, outAvals);
+    if ((d !== 'float32' && d !== 'float64') || n < elementwiseConfig.small || y.aval.dtype !== d || y.aval.size !== n) return ref(args, params, outAvals);
     return withScratch(() => {
       const a = copyIn(head(x.buffer, n)), b = copyIn(head(y.buffer, n));
       const out = scratch(n);
@@ -144,7 +152,7 @@ function compareRule(prim: ComparePrim): Rule {
 const selectRule: Rule = (args, params, outAvals) => {
   const [p, t, f] = args as [RefVal, RefVal, RefVal];
   const n = t.aval.size, d = t.aval.dtype;
-  if (n === 0 || p.aval.dtype !== 'bool' || p.aval.size !== n || f.aval.size !== n || f.aval.dtype !== d) return reference('select')(args, params, outAvals);
+  if (n < elementwiseConfig.small || p.aval.dtype !== 'bool' || p.aval.size !== n || f.aval.size !== n || f.aval.dtype !== d) return reference('select')(args, params, outAvals);
   return withScratch(() => {
     const pp = copyIn(head(p.buffer, n)), tp = copyIn(head(t.buffer, n)), fp = copyIn(head(f.buffer, n));
     kernels().ewSelect(WIDTH[d], pp, tp, fp, tp, n);
@@ -156,7 +164,7 @@ const convertRule: Rule = (args, params, outAvals) => {
   const x = args[0]!, n = x.aval.size;
   const to = (params as { newDtype: DType }).newDtype, from = x.aval.dtype;
   const code = CONVERT[`${from}>${to}`];
-  if (code === undefined || n === 0 || to === 'bool') return reference('convertElementType')(args, params, outAvals);
+  if (code === undefined || n < elementwiseConfig.small || to === 'bool') return reference('convertElementType')(args, params, outAvals);
   return withScratch(() => {
     const src = copyIn(head(x.buffer, n));
     const out = scratch(n * WIDTH[to]);
