@@ -119,6 +119,43 @@ console.log(JSON.stringify(run(JSON.parse(readFileSync(new URL('./inputs.json', 
     }
   }, 300_000);
 
+  runIt('a CNN (convolutions with padding, strides, dilation, groups; max pooling) runs from the plain WebAssembly API', async () => {
+    const k1 = random.normal(random.key(21), [3, 3, 2, 8]).mul(0.4); // HWIO
+    const b1 = random.normal(random.key(22), [8]).mul(0.1);
+    const k2 = random.normal(random.key(23), [3, 3, 4, 6]).mul(0.3); // 2 groups of 4 input channels
+    const wd = random.normal(random.key(24), [3 * 2 * 6, 5]).mul(0.2); // 6×6 → 3×2 (stride 2; width dilated to 5)
+    const cnn = (x: Array): Array => {
+      const h = nn.relu(lax.convGeneralDilated(x, k1, { padding: 'SAME', dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] }).add(b1));
+      const p = lax.reduceWindow(h, 'max', [1, 2, 2, 1], [1, 2, 2, 1]); // 12×12 → 6×6
+      const g = lax.convGeneralDilated(p, k2, {
+        windowStrides: [2, 2], padding: [[1, 0], [1, 0]], rhsDilation: [1, 2], featureGroupCount: 2, dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'],
+      });
+      return nn.softmax(np.tanh(g).reshape([x.shape[0]!, -1]).matmul(wd), -1);
+    };
+    const x = random.normal(random.key(25), [3, 12, 12, 2]);
+    const want = withTarget('ref', () => cnn(x));
+    expect(want.shape).toEqual([3, 5]);
+    const { wasm, manifest } = await jit(cnn).lower(x).compile().exportWasm({ inputNames: ['x'], outputNames: ['probs'] });
+    expect(manifest.steps.filter((s) => s === 'convGeneralDilated')).toHaveLength(2);
+    const run = await loadPlain(wasm, manifest as unknown as Manifest);
+    expectClose(run({ x: x.dataSync() }).probs!, want.dataSync());
+    // a 1-D convolution in float64 with a stride and dilation of the input window
+    const w1 = random.normal(random.key(26), [4, 3, 2], 'float64'); // O I K (lax's own layout)
+    const conv1d = (v: Array) => lax.convGeneralDilated(v, w1, { windowStrides: [2], padding: [[2, 1]], rhsDilation: [3] });
+    const v = random.normal(random.key(27), [2, 3, 11], 'float64');
+    const e1 = await jit(conv1d).lower(v).compile().exportWasm();
+    const out1 = (await loadPlain(e1.wasm, e1.manifest as unknown as Manifest))({ in0: v.dataSync() }).out0!;
+    const ref1 = withTarget('ref', () => conv1d(v)).dataSync();
+    expect(out1.length).toBe(ref1.length);
+    out1.forEach((o, i) => expect(Math.abs(o - ref1[i]!)).toBeLessThan(1e-12));
+  }, 300_000);
+
+  it('a gradient (transposed) convolution is named in the error', async () => {
+    const k = np.ones([2, 2, 1, 1]);
+    const f = (x: Array) => lax.convGeneralDilated(x, k, { lhsDilation: [2, 2], padding: 'VALID', dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] });
+    await expect(jit(f).lower(np.ones([1, 3, 3, 1])).compile().exportWasm()).rejects.toThrow(/lhsDilation/);
+  });
+
   it('a primitive that cannot be exported is named in the error', async () => {
     const f = (x: Array) => lax.cumsum(x, 0).mul(2);
     await expect(jit(f).lower(np.ones([4])).compile().exportWasm()).rejects.toThrow(/cumsum cannot be exported/);

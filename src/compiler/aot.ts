@@ -2,7 +2,8 @@
 // `.compile()` a callable Compiled whose fused kernels are wasm, and `.exportWasm()` one standalone WebAssembly module
 // plus a JSON manifest (input/output byte offsets, shapes, dtypes) that runs with the plain WebAssembly API: fused
 // elementwise/reduction kernels (src/targets/wasm/jit/render.ts), dotGeneral as a SIMD GEMM over canonical [B, M, K] ×
-// [B, K, N] copies, the closed-over constants as a data segment; any other primitive is an error that names it.
+// [B, K, N] copies, convGeneralDilated as im2col + that GEMM, the closed-over constants as a data segment; any other
+// primitive is an error that names it.
 import { ShapedArray, stridesOf } from '../core/aval.js';
 import type { DType } from '../core/dtype.js';
 import type { Params } from '../core/primitive.js';
@@ -124,6 +125,69 @@ export function ${name}(a: usize, bm: usize, c: usize, B: i32, M: i32, N: i32, K
 }`;
 }
 
+/**
+ * A convolution as, per image and feature group, an im2col copy (AS source specialised to the static shapes, zeros
+ * for the padding) and one GEMM of the group's kernel [O/G, I·ΠK] with the columns [I·ΠK, ΠOS]: the layout of
+ * convGeneralDilated (lhs N C S…, rhs O I K…, out N O OS…). Transposed (lhs-dilated) and batch-grouped convolutions,
+ * which only gradients produce, are not exported.
+ */
+function convCall(
+  ins: readonly (Var | Lit)[],
+  out: Var,
+  p: Params<'convGeneralDilated'>,
+  id: number,
+  place: (v: Var) => number,
+  scratch: (bytes: number) => number,
+): { fn: string; call: string } {
+  const [x, w] = ins as [Var | Lit, Var | Lit];
+  if (x instanceof Lit || w instanceof Lit) throw new TypeError('exportWasm: convGeneralDilated of a literal operand is not supported');
+  const d = out.aval.dtype;
+  if (d !== 'float32' && d !== 'float64') throw new TypeError(`exportWasm: convGeneralDilated on ${d} is not supported (float32/float64 only)`);
+  if (p.lhsDilation.some((v) => v !== 1) || p.batchGroupCount !== 1)
+    throw new TypeError(
+      `exportWasm: convGeneralDilated with lhsDilation [${p.lhsDilation}] / batchGroupCount ${p.batchGroupCount} (a transposed or gradient ` +
+        'convolution) is not supported; export the forward pass (lhsDilation 1, batchGroupCount 1)',
+    );
+  const [N, C, ...S] = x.aval.shape as number[];
+  const [O, I, ...K] = w.aval.shape as number[];
+  const OS = out.aval.shape.slice(2) as number[];
+  const G = p.featureGroupCount, Og = O! / G;
+  const KK = K.reduce((a, b) => a * b, 1), OSS = OS.reduce((a, b) => a * b, 1), SS = S.reduce((a, b) => a * b, 1);
+  const rows = I! * KK;
+  const T = d === 'float32' ? 'f32' : 'f64', sh = d === 'float32' ? 2 : 3;
+  const nd = S.length;
+  const st = (dims: readonly number[], k: number) => dims.slice(k + 1).reduce((a, b) => a * b, 1);
+  // im2col of one image's group (src at x[n, g·I]): dst[(c, k…), (o…)] = x[c, o·stride − padLo + k·dilation] or 0
+  const body: string[] = [];
+  const ind = (n: number) => '  '.repeat(n);
+  body.push(`  for (let c = 0; c < ${I}; c++) {`);
+  let depth = 2;
+  for (let k = 0; k < nd; k++) body.push(`${ind(depth++)}for (let k${k} = 0; k${k} < ${K[k]}; k${k}++) {`);
+  body.push(`${ind(depth)}let row = c * ${KK}${K.map((_, k) => ` + k${k} * ${st(K, k)}`).join('')};`);
+  body.push(`${ind(depth)}row *= ${OSS};`);
+  for (let k = 0; k < nd; k++) {
+    body.push(`${ind(depth++)}for (let o${k} = 0; o${k} < ${OS[k]}; o${k}++) {`);
+    body.push(`${ind(depth)}const i${k} = o${k} * ${p.windowStrides[k]} - ${p.padding[k]![0]} + k${k} * ${p.rhsDilation[k]};`);
+  }
+  const inside = S.map((_, k) => `i${k} >= 0 && i${k} < ${S[k]}`).join(' && ');
+  const src = `c * ${SS}${S.map((_, k) => ` + i${k} * ${st(S, k)}`).join('')}`;
+  const dst = `row${OS.map((_, k) => ` + o${k} * ${st(OS, k)}`).join('')}`;
+  body.push(`${ind(depth)}store<${T}>(dst + ((<usize>(${dst})) << ${sh}), ${inside} ? load<${T}>(src + ((<usize>(${src})) << ${sh})) : <${T}>0);`);
+  while (depth > 1) body.push(`${ind(--depth)}}`);
+  const name = `im2col${id}`;
+  const fn = `export function ${name}(src: usize, dst: usize): void {\n${body.join('\n')}\n}`;
+  const cols = scratch(rows * OSS * (d === 'float32' ? 4 : 8));
+  const xp = place(x), wp = place(w), op = place(out);
+  const gemm = `gemm${d === 'float32' ? 'F32' : 'F64'}`;
+  const call = [
+    `  for (let n = 0; n < ${N}; n++) for (let g = 0; g < ${G}; g++) {`,
+    `    ${name}(${xp} + ((<usize>((n * ${C} + g * ${I}) * ${SS})) << ${sh}), ${cols});`,
+    `    ${gemm}(${wp} + ((<usize>(g * ${Og * rows})) << ${sh}), ${cols}, ${op} + ((<usize>((n * ${O} + g * ${Og}) * ${OSS})) << ${sh}), 1, ${Og}, ${OSS}, ${rows});`,
+    `  }`,
+  ].join('\n');
+  return { fn, call };
+}
+
 /** Appends an active data segment (bytes at `offset` of memory 0) to a wasm binary (WebAssembly core spec §5.5.12). */
 function appendDataSegment(wasm: Uint8Array, offset: number, bytes: Uint8Array): Uint8Array {
   const uleb = (n: number): number[] => {
@@ -229,10 +293,18 @@ export async function exportWasm(low: Lowered, opts: ExportOptions = {}): Promis
       continue;
     }
     const e = s.eqn;
+    if (e.prim === 'convGeneralDilated') {
+      const c = convCall(e.ins as (Var | Lit)[], e.outs[0]!, e.params as Params<'convGeneralDilated'>, kid++, place, scratch);
+      fns.push(c.fn);
+      calls.push(c.call);
+      gemms.add(e.outs[0]!.aval.dtype);
+      steps.push('convGeneralDilated');
+      continue;
+    }
     if (e.prim !== 'dotGeneral')
       throw new TypeError(
-        `exportWasm: the primitive ${e.prim} cannot be exported to standalone wasm (supported: fused elementwise/broadcast/transpose/reshape ` +
-          `chains, reductions, dotGeneral); compute it outside the exported function`,
+        `exportWasm: the primitive ${e.prim} cannot be exported to standalone wasm (supported: fused elementwise/broadcast/transpose/reshape/slice ` +
+          `chains, reductions, dotGeneral, convGeneralDilated); compute it outside the exported function`,
       );
     const p = e.params as Params<'dotGeneral'>;
     const [x, y] = e.ins as [Var | Lit, Var | Lit];
