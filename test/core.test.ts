@@ -160,6 +160,26 @@ describe('jit', () => {
     expect(jit(g).lower(a, b).jaxpr.eqns.filter((e) => e.prim === 'dotGeneral')).toHaveLength(1);
     close(jit(g)(a, b), [...(g(a, b).dataSync() as Float64Array)], 1e-14);
   });
+  it('a sum of zero-pads tiling one axis (the transpose of slicing into pieces) becomes one concatenate', () => {
+    const x = arr(globalThis.Array.from({ length: 21 }, (_, i) => Math.sin(i + 1)), [3, 7]);
+    // three slices of x along axis 1, each through its own nonlinearity
+    const pieces = (x: Array, cuts: number[]) => {
+      const part = (k: number, f: (a: Array) => Array) => sumAll(f(lax.slice(x, [0, cuts[2 * k]!], [3, cuts[2 * k + 1]!])));
+      return lax.add(lax.add(part(0, (a) => lax.mul(lax.sin(a), a)), part(1, lax.exp)), part(2, lax.tanh));
+    };
+    // three slices tiling [0, 7): 0-2, 2-5, 5-7
+    const tile = (x: Array) => pieces(x, [0, 2, 2, 5, 5, 7]);
+    const prims = jit(grad(tile)).lower(x).jaxpr.eqns.map((e) => e.prim);
+    expect(prims).toContain('concatenate');
+    expect(prims).not.toContain('pad');
+    close(jit(grad(tile))(x), [...(grad(tile)(x).dataSync() as Float64Array)], 1e-14);
+    // a gap (column 6 unused) or an overlap keeps the pads
+    for (const cuts of [[0, 2, 2, 5, 5, 6], [0, 3, 2, 5, 5, 7]]) {
+      const f = (x: Array) => pieces(x, cuts);
+      expect(jit(grad(f)).lower(x).jaxpr.eqns.map((e) => e.prim)).toContain('pad');
+      close(jit(grad(f))(x), [...(grad(f)(x).dataSync() as Float64Array)], 1e-14);
+    }
+  });
   it('makeJaxpr prints a readable jaxpr', () => {
     const s = makeJaxpr((a: Array) => lax.sin(lax.mul(a, a)))(arr([1, 2], [2], 'float32')).toString();
     expect(s).toBe('{ lambda ; a:f32[2]. let\n    b:f32[2] = mul a a\n    c:f32[2] = sin b\n  in (c) }');

@@ -1,8 +1,9 @@
 // Jaxpr-to-jaxpr passes run by jit: dead-code elimination, common-subexpression elimination, constant folding,
-// transpose-of-dot folding.
+// transpose-of-dot folding, sums of zero-pads as concatenates.
 import { ConcreteArray } from '../core/array.js';
 import { Array, bind, withoutDynamic } from '../core/trace.js';
 import { ClosedJaxpr, Jaxpr, Lit, Var, type Atom, type Eqn } from './jaxpr.js';
+import type { Params } from '../core/primitive.js';
 
 /**
  * Removes equations whose outputs are never used (every primitive is pure).
@@ -224,14 +225,66 @@ export function foldTransposedDots(j: Jaxpr): Jaxpr {
   return new Jaxpr(j.inBinders, j.eqns.filter((e) => !dropped.has(e)).map((e) => replaced.get(e) ?? e), j.outs);
 }
 
+/**
+ * Rewrites a sum of zero-pads whose windows tile one dimension exactly into one concatenate: the transpose of slicing
+ * an array into pieces (an LSTM's four gates, attention heads, a split) is `pad(ct₁) + pad(ct₂) + …`, which would
+ * otherwise allocate and zero-fill one full-size array per piece before adding them up.
+ */
+export function concatenatePads(j: Jaxpr): Jaxpr {
+  const uses = new Map<Var, number>();
+  for (const e of j.eqns) for (const a of e.ins) if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
+  for (const o of j.outs) if (o instanceof Var) uses.set(o, (uses.get(o) ?? 0) + 2);
+  const def = new Map<Var, Eqn>();
+  for (const e of j.eqns) for (const o of e.outs) def.set(o, e);
+  type Piece = { readonly src: Atom; readonly dim: number; readonly lo: number; readonly size: number };
+  // the pieces a single-use var is the sum of (and the equations that compute it), or null
+  const piecesOf = (v: Atom, root: boolean): { pieces: Piece[]; eqns: Eqn[] } | null => {
+    if (!(v instanceof Var) || (!root && uses.get(v) !== 1)) return null;
+    const e = def.get(v);
+    if (!e) return null;
+    if (e.prim === 'add' && e.ins[0]!.aval.shape.join() === e.ins[1]!.aval.shape.join()) {
+      const a = piecesOf(e.ins[0]!, false), b = piecesOf(e.ins[1]!, false);
+      return a && b ? { pieces: [...a.pieces, ...b.pieces], eqns: [...a.eqns, ...b.eqns, e] } : null;
+    }
+    if (e.prim !== 'pad' || root) return null;
+    const pv = e.ins[1]!;
+    if (!(pv instanceof Lit) || pv.value !== 0 || Object.is(pv.value, -0)) return null;
+    const cfg = (e.params as Params<'pad'>).paddingConfig;
+    const padded = cfg.map(([lo, hi, interior], d) => (lo !== 0 || hi !== 0 || interior !== 0 ? d : -1)).filter((d) => d >= 0);
+    if (padded.length !== 1) return null;
+    const d = padded[0]!;
+    const [lo, , interior] = cfg[d]!;
+    if (lo < 0 || interior !== 0 || cfg[d]![1] < 0) return null;
+    return { pieces: [{ src: e.ins[0]!, dim: d, lo, size: e.ins[0]!.aval.shape[d]! }], eqns: [e] };
+  };
+  const replaced = new Map<Eqn, Eqn>();
+  const dropped = new Set<Eqn>();
+  for (let i = j.eqns.length - 1; i >= 0; i--) {
+    const e = j.eqns[i]!;
+    if (e.prim !== 'add' || dropped.has(e)) continue;
+    const r = piecesOf(e.outs[0]!, true);
+    if (!r || r.pieces.length < 2) continue;
+    const dim = r.pieces[0]!.dim;
+    if (r.pieces.some((p) => p.dim !== dim)) continue;
+    const sorted = [...r.pieces].sort((a, b) => a.lo - b.lo);
+    let at = 0;
+    const tiles = sorted.every((p) => (p.lo === at ? ((at += p.size), true) : false)) && at === e.outs[0]!.aval.shape[dim];
+    if (!tiles) continue;
+    for (const x of r.eqns) if (x !== e) dropped.add(x);
+    replaced.set(e, { prim: 'concatenate', ins: sorted.map((p) => p.src), params: { dimension: dim } as never, outs: e.outs });
+  }
+  if (replaced.size === 0) return j;
+  return new Jaxpr(j.inBinders, j.eqns.filter((e) => !dropped.has(e)).map((e) => replaced.get(e) ?? e), j.outs);
+}
+
 /** Dot-transpose folding, CSE and DCE inside every nested body (keeping each body's inputs and outputs). */
 function simplifyNested(j: Jaxpr): Jaxpr {
-  const inner = (b: Jaxpr): Jaxpr => dce(cse(foldTransposedDots(simplifyNested(b))))[0];
+  const inner = (b: Jaxpr): Jaxpr => dce(cse(concatenatePads(foldTransposedDots(simplifyNested(b)))))[0];
   return new Jaxpr(j.inBinders, j.eqns.map((e) => mapSubJaxprs(e, inner)), j.outs);
 }
 
 /** The optimisation pipeline jit runs before lowering. */
 export function simplify(cj: ClosedJaxpr): ClosedJaxpr {
   const folded = foldConstants(cj);
-  return dceClosed(new ClosedJaxpr(cse(foldTransposedDots(simplifyNested(folded.jaxpr))), folded.consts));
+  return dceClosed(new ClosedJaxpr(cse(concatenatePads(foldTransposedDots(simplifyNested(folded.jaxpr)))), folded.consts));
 }

@@ -190,7 +190,7 @@ export function padImpl([x, v]: RefVal[], { paddingConfig: cfg }: Params<'pad'>,
 }
 
 export function concatenateImpl(args: RefVal[], { dimension: d }: Params<'concatenate'>, [oa]: ShapedArray[]): TypedArray[] {
-  const out = alloc(oa!);
+  const out = takeHost(typedArrayCtor[oa!.dtype] as new (n: number) => TypedArray, oa!.size); // the pieces tile it
   const ost = stridesOf(oa!.shape);
   let at = 0;
   for (const x of args) {
