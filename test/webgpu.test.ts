@@ -127,6 +127,35 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
     );
   });
 
+  it('2-D convolutions (implicit-GEMM routine) and their gradients equal ref: strides, padding, dilations, groups', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          n: fc.integer({ min: 1, max: 3 }), g: fc.integer({ min: 1, max: 2 }), cg: fc.integer({ min: 1, max: 3 }), og: fc.integer({ min: 1, max: 5 }),
+          h: fc.integer({ min: 3, max: 9 }), w: fc.integer({ min: 3, max: 9 }), kh: fc.integer({ min: 1, max: 3 }), kw: fc.integer({ min: 1, max: 3 }),
+          sh: fc.integer({ min: 1, max: 2 }), sw: fc.integer({ min: 1, max: 2 }), dh: fc.integer({ min: 1, max: 2 }), dw: fc.integer({ min: 1, max: 2 }),
+          pt: fc.integer({ min: -1, max: 2 }), pb: fc.integer({ min: 0, max: 2 }), pl: fc.integer({ min: 0, max: 2 }), pr: fc.integer({ min: -1, max: 2 }),
+          seed: fc.nat(1000),
+        }),
+        async (c) => {
+          const x = random.normal(random.key(c.seed), [c.n, c.g * c.cg, c.h, c.w]);
+          const k = random.normal(random.key(c.seed + 1), [c.g * c.og, c.cg, c.kh, c.kw]);
+          const opts = { windowStrides: [c.sh, c.sw], padding: [[c.pt, c.pb], [c.pl, c.pr]] as [number, number][], rhsDilation: [c.dh, c.dw], featureGroupCount: c.g };
+          const oh = Math.floor((c.h + c.pt + c.pb - (c.dh * (c.kh - 1) + 1)) / c.sh) + 1, ow = Math.floor((c.w + c.pl + c.pr - (c.dw * (c.kw - 1) + 1)) / c.sw) + 1;
+          if (oh < 1 || ow < 1) return;
+          const f = (x: Array, k: Array) => lax.convGeneralDilated(x, k, opts);
+          // the gradients are convolutions too: lhs-dilated (input) and batch-swapped (filter)
+          const loss = (x: Array, k: Array) => np.sum(np.tanh(f(x, k)));
+          const dx = grad(loss, { argnums: [0, 1] });
+          const [want, [wx, wk]] = withTarget('ref', () => [f(x, k), dx(x, k) as Array[]] as const);
+          const [got, [gx, gk]] = withTarget('webgpu', () => [jit(f)(x, k), jit(dx)(x, k) as Array[]] as const);
+          for (const [a, b, what] of [[got, want, 'forward'], [gx!, wx!, 'input gradient'], [gk!, wk!, 'filter gradient']] as const)
+            expect(close(await values(a), refValues(b), 1e-4, 1e-4), `${what} ${JSON.stringify(c)}`).toBeNull();
+        },
+      ),
+      { numRuns: 25, seed: 3 },
+    );
+  });
   it('a jitted MLP training step matches ref over 5 steps', async () => {
     const [k1, k2, k3] = [random.key(10), random.key(11), random.key(12)];
     const init = {

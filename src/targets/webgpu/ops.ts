@@ -8,7 +8,7 @@ import {
 import type { KExpr, KOp, Kernel } from '../../compiler/kernel.js';
 import type { FirstOrderPrim } from '../../rules/impl.js';
 import { type Batch, type GpuStorage, WebGpuError, copyWords, groupsFor, wgslType } from './device.js';
-import { encodeMatmul, encodeSort, type RoutineContext } from './routines/index.js';
+import { encodeConv2d, encodeMatmul, encodeSort, type RoutineContext } from './routines/index.js';
 import { Helpers, MAIN_1D, WG, bindings, coordLines, literal, offsetExpr, renderWgsl } from './wgsl.js';
 
 /** An operand of a GPU op: its storage and aval. */
@@ -325,11 +325,40 @@ function tiledMatmul(b: Batch, x: GpuIn, y: GpuIn, out: GpuStorage, p: DotGenera
   return true;
 }
 
-/** convGeneralDilated (lhs N C spatial…, rhs O I spatial…): one thread per output, direct summation. */
+/**
+ * float32 2-D convolutions without batch groups (forward, and the input and filter gradients, which the AD rules
+ * express as convolutions too): the implicit-GEMM routine (kernels/conv.wgsl over matmul.wgsl's tiles) in the
+ * primitive's NCHW / OIHW layouts, with strides, padding (cropping too), both dilations and feature groups.
+ */
+function tiledConv(b: Batch, x: GpuIn, w: GpuIn, out: GpuStorage, p: ConvParams, oa: ShapedArray): boolean {
+  if (!useRoutines || x.aval.dtype !== 'float32' || w.aval.dtype !== 'float32' || oa.dtype !== 'float32') return false;
+  if (x.aval.ndim !== 4 || p.batchGroupCount !== 1) return false;
+  const [n, cin, h, wd] = x.aval.shape as [number, number, number, number];
+  const [cout, , kh, kw] = w.aval.shape as [number, number, number, number];
+  if (n * cin * h * wd === 0 || cout * kh * kw === 0) return false;
+  // the routine reads an HWIO filter as a plain [kh·kw·cg, cout] matrix with vec4 loads: one small transposing copy
+  const [, cg] = w.aval.shape as [number, number];
+  const st = stridesOf(w.aval.shape);
+  const hwio = view(b, w, new ShapedArray([kh, kw, cg, cout], 'float32'), [st[2]!, st[3]!, st[1]!, st[0]!], 0)[0]!;
+  encodeConv2d(routineCtx(b), b.pass(), {
+    x: x.st.buffer, filter: hwio.buffer, out: out.buffer, n, h, w: wd, cin, cout, kh, kw,
+    stride: [p.windowStrides[0]!, p.windowStrides[1]!], padding: [p.padding[0]!, p.padding[1]!],
+    dilation: [p.rhsDilation[0]!, p.rhsDilation[1]!], lhsDilation: [p.lhsDilation[0]!, p.lhsDilation[1]!],
+    groups: p.featureGroupCount, layout: 'NCHW', filterLayout: 'HWIO',
+  });
+  hwio.dispose(); // pooled again once this batch is submitted
+  return true;
+}
+
+/**
+ * convGeneralDilated (lhs N C spatial…, rhs O I spatial…): the implicit-GEMM routine for float32 2-D convolutions
+ * (tiledConv), else one thread per output, direct summation.
+ */
 export const conv: GpuImpl<'convGeneralDilated'> = (b, [x, w], p: ConvParams, [oa]) => {
   const xs = x!.aval.shape, ws = w!.aval.shape, os = oa!.shape, xst = stridesOf(xs), wst = stridesOf(ws);
   const out = b.alloc(oa!, 'convGeneralDilated');
   if (oa!.size === 0) return [out];
+  if (tiledConv(b, x!, w!, out, p, oa!)) return [out];
   const [N, C] = [xs[0]!, xs[1]!], [O, I] = [ws[0]!, ws[1]!];
   const G = p.featureGroupCount, Bg = p.batchGroupCount, Og = O / G, Ob = O / Bg, Nout = N / Bg;
   const nsp = xs.length - 2;
