@@ -1,13 +1,13 @@
-// GAN (`npm run example:gan`): MLP generator and discriminator, non-saturating loss, two Adam optimizers (β1 = 0.5), alternating jitted steps; on a 2-D ring of 8 Gaussians (default) or Fashion-MNIST (--data fashion).
+// GAN (`npm run example:gan`): MLP generator and critic trained with WGAN-GP (default; gradient penalty = grad of a grad) or the non-saturating loss (--loss ns), one jitted step per generator update; on a 2-D ring of 8 Gaussians (default) or Fashion-MNIST (--data fashion).
 import { pathToFileURL } from 'node:url';
-import { np, nn, optim, data, random, jit, valueAndGrad, train, type Array } from '../src/index.js';
+import { np, nn, optim, data, random, jit, grad, valueAndGrad, train, type Array } from '../src/index.js';
 import { saveGrid, saveScatterPng, writeLossCurves, writeScatter, numFlag, flag, type CurvePoint } from './lib/image.js';
 
 /** Generator z → hidden (leaky ReLU) → out; a tanh output for images in [-1, 1], linear for 2-D points. */
 export const generator = (out: number, hidden: readonly number[], tanhOut: boolean): nn.Layer =>
   nn.sequential(...hidden.flatMap((h) => [nn.dense(h), (x: Array) => nn.leakyRelu(x, 0.2)]), nn.dense(out), ...(tanhOut ? [nn.tanh] : []));
 
-/** Discriminator x → hidden (leaky ReLU) → one logit (real vs generated). */
+/** Discriminator / critic x → hidden (leaky ReLU) → one unbounded score (a logit for the NS loss, a critic value for WGAN-GP: no sigmoid either way). */
 export const discriminator = (hidden: readonly number[]): nn.Layer =>
   nn.sequential(...hidden.flatMap((h) => [nn.dense(h), (x: Array) => nn.leakyRelu(x, 0.2)]), nn.dense(1));
 
@@ -46,14 +46,50 @@ export function ringStats(points: Float32Array): { highQuality: number; modesCov
 }
 
 // ------------------------------------------------------------------------------------------------
+// WGAN-GP (Gulrajani et al. 2017)
+
+/**
+ * The gradient penalty of WGAN-GP (Gulrajani et al. 2017, eq. 3): mean over the rows x̂_i of x̂ of
+ * (‖∇ₓ D(x̂_i)‖₂ − 1)². One backward pass gives every row's input gradient: the critic acts on rows
+ * independently (no batch norm), so row i of ∇ₓ Σ_j D(x_j) is ∇ₓ D(x_i) (the same as vmap(grad(D)) per row).
+ * Differentiating this wrt the critic's params is a grad of a grad.
+ */
+export function gradientPenalty(critic: (x: Array) => Array, xHat: Array): Array {
+  const g = grad((x: Array) => np.sum(critic(x)))(xHat).reshape([xHat.shape[0]!, -1]);
+  const norm = np.sqrt(np.add(np.sum(np.square(g), 1), 1e-12)); // + 1e-12: d‖g‖ stays finite at g = 0
+  return np.mean(np.square(np.subtract(norm, 1)));
+}
+
+/**
+ * WGAN-GP critic loss on one batch: E D(G(z)) − E D(x) + λ·GP, GP on x̂ = x + ε(G(z) − x), ε ~ U[0, 1] per
+ * row. Returns [loss, Wasserstein estimate E D(x) − E D(G(z)), GP].
+ */
+export function wganCriticLoss(critic: (x: Array) => Array, real: Array, fake: Array, eps: Array, lambda: number): [Array, Array, Array] {
+  const w = np.subtract(np.mean(critic(real)), np.mean(critic(fake)));
+  const xHat = np.add(real, np.multiply(eps, np.subtract(fake, real)));
+  const gp = gradientPenalty(critic, xHat);
+  return [np.add(np.negative(w), np.multiply(gp, lambda)), w, gp];
+}
+
+// ------------------------------------------------------------------------------------------------
+
+export type GanLoss = 'wgan-gp' | 'ns';
 
 export interface GanOptions {
   /** '2d' (the ring of 8 Gaussians, no dataset needed; default) or 'fashion' (Fashion-MNIST images). */
   readonly data?: 'fashion' | '2d';
-  /** Training steps (one discriminator step and one generator step each). */
+  /** 'wgan-gp' (default: Wasserstein critic with gradient penalty) or 'ns' (the non-saturating GAN loss). */
+  readonly loss?: GanLoss;
+  /** Training steps: generator updates, each after `nCritic` critic / discriminator updates. */
   readonly steps?: number;
+  /** Critic updates per generator update. Default 5 for WGAN-GP (the paper's n_critic), 1 for NS. */
+  readonly nCritic?: number;
+  /** Gradient-penalty weight λ. Default 0.1 on the ring (as the paper's toy code, gan_toy.py), 10 on images (the paper's). */
+  readonly gpWeight?: number;
   readonly batchSize?: number;
   readonly lr?: number;
+  /** Decay both learning rates linearly to 0 over the run (as the WGAN-GP paper's image experiments). Default: true for WGAN-GP, false for NS. */
+  readonly lrDecay?: boolean;
   readonly zDim?: number;
   readonly genHidden?: readonly number[];
   readonly discHidden?: readonly number[];
@@ -69,20 +105,31 @@ export interface GanOptions {
 
 export interface GanStepRecord {
   readonly step: number;
-  /** Means over the steps since the previous record. */
+  /** Means over the steps since the previous record (and over the critic updates within each step). */
   readonly dLoss: number;
   readonly gLoss: number;
-  /** Discriminator accuracy on the training batches (real > 0, fake < 0), before its update. */
-  readonly dAcc: number;
+  /** NS: discriminator accuracy on the training batches (real > 0, fake < 0), before its update. */
+  readonly dAcc?: number;
+  /** WGAN-GP: the critic's Wasserstein estimate E D(x) − E D(G(z)) on the training batches, and the gradient penalty (before λ). */
+  readonly wasserstein?: number;
+  readonly gradPenalty?: number;
 }
 
 export interface GanResult {
   readonly data: 'fashion' | '2d';
+  readonly loss: GanLoss;
   readonly history: readonly GanStepRecord[];
   readonly seconds: number;
-  readonly traceCount: { d: number; g: number };
-  /** Discriminator accuracy on held-out real data (test split / fresh ring samples) and as many fresh fakes. */
+  /** Times the jitted training step was traced (1: compiled once, reused every step). */
+  readonly traceCount: number;
+  /**
+   * Discriminator accuracy on held-out real data (test split / fresh ring samples) and as many fresh fakes.
+   * NS: real iff D(x) > 0. WGAN-GP (the critic has no natural threshold): real iff D(x) is above the midpoint
+   * of the two held-out means.
+   */
   readonly heldOutDAcc: number;
+  /** The critic's Wasserstein estimate E D(x) − E D(G(z)) on the held-out real data and fresh fakes (meaningful for WGAN-GP). */
+  readonly heldOutWasserstein: number;
   /** 2-D: fraction of generated points within 3σ of a mode, and the number of modes covered (of 8). */
   readonly highQuality?: number;
   readonly modesCovered?: number;
@@ -98,6 +145,9 @@ export interface GanResult {
   readonly classesCovered?: number;
   readonly images: readonly string[];
   readonly curves: string;
+  /** The generator's and critic's params at initialisation and after training. */
+  readonly initParams: { readonly g: unknown; readonly d: unknown };
+  readonly params: { readonly g: unknown; readonly d: unknown };
 }
 
 /** Nearest-neighbour distances and indices of the rows of a [m, d] among the rows of b [n, d] (‖a‖² + ‖b‖² - 2a·b, in chunks). */
@@ -115,10 +165,19 @@ const mean = (xs: ArrayLike<number>): number => {
   return s / xs.length;
 };
 
+/** Default hyperparameters per data kind and loss. */
+export function ganDefaults(kind: 'fashion' | '2d', loss: GanLoss): { steps: number; lr: number; lrDecay: boolean; b1: number; b2: number; nCritic: number; gpWeight: number; batchSize: number } {
+  const is2d = kind === '2d';
+  if (loss === 'wgan-gp') return { steps: is2d ? 4000 : 500, lr: is2d ? 1e-3 : 5e-4, lrDecay: true, b1: 0.5, b2: 0.9, nCritic: 5, gpWeight: is2d ? 0.1 : 10, batchSize: is2d ? 256 : 64 };
+  return { steps: is2d ? 1500 : 3000, lr: is2d ? 1e-3 : 2e-4, lrDecay: false, b1: 0.5, b2: 0.999, nCritic: 1, gpWeight: 0, batchSize: is2d ? 256 : 64 };
+}
+
 /** Trains the GAN and writes its sample grids (or scatter plots) and loss curves under `outDir`. */
 export async function run(opts: GanOptions = {}): Promise<GanResult> {
-  const kind = opts.data ?? '2d', is2d = kind === '2d';
-  const steps = opts.steps ?? (is2d ? 1500 : 3000), bs = opts.batchSize ?? (is2d ? 256 : 64), lr = opts.lr ?? (is2d ? 1e-3 : 2e-4), seed = opts.seed ?? 0;
+  const kind = opts.data ?? '2d', is2d = kind === '2d', loss = opts.loss ?? 'wgan-gp', wgan = loss === 'wgan-gp';
+  const dflt = ganDefaults(kind, loss);
+  const steps = opts.steps ?? dflt.steps, bs = opts.batchSize ?? dflt.batchSize, lr = opts.lr ?? dflt.lr, seed = opts.seed ?? 0;
+  const nCritic = opts.nCritic ?? dflt.nCritic, lambda = opts.gpWeight ?? dflt.gpWeight;
   const zDim = opts.zDim ?? (is2d ? 16 : 64), snapshots = opts.snapshots ?? 4;
   const outDir = opts.outDir ?? (is2d ? 'out/gan-2d' : 'out/gan');
   const log = opts.log ?? ((s: string) => console.log(s));
@@ -138,109 +197,147 @@ export async function run(opts: GanOptions = {}): Promise<GanResult> {
   const params = { g: gen.init(random.foldIn(key, 0), [-1, zDim]).params, d: disc.init(random.foldIn(key, 1), [-1, dim]).params };
   type G = typeof params.g;
   type D = typeof params.d;
-  // two optimizers, Adam with β1 = 0.5 (Radford et al. 2016)
-  const optG = optim.adam(lr, { b1: 0.5 }), optD = optim.adam(lr, { b1: 0.5 });
+  // two optimizers: Adam β1 = 0.5 (Radford et al. 2016); WGAN-GP also β2 = 0.9 (Gulrajani et al. 2017), and
+  // optionally lr decaying linearly to 0 (the critic's schedule counts its nCritic updates per step)
+  const decay = opts.lrDecay ?? dflt.lrDecay;
+  const optG = optim.adam(decay ? optim.linearSchedule(lr, 0, steps) : lr, { b1: dflt.b1, b2: dflt.b2 });
+  const optD = optim.adam(decay ? optim.linearSchedule(lr, 0, steps * nCritic) : lr, { b1: dflt.b1, b2: dflt.b2 });
   let g = params.g, d = params.d, sG = optG.init(g), sD = optD.init(d);
   type SG = typeof sG;
   type SD = typeof sD;
-  const ones = (n: number): Array => np.ones([n, 1]);
-  const zeros = (n: number): Array => np.zeros([n, 1]);
 
-  // D: -log σ(D(x)) - log(1 - σ(D(G(z)))); G (non-saturating): -log σ(D(G(z))); z drawn inside the jitted steps from a key argument
-  const dCore = (gp: G, dp: D, s: SD, real: Array, kz: Array) => {
+  /**
+   * One critic / discriminator update on a real batch: returns the new params and state and [loss, m1, m2]
+   * (WGAN-GP: m1 = Wasserstein estimate, m2 = GP; NS: m1 = accuracy on the batch, m2 = 0).
+   */
+  const criticUpdate = (gp: G, dp: D, s: SD, real: Array, k: Array): [D, SD, Array[]] => {
+    const [kz, ke] = nn.splitKeys(k, 2) as [Array, Array];
     const fake = gen.apply(gp, random.normal(kz, [bs, zDim]));
-    const [[l, acc], grads] = valueAndGrad((q: D) => {
-      const lr_ = disc.apply(q, real), lf = disc.apply(q, fake);
-      const loss = np.add(nn.binaryCrossEntropy(lr_, ones(bs)), nn.binaryCrossEntropy(lf, zeros(bs)));
+    const [[l, aux], grads] = valueAndGrad((q: D): [Array, Array[]] => {
+      const critic = (x: Array): Array => disc.apply(q, x);
+      if (wgan) {
+        const [lc, w, gpen] = wganCriticLoss(critic, real, fake, random.uniform(ke, [bs, 1]), lambda);
+        return [lc, [w, gpen]];
+      }
+      // NS discriminator: -log σ(D(x)) - log(1 - σ(D(G(z))))
+      const lr_ = critic(real), lf = critic(fake);
+      const lossD = np.add(nn.binaryCrossEntropy(lr_, np.ones([bs, 1])), nn.binaryCrossEntropy(lf, np.zeros([bs, 1])));
       const correct = np.add(np.sum(np.greater(lr_, 0).astype('float32')), np.sum(np.less(lf, 0).astype('float32')));
-      return [loss, np.divide(correct, 2 * bs)] as [Array, Array];
+      return [lossD, [np.divide(correct, 2 * bs), np.zeros([])]];
     }, { hasAux: true })(dp);
     const [u, s2] = optD.update(grads, s, dp);
-    return [optim.applyUpdates(dp, u), s2, l, acc] as const;
+    return [optim.applyUpdates(dp, u), s2, [l, ...aux]];
   };
-  const dStep = jit(dCore);
-  // the ring's real batch is sampled inside the jitted step too
-  const dStep2d = jit((gp: G, dp: D, s: SD, kReal: Array, kz: Array) => dCore(gp, dp, s, sampleRing(kReal, bs), kz));
-  const gStep = jit((gp: G, dp: D, s: SG, kz: Array) => {
-    const [l, grads] = valueAndGrad((q: G) => nn.binaryCrossEntropy(disc.apply(dp, gen.apply(q, random.normal(kz, [bs, zDim]))), ones(bs)))(gp);
+  /** The generator update: WGAN-GP minimises -E D(G(z)); NS minimises -log σ(D(G(z))). */
+  const generatorUpdate = (gp: G, dp: D, s: SG, k: Array): [G, SG, Array] => {
+    const [l, grads] = valueAndGrad((q: G) => {
+      const out = disc.apply(dp, gen.apply(q, random.normal(k, [bs, zDim])));
+      return wgan ? np.negative(np.mean(out)) : nn.binaryCrossEntropy(out, np.ones([bs, 1]));
+    })(gp);
     const [u, s2] = optG.update(grads, s, gp);
-    return [optim.applyUpdates(gp, u), s2, l] as const;
+    return [optim.applyUpdates(gp, u), s2, l];
+  };
+  /**
+   * The whole training step in one jit: nCritic critic updates (unrolled while tracing), then one generator
+   * update; the keys are split inside and the next key returned, and the statistics come back as one vector
+   * [critic loss, m1, m2, G loss] (means over the critic updates), so each step is one dispatch and one read.
+   * `reals` is [nCritic, bs, 784] for images; the ring's real batches are sampled inside (reals unused).
+   */
+  const trainStep = jit((gp: G, dp: D, s1: SG, s2: SD, k: Array, reals: Array) => {
+    const ks = nn.splitKeys(k, 2 * nCritic + 2);
+    let dNew = dp, sDNew = s2;
+    const stats: Array[][] = [];
+    for (let c = 0; c < nCritic; c++) {
+      const real = is2d ? sampleRing(ks[2 * c]!, bs) : np.take(reals, c, 0);
+      const [d2, sD2, st] = criticUpdate(gp, dNew, sDNew, real, ks[2 * c + 1]!);
+      dNew = d2;
+      sDNew = sD2;
+      stats.push(st);
+    }
+    const [gNew, sGNew, gl] = generatorUpdate(gp, dNew, s1, ks[2 * nCritic]!);
+    const avg = (j: number): Array => np.divide(stats.map((st) => st[j]!).reduce((a, b) => np.add(a, b)), nCritic);
+    return [gNew, dNew, sGNew, sDNew, ks[2 * nCritic + 1]!, np.stack([avg(0), avg(1), avg(2), gl])] as const;
   });
   const sampleG = jit((gp: G, z: Array) => gen.apply(gp, z));
 
   const fixedZ = random.normal(random.foldIn(key, 7), [is2d ? 1000 : 64, zDim]);
   const images: string[] = [];
+  const lossName = wgan ? 'WGAN-GP' : 'non-saturating GAN';
   const snapshot = async (step: number): Promise<void> => {
     const out = sampleG(g, fixedZ);
+    const name = `${outDir}/samples-step-${String(step).padStart(5, '0')}`;
     if (is2d) {
       const real = sampleRing(random.foldIn(key, 8), 1000).dataSync() as Float32Array, fake = out.dataSync() as Float32Array;
       const pts = [
         ...globalThis.Array.from({ length: 1000 }, (_, i) => ({ x: real[2 * i]!, y: real[2 * i + 1]!, series: 'real' })),
         ...globalThis.Array.from({ length: 1000 }, (_, i) => ({ x: fake[2 * i]!, y: fake[2 * i + 1]!, series: 'generated' })),
       ];
-      const name = `${outDir}/samples-step-${String(step).padStart(5, '0')}`;
       images.push(saveScatterPng(`${name}.png`, [{ points: real, rgb: [70, 130, 230] }, { points: fake, rgb: [230, 90, 30] }]).path);
-      images.push(await writeScatter(`${outDir}/samples-step-${String(step).padStart(5, '0')}.svg`, `GAN on a ring of 8 Gaussians, step ${step}`, pts, [-3, 3]));
+      images.push(await writeScatter(`${name}.svg`, `${lossName} on a ring of 8 Gaussians, step ${step}`, pts, [-3, 3]));
     } else {
-      images.push(saveGrid(`${outDir}/samples-step-${String(step).padStart(5, '0')}.png`, np.divide(np.add(out, 1), 2).reshape([-1, 28, 28]), { cols: 8 }).path);
+      images.push(saveGrid(`${name}.png`, np.divide(np.add(out, 1), 2).reshape([-1, 28, 28]), { cols: 8 }).path);
     }
   };
   const snapAt = new Set(globalThis.Array.from({ length: snapshots }, (_, i) => Math.round(((i + 1) * steps) / snapshots)));
 
   const history: GanStepRecord[] = [];
   const every = Math.max(1, Math.round(steps / 100));
-  let dSum = 0, gSum = 0, accSum = 0, cnt = 0;
+  const sums = [0, 0, 0, 0];
+  let cnt = 0;
   let rng = random.foldIn(key, 3);
   let order: Int32Array | undefined, pos = 0, epoch = 0;
-  const nextReal = (_k: Array): Array => {
-    if (!order || pos + bs > order.length) {
-      order = random.permutation(random.foldIn(random.foldIn(key, 2), epoch++), nTrain).astype('int32').dataSync() as Int32Array;
-      pos = 0;
+  /** nCritic shuffled real batches [nCritic, bs, 784], reshuffling the training set after every pass. */
+  const nextReals = (): Array => {
+    const idx = new Int32Array(nCritic * bs);
+    for (let c = 0; c < nCritic; c++) {
+      if (!order || pos + bs > order.length) {
+        order = random.permutation(random.foldIn(random.foldIn(key, 2), epoch++), nTrain).astype('int32').dataSync() as Int32Array;
+        pos = 0;
+      }
+      idx.set(order.subarray(pos, pos + bs), c * bs);
+      pos += bs;
     }
-    const idx = np.array(order.subarray(pos, pos + bs), 'int32');
-    pos += bs;
-    return np.take(xTrain!, idx, 0);
+    return np.take(xTrain!, np.array(idx, 'int32'), 0).reshape([nCritic, bs, 784]);
   };
+  const noReals = np.zeros([]);
   const t0 = performance.now();
-  const bar = train.progress(steps, { label: is2d ? 'gan-2d' : 'gan', ...(opts.stream ? { stream: opts.stream } : {}) });
+  const bar = train.progress(steps, { label: `${is2d ? 'gan-2d' : 'gan'} ${loss}`, ...(opts.stream ? { stream: opts.stream } : {}) });
   for (const i of bar) {
     const step = i + 1;
-    const [next, kReal, kZd, kZg] = nn.splitKeys(rng, 4) as [Array, Array, Array, Array];
-    rng = next;
-    const [d2, sD2, dl, acc] = is2d ? dStep2d(g, d, sD, kReal, kZd) : dStep(g, d, sD, nextReal(kReal), kZd);
-    d = d2;
-    sD = sD2;
-    const [g2, sG2, gl] = gStep(g, d, sG, kZg);
-    g = g2;
-    sG = sG2;
-    dSum += Number(dl);
-    gSum += Number(gl);
-    accSum += Number(acc);
+    const [g2, d2, sG2, sD2, next, st] = trainStep(g, d, sG, sD, rng, is2d ? noReals : nextReals());
+    [g, d, sG, sD, rng] = [g2, d2, sG2, sD2, next];
+    const v = st.dataSync();
+    for (let j = 0; j < 4; j++) sums[j]! += v[j]!;
     cnt++;
     if (step % every === 0 || step === steps) {
-      history.push({ step, dLoss: dSum / cnt, gLoss: gSum / cnt, dAcc: accSum / cnt });
-      bar.set({ d: dSum / cnt, g: gSum / cnt, dAcc: accSum / cnt });
-      dSum = gSum = accSum = cnt = 0;
+      const [dl, m1, m2, gl] = sums.map((s) => s / cnt) as [number, number, number, number];
+      history.push(wgan ? { step, dLoss: dl, gLoss: gl, wasserstein: m1, gradPenalty: m2 } : { step, dLoss: dl, gLoss: gl, dAcc: m1 });
+      bar.set(wgan ? { critic: dl, g: gl, W: m1, gp: m2 } : { d: dl, g: gl, dAcc: m1 });
+      sums.fill(0);
+      cnt = 0;
     }
     if (snapAt.has(step)) await snapshot(step);
   }
   const seconds = (performance.now() - t0) / 1000;
 
-  // evaluation: the discriminator on held-out real data and fresh fakes
+  // evaluation: the discriminator / critic on held-out real data and fresh fakes
   const nEval = is2d ? 2000 : 500;
   const fakes = sampleG(g, random.normal(random.foldIn(key, 9), [nEval, zDim]));
   const heldReal = is2d ? sampleRing(random.foldIn(key, 10), nEval) : np.take(xTest!, np.arange(Math.min(nEval, xTest!.shape[0]!), 'int32'), 0);
   const dReal = disc.apply(d, heldReal).dataSync(), dFake = disc.apply(d, fakes).dataSync();
+  const heldOutWasserstein = mean(dReal) - mean(dFake);
+  const threshold = wgan ? (mean(dReal) + mean(dFake)) / 2 : 0;
   let right = 0;
-  for (const v of dReal) if (v > 0) right++;
-  for (const v of dFake) if (v < 0) right++;
+  for (const v of dReal) if (v > threshold) right++;
+  for (const v of dFake) if (v < threshold) right++;
   const heldOutDAcc = right / (dReal.length + dFake.length);
+  const dLine = `held-out ${wgan ? 'critic' : 'D'} accuracy ${heldOutDAcc.toFixed(3)}${wgan ? ` (threshold midway between the means), Wasserstein estimate ${heldOutWasserstein.toFixed(4)}` : ''}`;
 
   let extra: Partial<GanResult> = {};
   if (is2d) {
     const s = ringStats(fakes.dataSync() as Float32Array);
     extra = { highQuality: s.highQuality, modesCovered: s.modesCovered, perMode: s.perMode };
-    log(`held-out D accuracy ${heldOutDAcc.toFixed(3)}; ${(100 * s.highQuality).toFixed(1)}% of ${nEval} generated points within 3σ of a mode; ` +
+    log(`${dLine}; ${(100 * s.highQuality).toFixed(1)}% of ${nEval} generated points within 3σ of a mode; ` +
       `${s.modesCovered}/8 modes covered (per mode: ${s.perMode.join(' ')})`);
   } else {
     const ref = np.divide(np.add(np.take(xTrain!, np.arange(Math.min(10000, nTrain), 'int32'), 0), 1), 2);
@@ -253,16 +350,22 @@ export async function run(opts: GanOptions = {}): Promise<GanResult> {
       nnDistGenerated: mean(genNn.dist), nnDistReal: mean(realNn.dist), nnClassCounts: counts,
       classesCovered: counts.filter((c) => c >= 0.02 * nEval).length,
     };
-    log(`held-out D accuracy ${heldOutDAcc.toFixed(3)} (test images vs fresh samples); nearest-train-neighbour L2 distance: generated ${extra.nnDistGenerated!.toFixed(3)}, ` +
+    log(`${dLine} (test images vs fresh samples); nearest-train-neighbour L2 distance: generated ${extra.nnDistGenerated!.toFixed(3)}, ` +
       `real test images ${extra.nnDistReal!.toFixed(3)}; classes of the neighbours ${counts.join(' ')} (${extra.classesCovered}/10 classes hold >= 2%)`);
   }
-  const pts = (f: 'dLoss' | 'gLoss' | 'dAcc', series: string): CurvePoint[] => history.map((h) => ({ x: h.step, series, value: h[f] }));
-  const curves = await writeLossCurves(`${outDir}/curves.svg`, `GAN on ${is2d ? 'a ring of 8 Gaussians' : 'Fashion-MNIST'} (tensorlaw)`, [
-    { title: 'losses (means over ~1% of the steps)', xLabel: 'step', yLabel: 'BCE', points: [...pts('dLoss', 'D'), ...pts('gLoss', 'G (non-saturating)')] },
-    { title: 'D accuracy on training batches', xLabel: 'step', yLabel: 'accuracy', points: pts('dAcc', 'D') },
-  ]);
+  const pts = (f: 'dLoss' | 'gLoss' | 'dAcc' | 'wasserstein' | 'gradPenalty', series: string): CurvePoint[] => history.map((h) => ({ x: h.step, series, value: h[f] ?? NaN }));
+  const curves = await writeLossCurves(`${outDir}/curves.svg`, `${lossName} on ${is2d ? 'a ring of 8 Gaussians' : 'Fashion-MNIST'} (tensorlaw)`, wgan
+    ? [
+      { title: `losses (means over ~1% of the steps)`, xLabel: 'step', yLabel: 'loss', points: [...pts('dLoss', `critic (−W + ${lambda}·GP)`), ...pts('gLoss', 'G (−E D(G(z)))')] },
+      { title: 'Wasserstein estimate E D(x) − E D(G(z))', xLabel: 'step', yLabel: 'W', points: pts('wasserstein', 'critic') },
+      { title: 'gradient penalty E (‖∇D(x̂)‖ − 1)²', xLabel: 'step', yLabel: 'GP', points: pts('gradPenalty', 'critic') },
+    ]
+    : [
+      { title: 'losses (means over ~1% of the steps)', xLabel: 'step', yLabel: 'BCE', points: [...pts('dLoss', 'D'), ...pts('gLoss', 'G (non-saturating)')] },
+      { title: 'D accuracy on training batches', xLabel: 'step', yLabel: 'accuracy', points: pts('dAcc', 'D') },
+    ]);
   if (!is2d) images.push(saveGrid(`${outDir}/samples.png`, to01Host(sampleG(g, fixedZ)), { cols: 8 }).path);
-  return { data: kind, history, seconds, traceCount: { d: is2d ? dStep2d.traceCount : dStep.traceCount, g: gStep.traceCount }, heldOutDAcc, ...extra, images, curves };
+  return { data: kind, loss, history, seconds, traceCount: trainStep.traceCount, heldOutDAcc, heldOutWasserstein, ...extra, images, curves, initParams: params, params: { g, d } };
 }
 
 const to01Host = (x: Array): Array => np.divide(np.add(x, 1), 2).reshape([-1, 28, 28]);
@@ -270,13 +373,21 @@ const to01Host = (x: Array): Array => np.divide(np.add(x, 1), 2).reshape([-1, 28
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const kind = (flag('data') ?? '2d') as 'fashion' | '2d';
   if (kind !== 'fashion' && kind !== '2d') throw new RangeError(`--data must be fashion or 2d, got '${kind}'`);
-  const steps = numFlag('steps', kind === '2d' ? 1500 : 3000), limit = flag('limit') === undefined ? undefined : numFlag('limit', 0);
-  console.log(kind === '2d'
-    ? `GAN on a ring of 8 Gaussians (σ = ${RING_STD}): MLP G 16-128-128-2, D 2-128-128-1 (leaky ReLU), non-saturating loss, Adam 1e-3 β1 0.5, batch 256, ${steps} steps`
-    : `GAN on Fashion-MNIST: MLP G 64-128-256-784 (tanh), D 784-256-128-1 (leaky ReLU 0.2), non-saturating loss, Adam 2e-4 β1 0.5, batch 64, ${steps} steps`);
+  const loss = (flag('loss') ?? 'wgan-gp') as GanLoss;
+  if (loss !== 'wgan-gp' && loss !== 'ns') throw new RangeError(`--loss must be wgan-gp or ns, got '${loss}'`);
+  const dflt = ganDefaults(kind, loss);
+  const steps = numFlag('steps', dflt.steps), limit = flag('limit') === undefined ? undefined : numFlag('limit', 0);
+  const lr = numFlag('lr', dflt.lr, false), nCritic = numFlag('n-critic', dflt.nCritic), gpWeight = numFlag('gp', loss === 'wgan-gp' ? dflt.gpWeight : 1, false);
+  const seed = flag('seed') === undefined ? 0 : Number(flag('seed'));
+  if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`--seed must be a non-negative integer, got '${flag('seed')}'`);
+  const arch = kind === '2d' ? 'MLP G 16-128-128-2, D 2-128-128-1 (leaky ReLU 0.2)' : 'MLP G 64-128-256-784 (tanh), D 784-256-128-1 (leaky ReLU 0.2)';
+  const opt = loss === 'wgan-gp'
+    ? `WGAN-GP (λ = ${gpWeight}, ${nCritic} critic updates per G update), Adam ${lr} β = (0.5, 0.9)`
+    : `non-saturating loss${nCritic > 1 ? ` (${nCritic} D updates per G update)` : ''}, Adam ${lr} β1 0.5`;
+  console.log(`GAN on ${kind === '2d' ? `a ring of 8 Gaussians (σ = ${RING_STD})` : 'Fashion-MNIST'}: ${arch}, ${opt}, batch ${dflt.batchSize}, ${steps} generator steps, seed ${seed}`);
   const outDir = flag('out-dir');
-  const r = await run({ data: kind, steps, limit, ...(outDir ? { outDir } : {}) });
-  console.log(`wall time ${r.seconds.toFixed(1)} s (${(steps / r.seconds).toFixed(2)} steps/s; D step traced ${r.traceCount.d}x, G step ${r.traceCount.g}x)`);
+  const r = await run({ data: kind, loss, steps, limit, lr, nCritic, seed, ...(loss === 'wgan-gp' ? { gpWeight } : {}), ...(outDir ? { outDir } : {}) });
+  console.log(`wall time ${r.seconds.toFixed(1)} s (${(steps / r.seconds).toFixed(2)} steps/s; the training step was traced ${r.traceCount}x)`);
   for (const p of r.images) console.log(`samples: ${p}`);
   console.log(`curves: ${r.curves}`);
 }

@@ -1,14 +1,14 @@
-// Smoke tests of the generative image examples: PNG grids decode to the laid-out size and pixels, the 2-D GAN's statistics and run, and (with the dataset) the autoencoder and VAE on a tiny slice.
+// Smoke tests of the generative image examples: PNG grids decode to the laid-out size and pixels, the 2-D GAN's statistics, WGAN-GP's gradient penalty (hand-derived values) and short runs of both losses, and (with the dataset) the autoencoder and VAE on a tiny slice.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
-import { data, np, random } from '../src/index.js';
+import { data, grad, np, random, tree, vmap, type Array } from '../src/index.js';
 import { gridPng, saveGrid, saveScatterPng } from '../examples/lib/image.js';
 import { run as runAe } from '../examples/autoencoder.js';
 import { run as runVae } from '../examples/vae.js';
-import { run as runGan, ringStats, sampleRing, RING_MODES } from '../examples/gan.js';
+import { run as runGan, ringStats, sampleRing, gradientPenalty, wganCriticLoss, RING_MODES } from '../examples/gan.js';
 
 const installed = existsSync(data.FASHION_MNIST_DIR);
 if (!installed) console.log(`test/examples-gen-img.test.ts: ${data.FASHION_MNIST_DIR} is absent (apt-get install dataset-fashion-mnist): skipping the autoencoder and VAE smoke tests`);
@@ -80,21 +80,86 @@ describe('GAN on the ring of 8 Gaussians (no dataset needed)', () => {
     expect(ringStats(two).perMode).toEqual([2, 0, 0, 2, 0, 0, 0, 0]);
   });
 
-  it('a short run traces each step once, starts from D ≈ chance and writes the scatter plots and curves', async () => {
-    const outDir = join(dir, 'gan-2d');
-    const r = await runGan({ data: '2d', steps: 40, batchSize: 64, snapshots: 1, outDir, ...quiet });
-    expect(r.traceCount).toEqual({ d: 1, g: 1 });
-    expect(r.history.length).toBeGreaterThan(10);
-    for (const h of r.history) expect(Number.isFinite(h.dLoss) && Number.isFinite(h.gLoss)).toBe(true);
-    // at the start D(x) ≈ 0 for everything: D's loss ≈ 2 ln 2, G's ≈ ln 2
-    expect(r.history[0]!.dLoss).toBeGreaterThan(1.0);
-    expect(r.history[0]!.dLoss).toBeLessThan(1.8);
-    expect(r.heldOutDAcc).toBeGreaterThanOrEqual(0);
-    expect(r.modesCovered).toBeGreaterThanOrEqual(0);
+  it('WGAN-GP gradient penalty: hand-derived values for linear and quadratic critics, and its gradient wrt the critic params (grad of grad)', () => {
+    // linear critic D(x) = x·w + b: ∇ₓD = w for every row, so GP = (‖w‖ − 1)²; w = (3, 4): ‖w‖ = 5, GP = 16
+    const xs = np.array([[0.5, -1], [2, 0.25], [-3, 1]], 'float32');
+    const linear = (w: Array) => (x: Array): Array => np.add(np.matmul(x, w.reshape([2, 1])), 0.7);
+    const w = np.array([3, 4], 'float32');
+    expect(gradientPenalty(linear(w), xs).item()).toBeCloseTo(16, 4);
+    // d/dw (‖w‖ − 1)² = 2(‖w‖ − 1)·w/‖w‖ = 2·4·(0.6, 0.8) = (4.8, 6.4): the penalty's gradient flows through ∇ₓD
+    const dw = grad((v: Array) => gradientPenalty(linear(v), xs))(w).dataSync();
+    expect(dw[0]).toBeCloseTo(4.8, 3);
+    expect(dw[1]).toBeCloseTo(6.4, 3);
+    // quadratic critic D(x) = ½‖x‖²: ∇ₓD(x_i) = x_i, so GP = mean_i (‖x_i‖ − 1)², computed here on the host
+    const quad = (x: Array): Array => np.multiply(np.sum(np.square(x), 1, { keepdims: true }), 0.5);
+    const rows = [[0.5, -1], [2, 0.25], [-3, 1]];
+    const want = rows.reduce((a, [p, q]) => a + (Math.hypot(p!, q!) - 1) ** 2, 0) / rows.length;
+    expect(gradientPenalty(quad, xs).item()).toBeCloseTo(want, 4);
+    // the one-backward-pass input gradients equal per-example ones from vmap(grad) for a nonlinear critic
+    const tanhCritic = (x: Array): Array => np.tanh(np.matmul(np.tanh(np.matmul(x, np.array([[1, -2, 0.5], [0.3, 0.8, -1]], 'float32'))), np.array([[1], [-1], [2]], 'float32')));
+    const perRow = vmap((r: Array) => grad((v: Array) => np.sum(tanhCritic(v.reshape([1, 2]))))(r))(xs).dataSync() as Float32Array;
+    let viaVmap = 0;
+    for (let i = 0; i < 3; i++) viaVmap += (Math.hypot(perRow[2 * i]!, perRow[2 * i + 1]!) - 1) ** 2 / 3;
+    expect(gradientPenalty(tanhCritic, xs).item()).toBeCloseTo(viaVmap, 4);
+  });
+
+  it('WGAN-GP critic loss: E D(fake) − E D(real) + λ·GP, by hand for a linear critic', () => {
+    const real = np.array([[1, 0], [0, 1]], 'float32'), fake = np.array([[-1, 2], [3, -3]], 'float32'), eps = np.array([[0.2], [0.9]], 'float32');
+    // w = (1, 2): D(real) = 1, 2 (mean 1.5); D(fake) = 3, −3 (mean 0); W = 1.5; GP = (√5 − 1)²
+    const critic = (x: Array): Array => np.matmul(x, np.array([[1], [2]], 'float32'));
+    const [loss, wEst, gp] = wganCriticLoss(critic, real, fake, eps, 10);
+    expect(wEst.item()).toBeCloseTo(1.5, 5);
+    expect(gp.item()).toBeCloseTo((Math.sqrt(5) - 1) ** 2, 4);
+    expect(loss.item()).toBeCloseTo(-1.5 + 10 * (Math.sqrt(5) - 1) ** 2, 3);
+  });
+
+  const leaves = (t: unknown): Float32Array[] => tree.flatten(t)[0].map((l) => (l as Array).dataSync() as Float32Array);
+  const maxChange = (a: unknown, b: unknown): number => {
+    const la = leaves(a), lb = leaves(b);
+    let m = 0;
+    la.forEach((x, i) => x.forEach((v, j) => (m = Math.max(m, Math.abs(v - lb[i]![j]!)))));
+    return m;
+  };
+
+  it('WGAN-GP (default): a short run traces its step once, updates both nets, keeps critic loss = −W + λ·GP and writes plots', async () => {
+    const outDir = join(dir, 'gan-2d-wgan');
+    const r = await runGan({ data: '2d', steps: 30, batchSize: 64, snapshots: 1, outDir, ...quiet });
+    expect(r.loss).toBe('wgan-gp');
+    expect(r.traceCount).toBe(1);
+    expect(r.history.length).toBe(30);
+    for (const h of r.history) {
+      expect(Number.isFinite(h.dLoss) && Number.isFinite(h.gLoss) && Number.isFinite(h.wasserstein!) && h.gradPenalty! >= 0).toBe(true);
+      // the recorded critic loss is the mean of −W + 0.1·GP (the ring's default λ) over the critic updates
+      expect(h.dLoss).toBeCloseTo(-h.wasserstein! + 0.1 * h.gradPenalty!, 4);
+    }
+    expect(maxChange(r.initParams.g, r.params.g)).toBeGreaterThan(1e-4);
+    expect(maxChange(r.initParams.d, r.params.d)).toBeGreaterThan(1e-4);
+    expect(r.heldOutWasserstein).toBeGreaterThan(0); // the trained critic scores fresh real points above fresh fakes
     const png = r.images.find((p) => p.endsWith('.png'))!;
-    expect(png).toBe(join(outDir, 'samples-step-00040.png'));
+    expect(png).toBe(join(outDir, 'samples-step-00030.png'));
     expect([decode(png).width, decode(png).height]).toEqual([300, 300]);
-    expect(readFileSync(join(outDir, 'samples-step-00040.svg'), 'utf8').startsWith('<svg')).toBe(true);
+    expect(readFileSync(join(outDir, 'samples-step-00030.svg'), 'utf8').startsWith('<svg')).toBe(true);
+    expect(readFileSync(r.curves, 'utf8')).toContain('Wasserstein');
+  }, 300_000);
+
+  it('non-saturating loss (--loss ns): traces its step once and starts from D ≈ chance', async () => {
+    const outDir = join(dir, 'gan-2d-ns');
+    const r = await runGan({ data: '2d', loss: 'ns', steps: 40, batchSize: 64, snapshots: 1, outDir, ...quiet });
+    expect(r.traceCount).toBe(1);
+    expect(r.history.length).toBe(40);
+    for (const h of r.history) expect(Number.isFinite(h.dLoss) && Number.isFinite(h.gLoss) && h.dAcc! >= 0 && h.dAcc! <= 1).toBe(true);
+    // at the start D's logits are small for everything: over the first 5 steps D's loss is near 2 ln 2 ≈ 1.39, G's near ln 2 ≈ 0.69
+    const first5 = r.history.slice(0, 5);
+    const avg = (f: 'dLoss' | 'gLoss'): number => first5.reduce((a, h) => a + h[f], 0) / first5.length;
+    expect(first5.map((h) => h.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(avg('dLoss')).toBeGreaterThan(1.0);
+    expect(avg('dLoss')).toBeLessThan(2.0);
+    expect(avg('gLoss')).toBeGreaterThan(0.35);
+    expect(avg('gLoss')).toBeLessThan(1.2);
+    expect(r.heldOutDAcc).toBeGreaterThan(0);
+    expect(r.heldOutDAcc).toBeLessThanOrEqual(1);
+    expect(maxChange(r.initParams.g, r.params.g)).toBeGreaterThan(1e-4);
+    expect(r.images.filter((p) => p.endsWith('.png'))).toEqual([join(outDir, 'samples-step-00040.png')]);
     expect(readFileSync(r.curves, 'utf8')).toContain('step');
   }, 300_000);
 });
