@@ -1,10 +1,12 @@
 // Times the hand-written WGSL routines (src/targets/webgpu/routines) on this machine's WebGPU adapter: W1 matmul at
 // N = 256/512/1024 and W6 conv2d, against TensorFlow.js webgpu and jax-js webgpu on the same adapter when installed.
-// Run: XDG_RUNTIME_DIR=/tmp node --import tsx bench/webgpu-routines.ts [--sweep] [--n 1024] [--reps 5] [--peers 0]
+// With --w7: the convolutions of one W7 training step (conv2 forward, input and filter gradients, conv1) through the
+// conv routines, in the NCHW/OIHW layout of the convGeneralDilated primitive, as the target would call them.
+// Run: XDG_RUNTIME_DIR=/tmp node --import tsx bench/webgpu-routines.ts [--sweep] [--w7] [--n 1024] [--reps 5] [--peers 0]
 /// <reference types="@webgpu/types" />
 import type { RoutineContext, TileConfig } from '../src/targets/webgpu/routines/common.js';
 import { encodeMatmul, matmulTiles } from '../src/targets/webgpu/routines/matmul.js';
-import { encodeConv2d } from '../src/targets/webgpu/routines/conv.js';
+import { type Conv2dShape, encodeConv2d, encodeConv2dFilterGrad } from '../src/targets/webgpu/routines/conv.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const arg = (name: string, def: string): string => {
@@ -97,6 +99,45 @@ if (sweep) {
   for (const t of configs) {
     const g = await matmul(n, t);
     log(`sweep N=${n} ${JSON.stringify(t)}: ${rate(2 * n ** 3, (2 * n ** 3) / g / 1e6)}`);
+  }
+  process.exit(0);
+}
+
+if (process.argv.includes('--w7')) {
+  // The conv equations of jit(W7 step) on the webgpu target (NCHW activations, OIHW kernels, stride 1), as JAX's
+  // transpose rules write the gradients (src/rules/adUtil.ts): dx = conv(dy, rev(wᵀ)); dw = conv(xᵀ, dyᵀ)ᵀ.
+  const nchw = { layout: 'NCHW', filterLayout: 'OIHW' } as const;
+  const p2 = [[2, 2], [2, 2]] as const;
+  const cases: [string, Conv2dShape, 'fwd' | 'dw'][] = [
+    ['conv2 forward  x[64,32,14,14] ⊛ w[64,32,5,5]', { n: 64, h: 14, w: 14, cin: 32, cout: 64, kh: 5, kw: 5, padding: p2, ...nchw }, 'fwd'],
+    ['conv2 dx = conv(dy[64,64,14,14], w\'[32,64,5,5])', { n: 64, h: 14, w: 14, cin: 64, cout: 32, kh: 5, kw: 5, padding: p2, ...nchw }, 'fwd'],
+    ['conv2 dw = conv(xᵀ[32,64,14,14], dyᵀ[64,64,14,14]) (the jaxpr form)', { n: 32, h: 14, w: 14, cin: 64, cout: 64, kh: 14, kw: 14, padding: p2, ...nchw }, 'fwd'],
+    ['conv2 dw by encodeConv2dFilterGrad (x, dy → dw[64,32,5,5])', { n: 64, h: 14, w: 14, cin: 32, cout: 64, kh: 5, kw: 5, padding: p2, ...nchw }, 'dw'],
+    ['conv1 forward  x[64,1,28,28] ⊛ w[32,1,5,5]', { n: 64, h: 28, w: 28, cin: 1, cout: 32, kh: 5, kw: 5, padding: p2, ...nchw }, 'fwd'],
+    ['conv2 forward, NHWC/HWIO (the routines\' own layout)', { n: 64, h: 14, w: 14, cin: 32, cout: 64, kh: 5, kw: 5, padding: p2 }, 'fwd'],
+  ];
+  for (const [name, c, mode] of cases) {
+    const oh = c.h + 4 - c.kh + 1;
+    const flops = 2 * c.n * oh * oh * c.cout * c.cin * c.kh * c.kw;
+    const x = buffer(c.n * c.h * c.w * c.cin, 7), f = buffer(c.kh * c.kw * c.cin * c.cout, 8), y = buffer(c.n * oh * oh * c.cout, 9);
+    const ms =
+      mode === 'fwd'
+        ? await time((enc) => encodeConv2d(ctx, enc, { ...c, x, filter: f, out: y }))
+        : await time((enc) => encodeConv2dFilterGrad(ctx, enc, { ...c, x, dy: y, out: f }));
+    log(`W7 ${name}: ${ms.toFixed(1)} ms wall, ${lastCpuMs.toFixed(1)} CPU ms; ${rate(flops, ms)}`);
+    x.destroy(), f.destroy(), y.destroy();
+  }
+  // im2col + GEMM instead: the GEMMs alone (an im2col pass writes the patch matrix first, in either orientation).
+  const gemms: [string, number, number, number][] = [
+    ['conv2 forward as GEMM [12544×800]·[800×64]', 12544, 64, 800],
+    ['conv2 dx as GEMM [12544×1600]·[1600×32]', 12544, 32, 1600],
+    ['conv2 dw as GEMM colᵀ[800×12544]·dy[12544×64]', 800, 64, 12544],
+  ];
+  for (const [name, m, n, k] of gemms) {
+    const a = buffer(m * k, 10), b = buffer(k * n, 11), c = buffer(m * n, 12);
+    const ms = await time((enc) => encodeMatmul(ctx, enc, { a, b, out: c, m, n, k }));
+    log(`W7 ${name}: ${ms.toFixed(1)} ms wall, ${lastCpuMs.toFixed(1)} CPU ms; ${rate(2 * m * n * k, ms)}`);
+    a.destroy(), b.destroy(), c.destroy();
   }
   process.exit(0);
 }

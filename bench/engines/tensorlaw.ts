@@ -22,23 +22,68 @@ async function loadTarget(name: string): Promise<void> {
   if (existsSync(fileURLToPath(url))) targetModules.set(name, (await import(url.href.replace(/\.ts$/, '.js'))) as ThreadControls);
 }
 
-/** Target modules this checkout has (for availableTargets() in the orchestrator). */
+/**
+ * Target modules this checkout has (for availableTargets() in the orchestrator). The webgpu target needs an
+ * asynchronous device acquisition, so it is listed whenever its module exists: create('webgpu') then acquires the
+ * device, and reports "skipped: <why>" (Unsupported) when this machine has no WebGPU adapter.
+ */
 export async function loadAllTargets(): Promise<string[]> {
   await loadTarget('wasm');
-  return tl.availableTargets();
+  await loadTarget('webgpu');
+  const names = tl.availableTargets();
+  return targetModules.has('webgpu') && !names.includes('webgpu') ? [...names, 'webgpu'] : names;
 }
 
-/** Waits until `x` is computed: arrays of asynchronous targets may offer blockUntilReady(). */
+/** The webgpu target's module (src/targets/webgpu/index.ts) and the device's queue, once initialised. */
+interface WebGpuModule {
+  initWebGpu(): Promise<void>;
+  webgpuInfo(): { adapter: string; cpuLike: boolean; pool: Record<string, number> } | null;
+}
+let gpuQueue: { onSubmittedWorkDone(): Promise<undefined> } | null = null;
+
+/** Acquires the WebGPU device (Dawn via the `webgpu` package in Node); Unsupported with the reason if there is none. */
+async function initGpu(): Promise<string> {
+  process.env.XDG_RUNTIME_DIR ??= '/tmp'; // Dawn's Vulkan loader (lavapipe) wants one
+  const mod = targetModules.get('webgpu') as (ThreadControls & Partial<WebGpuModule>) | undefined;
+  if (!mod?.initWebGpu) throw new Unsupported('this checkout has no webgpu target (src/targets/webgpu)');
+  try {
+    await mod.initWebGpu();
+  } catch (e) {
+    throw new Unsupported(`no WebGPU device: ${((e as Error).message ?? String(e)).split('\n')[0]!.slice(0, 240)}`);
+  }
+  // The device's queue, for blockUntilReady: tensorlaw's arrays have no public blockUntilReady yet, so the bench
+  // waits on the queue itself (onSubmittedWorkDone resolves once every submission so far has finished).
+  const dev = (await import('../../src/targets/webgpu/device.js')) as unknown as { gpu(): { device: { queue: NonNullable<typeof gpuQueue> } } };
+  gpuQueue = dev.gpu().device.queue;
+  const info = mod.webgpuInfo?.();
+  return info ? `${info.adapter}${info.cpuLike ? ' (CPU adapter)' : ''}` : 'GPU';
+}
+
+/** True for arrays in device storage that cannot be read synchronously (webgpu). */
+const onDevice = (x: Array): boolean => {
+  const c = x as Array & { isHost?: boolean; device?: { readSync?: unknown } | null };
+  return c.isHost === false && !c.device?.readSync;
+};
+
+/**
+ * Waits until `x` is computed. Arrays of asynchronous targets (webgpu) wait for the GPU queue (every submission so
+ * far, like jax-js's blockUntilReady); the reference and wasm arrays are computed when the op returns.
+ */
 async function ready(x: Array): Promise<void> {
   const a = x as Array & { blockUntilReady?: () => Promise<unknown> };
   if (typeof a.blockUntilReady === 'function') await a.blockUntilReady();
-  else a.concrete(); // the reference arrays are computed when the op returns
+  else if (onDevice(x) && gpuQueue) await gpuQueue.onSubmittedWorkDone();
+  else a.concrete();
 }
+/** Waits for all of `xs`: on the GPU one wait covers them all (the queue runs submissions in order). */
 const readyAll = async (xs: readonly Array[]): Promise<void> => {
+  if (xs.some(onDevice)) return ready(xs.find(onDevice)!);
   for (const x of xs) await ready(x);
 };
+/** The one value of a scalar, read back (asynchronously: dataSync throws on webgpu by design). */
+const scalar = async (x: Array): Promise<number> => (await x.data())[0] as number;
 
-const f32 = (a: Array): Float32Array => a.dataSync() as Float32Array;
+const f32 = async (a: Array): Promise<Float32Array> => (await a.data()) as Float32Array;
 const arr = (inputs: Inputs, name: string, shape: readonly number[]): Array => np.reshape(np.array(input(inputs, name)), shape);
 
 // ---------------------------------------------------------------------------------------------
@@ -96,9 +141,9 @@ const MLP = ['w1', 'b1', 'w2', 'b2', 'w3', 'b3'];
 const CNN = ['c1w', 'c1b', 'c2w', 'c2b', 'd1w', 'd1b', 'd2w', 'd2b'];
 
 /** The outputs of a training-step check: the loss and p' - p for every parameter (named 'd' + name). */
-function stepOutputs(p0: Tree, p1: Tree, loss: Array, names: readonly string[]): Outputs {
-  const out: Outputs = { loss: f32(loss) };
-  for (const n of names) out[`d${n}`] = delta(f32(p1[n]!), f32(p0[n]!));
+async function stepOutputs(p0: Tree, p1: Tree, loss: Array, names: readonly string[]): Promise<Outputs> {
+  const out: Outputs = { loss: await f32(loss) };
+  for (const n of names) out[`d${n}`] = delta(await f32(p1[n]!), await f32(p0[n]!));
   return out;
 }
 
@@ -113,24 +158,60 @@ function trainingRunner(step: (p: Tree, x: Array, y: Array) => readonly [Tree, A
     },
     async run() {
       const [p1, l] = step(p, x, y);
-      await readyAll([l, ...Object.values(p1)]);
-      l.item();
+      // On webgpu the loss and p' come from one submission: reading the loss back waits for all of it (as the
+      // TensorFlow.js runner reads its loss); elsewhere the arrays are ready when the call returns.
+      if (!onDevice(l)) await readyAll([l, ...Object.values(p1)]);
+      await scalar(l);
+      release(p, p0, p1);
+      l.dispose();
       p = p1;
     },
-    dispose() {},
+    dispose() {
+      release(p, p0, {});
+      p = p0;
+    },
   };
 }
+
+/** Frees the parameters of a finished step (not the initial ones, which check() reuses, nor any kept in `next`). */
+function release(p: Tree, p0: Tree, next: Tree): void {
+  if (p === p0) return;
+  const keep = new Set([...Object.values(p0), ...Object.values(next)]);
+  for (const a of Object.values(p)) if (!keep.has(a)) a.dispose();
+}
+
+/** A runner of a function without state: check reads its output back, run waits for it and frees it. */
+const simple = (f: () => Array, name: string): Runner => ({
+  async check() {
+    const r = f();
+    const out = { [name]: await f32(r) };
+    r.dispose();
+    return out;
+  },
+  async run() {
+    const r = f();
+    await ready(r);
+    r.dispose();
+  },
+  dispose() {},
+});
 
 export async function create(variant: string, threads: number): Promise<Engine> {
   const targets = await loadAllTargets();
   if (!targets.includes(variant)) throw new Unsupported(`target '${variant}' is not available here (available: ${targets.join(', ')})`);
-  setTarget(variant);
   const notes: string[] = [];
+  let threadInfo = '1 (JS main thread)';
+  if (variant === 'webgpu') {
+    threadInfo = `GPU: ${await initGpu()}`;
+    notes.push('waits with queue.onSubmittedWorkDone (W1/W2/W6); training steps read the loss back');
+  }
+  setTarget(variant);
   // Threads: setThreads from the package's public API, else from the target's own module.
   const pub = tl as unknown as ThreadControls;
   const mod: ThreadControls = typeof pub.setThreads === 'function' ? pub : (targetModules.get(variant) ?? {});
-  let threadInfo = '1 (JS main thread)';
-  if (variant !== 'ref' && typeof mod.setThreads === 'function') {
+  if (variant === 'webgpu') {
+    // the GPU's own threads (lavapipe: its worker threads, one per core by default) do the work
+  } else if (variant !== 'ref' && typeof mod.setThreads === 'function') {
     mod.setThreads(threads);
     await mod.threadsReady?.();
     threadInfo = String(mod.getThreads?.() ?? threads);
@@ -144,38 +225,27 @@ export async function create(variant: string, threads: number): Promise<Engine> 
         case 'W1': {
           const n = c.params.n!;
           const a = arr(inputs, 'a', [n, n]), b = arr(inputs, 'b', [n, n]);
-          return {
-            async check() {
-              return { c: f32(np.matmul(a, b)) };
-            },
-            async run() {
-              await ready(np.matmul(a, b));
-            },
-            dispose() {},
-          };
+          return simple(() => np.matmul(a, b), 'c');
         }
         case 'W2': {
           const x = arr(inputs, 'x', [1 << 22]);
           const chain = (x: Array) => np.tanh(x.mul(1.5).add(0.5)).mul(nn.sigmoid(x));
           const f = c.key === 'jit' ? jit(chain) : chain;
-          return {
-            async check() {
-              return { y: f32(f(x)) };
-            },
-            async run() {
-              await ready(f(x));
-            },
-            dispose() {},
-          };
+          return simple(() => f(x), 'y');
         }
         case 'W3': {
-          const x = arr(inputs, 'x', [1 << 22]);
+          // On webgpu an op on host operands with a scalar result runs on the reference (src/targets/webgpu/index.ts):
+          // x is moved to the device first (x·1, exact) so that the sum runs there.
+          const x0 = arr(inputs, 'x', [1 << 22]);
+          const x = variant === 'webgpu' ? x0.mul(1) : x0;
           return {
             async check() {
-              return { s: f32(np.sum(x)) };
+              return { s: await f32(np.sum(x)) };
             },
             async run() {
-              np.sum(x).item();
+              const r = np.sum(x);
+              await scalar(r);
+              r.dispose();
             },
             dispose() {},
           };
@@ -194,26 +264,17 @@ export async function create(variant: string, threads: number): Promise<Engine> 
           };
           return {
             async check() {
-              return { x: f32(loop()) };
+              return { x: await f32(loop()) };
             },
             async run() {
-              loop().item();
+              await scalar(loop());
             },
             dispose() {},
           };
         }
         case 'W6': {
           const x = arr(inputs, 'x', [32, 32, 32, 64]), w = arr(inputs, 'w', [3, 3, 64, 64]);
-          const conv = () => lax.convGeneralDilated(x, w, { padding: 'SAME', dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] });
-          return {
-            async check() {
-              return { y: f32(conv()) };
-            },
-            async run() {
-              await ready(conv());
-            },
-            dispose() {},
-          };
+          return simple(() => lax.convGeneralDilated(x, w, { padding: 'SAME', dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] }), 'y');
         }
         case 'W7': {
           const step = jit(sgdStep(cnnLoss, c.params.lr!));
@@ -226,12 +287,14 @@ export async function create(variant: string, threads: number): Promise<Engine> 
           return {
             async check() {
               const [l, g] = f(p, xs);
-              return { loss: f32(l), gwx: f32(g.wx!), gwh: f32(g.wh!), gb: f32(g.b!) };
+              return { loss: await f32(l), gwx: await f32(g.wx!), gwh: await f32(g.wh!), gb: await f32(g.b!) };
             },
             async run() {
               const [l, g] = f(p, xs);
-              await readyAll([l, g.wx!, g.wh!, g.b!]);
-              l.item();
+              // one submission on webgpu: reading the loss back waits for the gradients too
+              if (!onDevice(l)) await readyAll([l, g.wx!, g.wh!, g.b!]);
+              await scalar(l);
+              for (const a of [l, g.wx!, g.wh!, g.b!]) a.dispose();
             },
             dispose() {},
           };
@@ -246,10 +309,10 @@ export async function create(variant: string, threads: number): Promise<Engine> 
       const t0 = performance.now();
       const step = jit(sgdStep(mlpLoss, c.params.lr!));
       const [p1, l] = step(p0, x, y);
-      await readyAll([l, ...Object.values(p1)]);
-      l.item();
+      if (!onDevice(l)) await readyAll([l, ...Object.values(p1)]);
+      await scalar(l);
       const ms = performance.now() - t0;
-      return { ms, outputs: stepOutputs(p0, p1, l, MLP) };
+      return { ms, outputs: await stepOutputs(p0, p1, l, MLP) };
     },
   };
   return engine;
