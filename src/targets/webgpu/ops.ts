@@ -321,7 +321,18 @@ function tiledMatmul(b: Batch, x: GpuIn, y: GpuIn, out: GpuStorage, p: DotGenera
   const transB = isIdentity([...rb, ...rf, ...rc]) && !isIdentity([...rb, ...rc, ...rf]);
   if (!transB && !isIdentity([...rb, ...rc, ...rf])) return false;
   const batch = size(xs, lb), m = size(xs, lf), k = size(xs, lc), n = size(ys, rf);
-  encodeMatmul(routineCtx(b), b.pass(), { a: x.st.buffer, b: y.st.buffer, out: out.buffer, batch, m, n, k, transA, transB });
+  if (!b.state.cpuLike || (!transA && !transB)) {
+    encodeMatmul(routineCtx(b), b.pass(), { a: x.st.buffer, b: y.st.buffer, out: out.buffer, batch, m, n, k, transA, transB });
+    return true;
+  }
+  // CPU adapters (lavapipe) pay per storage load: a transposed operand turns the routine's vec4 loads off (a third of
+  // the speed, measured on W4's weight gradients), so it is copied to the plain layout first, one cheap pass
+  const plain = (v: GpuIn, rows: number, cols: number): GpuStorage =>
+    view(b, { st: v.st, aval: new ShapedArray([batch, cols, rows], 'float32') }, new ShapedArray([batch, rows, cols], 'float32'), [rows * cols, 1, rows], 0)[0]!;
+  const a = transA ? plain(x, m, k) : x.st, bb = transB ? plain(y, k, n) : y.st;
+  encodeMatmul(routineCtx(b), b.pass(), { a: a.buffer, b: bb.buffer, out: out.buffer, batch, m, n, k, transA: false, transB: false });
+  if (a !== x.st) a.dispose(); // pooled again once this batch is submitted
+  if (bb !== y.st) bb.dispose();
   return true;
 }
 
