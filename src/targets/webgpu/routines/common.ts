@@ -56,8 +56,28 @@ export function pipeline(ctx: RoutineContext, code: string, entry: string): GPUC
   return p;
 }
 
-/** A uniform buffer holding u32/i32/f32 words (f32 given as { f: x }). */
+/** Uniform buffers by contents, per device: they are never written after creation, so a call can reuse one. */
+const uniformCache = new WeakMap<GPUDevice, Map<string, GPUBuffer>>();
+/** The most cached uniform buffers per device (beyond it the cache starts again; the old buffers are collected). */
+const UNIFORM_CACHE_MAX = 4096;
+
+/**
+ * A uniform buffer holding u32/i32/f32 words (f32 given as { f: x }): cached by contents, since a jitted step
+ * encodes the same parameters on every call (no buffer creation per dispatch after the first step).
+ */
 export function uniforms(ctx: RoutineContext, words: readonly (number | { f: number })[]): GPUBuffer {
+  let cache = uniformCache.get(ctx.device);
+  if (!cache) uniformCache.set(ctx.device, (cache = new Map()));
+  const key = words.map((w) => (typeof w === 'number' ? String(w) : `f${Object.is(w.f, -0) ? '-0' : w.f}`)).join(',');
+  const hit = cache.get(key);
+  if (hit) return hit;
+  if (cache.size >= UNIFORM_CACHE_MAX) cache.clear();
+  const buf = createUniforms(ctx, words);
+  cache.set(key, buf);
+  return buf;
+}
+
+function createUniforms(ctx: RoutineContext, words: readonly (number | { f: number })[]): GPUBuffer {
   const n = Math.max(4, Math.ceil(words.length / 4) * 4);
   const buf = ctx.device.createBuffer({ size: n * 4, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
   const range = buf.getMappedRange();
