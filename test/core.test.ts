@@ -353,6 +353,18 @@ describe('errors', () => {
 });
 
 describe('memory and trees', () => {
+  it('blockUntilReady: a host array is ready at once; an abstract tracer (under jit) throws like data()', async () => {
+    const a = arr([1, 2, 3]);
+    expect(await a.blockUntilReady()).toBe(a);
+    let seen: unknown = null;
+    jit((x: Array) => {
+      seen = x.blockUntilReady().catch((e: unknown) => e);
+      return sumAll(x);
+    })(a);
+    expect(await seen).toBeInstanceOf(ConcretizationTypeError);
+    a.dispose();
+    await expect(a.blockUntilReady()).rejects.toThrow(/disposed/);
+  });
   it('dispose frees and memoryStats counts (host arrays of 1 KiB or more)', () => {
     const before = memoryStats().ref!.buffers, bytes = memoryStats().ref!.bytes;
     const a = arr(globalThis.Array.from({ length: 128 }, (_, i) => i)); // 1024 bytes

@@ -186,6 +186,16 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
     expect(Math.abs(lg - lr)).toBeLessThan(1e-4);
   });
 
+  it('blockUntilReady waits for the GPU work without reading back; a disposed array says so', async () => {
+    const f = jit((x: Array) => np.tanh(x.matmul(x.T)).sum(1));
+    const x = withTarget('webgpu', () => put([random.normal(random.key(4), [64, 64])])[0]!);
+    const y = withTarget('webgpu', () => f(x));
+    expect(await y.blockUntilReady()).toBe(y);
+    const want = withTarget('ref', () => f(random.normal(random.key(4), [64, 64])));
+    expect(close(await values(y), refValues(want), 1e-4, 1e-4)).toBeNull();
+    y.dispose();
+    await expect(y.blockUntilReady()).rejects.toThrow(/disposed/);
+  });
   it('dataSync/item/toJS on a webgpu array throw an error pointing to await data()', () => {
     const y = withTarget('webgpu', () => jit((a: Array) => a.mul(2))(np.ones([3])));
     expect(() => y.dataSync()).toThrow(/lives on webgpu.*await x\.data\(\)/);

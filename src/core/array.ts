@@ -19,6 +19,8 @@ export interface DeviceBuffer {
   readonly byteLength: number;
   readSync?(): TypedArray;
   read(): Promise<TypedArray>;
+  /** Resolves when the work writing this storage has finished (rejects with its error); absent: ready at once. */
+  ready?(): Promise<void>;
   /** Gives the storage back to the target (e.g. its buffer pool). Called once. */
   dispose(): void;
 }
@@ -168,6 +170,13 @@ export class ConcreteArray extends Array {
   override dataSync(): TypedArray {
     if (this.#data !== null) return this.#data.slice();
     return this.#readDevice('dataSync()');
+  }
+  override async blockUntilReady(): Promise<this> {
+    if (this.#data !== null) return this;
+    const d = this.#dev;
+    if (d === null) throw this.#disposedError();
+    await d.ready?.();
+    return this;
   }
   override async data(): Promise<TypedArray> {
     if (this.#data !== null) return this.#data.slice();

@@ -41,6 +41,21 @@ export abstract class Array {
   async data(): Promise<TypedArray> {
     return this.requireConcrete('data()').dataSync();
   }
+  /**
+   * Waits until the values are computed, without reading them back (JAX's `block_until_ready`): on the webgpu
+   * target, until the GPU work that writes this array has finished (a failed submission rethrows its error here);
+   * host arrays are ready at once. For timing asynchronous work; a tracer throws, like `data()`.
+   *
+   * @example
+   * ```ts
+   * const y = jit(step)(params, x);
+   * await y.blockUntilReady(); // the GPU has finished computing y
+   * ```
+   */
+  async blockUntilReady(): Promise<this> {
+    this.requireConcrete('blockUntilReady()');
+    return this;
+  }
   /** Reads the values back synchronously (targets that can). */
   dataSync(): TypedArray {
     return this.requireConcrete('dataSync()').dataSync();

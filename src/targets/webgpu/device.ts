@@ -247,6 +247,13 @@ export class GpuStorage implements DeviceBuffer {
       throw new WebGpuError('webgpu: this array belongs to a lost or replaced GPU device; recompute it after `await initWebGpu()`');
     return this.#buf;
   }
+  /** Resolves once the submissions so far (the one writing this buffer among them) have finished; rethrows its error. */
+  async ready(): Promise<void> {
+    void this.buffer; // disposed / lost device: a clear error
+    const err = this.check ? await this.check : null;
+    if (err) throw err;
+    await this.state.device.queue.onSubmittedWorkDone();
+  }
   async read(): Promise<TypedArray> {
     const buf = this.buffer;
     const s = gpu();
