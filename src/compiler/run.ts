@@ -4,8 +4,7 @@
 import { ConcreteArray } from '../core/array.js';
 import { config } from '../core/config.js';
 import { currentTarget, getTarget } from '../targets/registry.js';
-import { typedArrayCtor, type TypedArray } from '../core/dtype.js';
-import { recycleHost, takeHost } from '../core/hostPool.js';
+import { recycleHost, takeHostOf } from '../core/hostPool.js';
 import { Array, bind } from '../core/trace.js';
 import { Jaxpr, Lit, Var, evalJaxpr, literalArrays, outputOf, type Atom } from '../ir/jaxpr.js';
 import { renderJs, type KernelFn } from '../targets/ref/fused.js';
@@ -204,7 +203,7 @@ export function runJaxpr(j: Jaxpr, args: readonly Array[]): Array[] {
       s.eqn.outs.forEach((v, i) => set(v, outs[i]!));
     } else {
       const ins = s.ins.map((v) => (env.get(v) as ConcreteArray).buffer);
-      const outs = s.outs.map((v) => takeHost(typedArrayCtor[v.aval.dtype] as new (n: number) => TypedArray, v.aval.size));
+      const outs = s.outs.map((v) => takeHostOf(v.aval.dtype, v.aval.size));
       fns[k]!(ins, outs);
       s.outs.forEach((v, i) => set(v, new ConcreteArray(v.aval, outs[i]!)));
     }

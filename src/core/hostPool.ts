@@ -1,6 +1,6 @@
 // A free list of host typed arrays for intermediates: buffers allocated here and freed by a jit plan (or a scan loop)
 // at their last use are reused by the next allocation of the same type and length, instead of garbage.
-import type { TypedArray } from './dtype.js';
+import { type DType, type TypedArray, typedArrayCtor } from './dtype.js';
 
 type Ctor = new (n: number) => TypedArray;
 
@@ -34,6 +34,9 @@ export function takeHost<T extends TypedArray>(ctor: new (n: number) => T, n: nu
   return a;
 }
 
+/** takeHost for a dtype: an `n`-element typed array of `dtype`, contents unspecified (written in full by the caller). */
+export const takeHostOf = (dtype: DType, n: number): TypedArray => takeHost(typedArrayCtor[dtype] as unknown as Ctor, n);
+
 /**
  * Gives a buffer from takeHost back, once no array can read it any more (its only ConcreteArray was disposed by the
  * plan that created it). Buffers not from takeHost, views, and buffers beyond the pool's limits are ignored.
@@ -53,12 +56,3 @@ export function recycleHost(a: TypedArray): void {
   pooledBytes += a.byteLength;
   hostPoolStats.recycled++;
 }
-
-/** Empties the free lists (their buffers go to the garbage collector). */
-export function clearHostPool(): void {
-  free.clear();
-  pooledBytes = 0;
-}
-
-/** Bytes held by the free lists. */
-export const hostPoolBytes = (): number => pooledBytes;

@@ -3,7 +3,7 @@
 import '../rules/higherOrder.js'; // installs the eval rules of the primitives this module binds
 import { ShapedArray } from '../core/aval.js';
 import { ConcreteArray } from '../core/array.js';
-import { typedArrayCtor, isInt, type TypedArray } from '../core/dtype.js';
+import { isInt } from '../core/dtype.js';
 import type { Params } from '../core/primitive.js';
 import { Array, bind } from '../core/trace.js';
 import { flatten, unflatten, assertSameStructure, TreeDef } from '../core/tree.js';
@@ -14,7 +14,7 @@ import { jvpJaxpr, vmapJaxpr, transposeJaxpr, permuteInputs } from './jaxprTrans
 import { partialEvalJaxpr, type PETrace, type PETracer } from './partialEval.js';
 import { stageFlat } from './stage.js';
 import { disposeAndRecycle, runJaxpr } from '../compiler/run.js';
-import { takeHost } from '../core/hostPool.js';
+import { takeHostOf } from '../core/hostPool.js';
 import { dce } from '../ir/passes.js';
 import { backwardPass, instantiateCt, addCt } from './transpose.js';
 import { flattenFun, toArray } from './util.js';
@@ -426,11 +426,9 @@ export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X | nu
 
 type ScanP = Params<'scan'>;
 
-type Ctor = new (n: number) => TypedArray;
-
 function indexLeading(x: ConcreteArray, i: number): ConcreteArray {
   const inner = x.size / x.shape[0]!;
-  const data = takeHost(typedArrayCtor[x.dtype] as Ctor, inner);
+  const data = takeHostOf(x.dtype, inner);
   data.set(x.buffer.subarray(i * inner, (i + 1) * inner) as never);
   return new ConcreteArray(x.aval.withShape(x.shape.slice(1)), data);
 }
@@ -440,7 +438,7 @@ export function scanEval(args: Array[], p: ScanP): Array[] {
   let carry = args.slice(p.numConsts, p.numConsts + p.numCarry);
   const xs = args.slice(p.numConsts + p.numCarry) as ConcreteArray[];
   const yAvals = p.jaxpr.outAvals.slice(p.numCarry);
-  const ys = yAvals.map((a) => takeHost(typedArrayCtor[a.dtype] as Ctor, a.size * p.length));
+  const ys = yAvals.map((a) => takeHostOf(a.dtype, a.size * p.length));
   const argSet = new Set<Array>(args);
   for (let k = 0; k < p.length; k++) {
     const i = p.reverse ? p.length - 1 - k : k;

@@ -4,7 +4,7 @@ import type { BinaryPrim, ComparePrim, UnaryPrim } from '../../core/primitive.js
 import type { ShapedArray } from '../../core/aval.js';
 import type { RefVal } from '../../rules/types.js';
 import { erf, erfInv, logistic, powC, powInt, roundHalfEven } from './special.js';
-import { takeHost } from '../../core/hostPool.js';
+import { takeHostOf } from '../../core/hostPool.js';
 
 type Fn1 = (x: number) => number;
 type Fn2 = (a: number, b: number) => number;
@@ -105,7 +105,7 @@ export const compareTable: { [P in ComparePrim]: Fn2 } = {
 };
 
 // every kernel below writes all of its output, so a recycled (unzeroed) buffer of the pool will do
-const alloc = (aval: ShapedArray): TypedArray => takeHost(typedArrayCtor[aval.dtype] as new (n: number) => TypedArray, aval.size);
+const alloc = (aval: ShapedArray): TypedArray => takeHostOf(aval.dtype, aval.size);
 
 export function unaryImpl(op: UnaryPrim): (args: RefVal[], params: unknown, outAvals: ShapedArray[]) => TypedArray[] {
   return ([x], _p, [oa]) => {

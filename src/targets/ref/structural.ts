@@ -4,7 +4,7 @@ import { type DType, type TypedArray, typedArrayCtor } from '../../core/dtype.js
 import type { GatherParams, Params, ReducePrim } from '../../core/primitive.js';
 import type { RefVal } from '../../rules/types.js';
 import { broadcastStrides, copyStrided, packPermuted, planStrided, runCombine, runCopy, unpackPermuted } from './strided.js';
-import { takeHost } from '../../core/hostPool.js';
+import { takeHostOf } from '../../core/hostPool.js';
 
 const alloc = (aval: ShapedArray): TypedArray => new typedArrayCtor[aval.dtype](aval.size);
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -169,7 +169,7 @@ export function sliceImpl([x]: RefVal[], { startIndices: st, strides }: Params<'
  * elements landing outside [0, size) (negative lo/hi crop) are skipped.
  */
 export function padImpl([x, v]: RefVal[], { paddingConfig: cfg }: Params<'pad'>, [oa]: ShapedArray[]): TypedArray[] {
-  const out = takeHost(typedArrayCtor[oa!.dtype] as new (n: number) => TypedArray, oa!.size); // filled in full below
+  const out = takeHostOf(oa!.dtype, oa!.size); // filled in full below
   out.fill(v!.buffer[0]!);
   const xs = x!.aval.shape, ost = stridesOf(oa!.shape), xst = stridesOf(xs);
   let sOff = 0, dOff = 0;
@@ -190,7 +190,7 @@ export function padImpl([x, v]: RefVal[], { paddingConfig: cfg }: Params<'pad'>,
 }
 
 export function concatenateImpl(args: RefVal[], { dimension: d }: Params<'concatenate'>, [oa]: ShapedArray[]): TypedArray[] {
-  const out = takeHost(typedArrayCtor[oa!.dtype] as new (n: number) => TypedArray, oa!.size); // the pieces tile it
+  const out = takeHostOf(oa!.dtype, oa!.size); // the pieces tile it
   const ost = stridesOf(oa!.shape);
   let at = 0;
   for (const x of args) {
