@@ -17,8 +17,7 @@ import type { BinaryPrim, ComparePrim, ReducePrim, UnaryPrim } from '../../core/
 import { implRules, type FirstOrderPrim } from '../../rules/impl.js';
 import type { ImplRule, RefVal } from '../../rules/types.js';
 import { copyStrided } from '../ref/strided.js';
-import { takeHost } from '../../core/hostPool.js';
-import { copyIn, f32View, f64View, scratch, scratchMark, scratchRelease, wasmExports, wasmMemory } from './runtime.js';
+import { copyIn, copyOut, type TypedCtor, f32View, f64View, scratch, scratchMark, scratchRelease, wasmExports } from './runtime.js';
 
 /** The kernels of wasm/elementwise.ts and wasm/reduce.ts (pointers and counts are i32). */
 interface EwKernels {
@@ -91,16 +90,9 @@ function withScratch<R>(f: () => R): R {
 /** The first n elements of a buffer (operands may be views longer than their aval). */
 const head = (b: TypedArray, n: number): TypedArray => (b.length === n ? b : b.subarray(0, n));
 const isF32 = (d: DType): boolean => d === 'float32';
-/**
- * A fresh typed array of dtype d with the n elements at ptr: allocated, then filled with one set() from a view (about
- * 4x faster on large arrays than slice() of the view, which runtime.copyOut does).
- */
-function output(ptr: number, n: number, d: DType): TypedArray {
-  const ctor = typedArrayCtor[d] as unknown as { new (n: number): TypedArray; new (b: ArrayBufferLike, o: number, n: number): TypedArray };
-  const out = takeHost(ctor, n);
-  out.set(new ctor(wasmMemory().buffer, ptr, n) as never);
-  return out;
-}
+/** A fresh (pooled) typed array of dtype d with the n elements at ptr. */
+const output = (ptr: number, n: number, d: DType): TypedArray =>
+  copyOut(ptr, n, typedArrayCtor[d] as unknown as TypedCtor<TypedArray>);
 
 function unaryRule(prim: UnaryPrim): Rule {
   const ref = reference(prim);

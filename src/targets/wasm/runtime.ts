@@ -363,7 +363,7 @@ export const u32View = (ptr: number, n: number): Uint32Array => new Uint32Array(
 /** A Uint8Array view of n bytes at ptr. */
 export const u8View = (ptr: number, n: number): Uint8Array => new Uint8Array(buf(), ptr, n);
 
-type TypedCtor<T extends TypedArray> = {
+export type TypedCtor<T extends TypedArray> = {
   new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
   new (length: number): T;
   BYTES_PER_ELEMENT: number;
