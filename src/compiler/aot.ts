@@ -91,6 +91,9 @@ function permuteKernel(aval: ShapedArray, perm: readonly number[]): Kernel {
   return { shape: perm.map((p) => aval.shape[p]!), inputs: [aval], outputs: [load] };
 }
 
+/** The exported module's GEMM function for a float dtype. */
+const gemmName = (d: DType): string => `gemm${d === 'float32' ? 'F32' : 'F64'}`;
+
 /** AS source of the GEMM c[b] = a[b] · bm[b] over contiguous [B, M, K], [B, K, N], [B, M, N] (SIMD over N). */
 function gemmSource(name: string, d: DType): string {
   const v = d === 'float32' ? 'f32x4' : 'f64x2';
@@ -176,9 +179,9 @@ function convCall(
   while (depth > 1) body.push(`${ind(--depth)}}`);
   const name = `im2col${id}`;
   const fn = `export function ${name}(src: usize, dst: usize): void {\n${body.join('\n')}\n}`;
-  const cols = scratch(rows * OSS * (d === 'float32' ? 4 : 8));
+  const cols = scratch(rows * OSS * BYTES[d]);
   const xp = place(x), wp = place(w), op = place(out);
-  const gemm = `gemm${d === 'float32' ? 'F32' : 'F64'}`;
+  const gemm = gemmName(d);
   const call = [
     `  for (let n = 0; n < ${N}; n++) for (let g = 0; g < ${G}; g++) {`,
     `    ${name}(${xp} + ((<usize>((n * ${C} + g * ${I}) * ${SS})) << ${sh}), ${cols});`,
@@ -331,11 +334,11 @@ export async function exportWasm(low: Lowered, opts: ExportOptions = {}): Promis
     const a = operand(x, [...lb, ...lf, ...lc]);
     const b = operand(y, [...rb, ...rc, ...rf]);
     gemms.add(d);
-    calls.push(`  gemm${d === 'float32' ? 'F32' : 'F64'}(${a}, ${b}, ${place(e.outs[0]!)}, ${B}, ${M}, ${N}, ${K});`);
+    calls.push(`  ${gemmName(d)}(${a}, ${b}, ${place(e.outs[0]!)}, ${B}, ${M}, ${N}, ${K});`);
     steps.push('dotGeneral');
   }
   for (const o of j.outs) if (o instanceof Lit) throw new TypeError('exportWasm: a literal output is not supported (return an array computed from the inputs)');
-  for (const d of gemms) fns.push(gemmSource(`gemm${d === 'float32' ? 'F32' : 'F64'}`, d));
+  for (const d of gemms) fns.push(gemmSource(gemmName(d), d));
   const source = [`import { ${preludeNames.join(', ')} } from './math';`, moduleHelpers, ...fns, `export function run(): void {`, ...calls, '}'].join('\n');
   const pages = Math.ceil(top / 65536);
   const bytes = await compileBytes({ 'input.ts': source, 'math.ts': prelude }, { optimizeLevel: 3, shrinkLevel: 0, importMemory: false, initialMemory: pages });

@@ -27,13 +27,15 @@ export function dce(j: Jaxpr, usedOuts: readonly boolean[] = j.outs.map(() => tr
   return [new Jaxpr(j.inBinders, kept, outs), usedIns];
 }
 
+/** The elements of `xs` whose `mask` entry is true. */
+const keep = <T,>(xs: readonly T[], mask: readonly boolean[]): T[] => xs.filter((_, i) => mask[i]);
+
 /**
  * Drops unused outputs of higher-order equations whose bodies can lose them (pjit, checkpoint, cond, and
  * the stacked outputs of scan), DCE-ing the bodies; other equations are returned unchanged.
  */
 function pruneOutputs(e: Eqn, used: boolean[]): Eqn {
   if (used.every((u) => u)) return e;
-  const keep = <T,>(xs: readonly T[], mask: readonly boolean[]) => xs.filter((_, i) => mask[i]);
   switch (e.prim) {
     case 'pjit':
     case 'checkpoint': {
@@ -74,7 +76,6 @@ function pruneScan(e: Eqn, used: readonly boolean[]): Eqn {
   const keepIn = p.jaxpr.inBinders.map((_, i) => (i < nc ? usedIns[i]! : i < nc + ncar ? liveCarry[i - nc]! : usedIns[i]!));
   const keepOut = [...liveCarry, ...ysUsed];
   if (keepIn.every((k) => k) && keepOut.every((k) => k)) return e;
-  const keep = <T,>(xs: readonly T[], mask: readonly boolean[]) => xs.filter((_, i) => mask[i]);
   const jaxpr = new Jaxpr(keep(body.inBinders, keepIn), body.eqns, body.outs);
   const numConsts = keepIn.slice(0, nc).filter((k) => k).length;
   const numCarry = liveCarry.filter((k) => k).length;
@@ -184,6 +185,14 @@ function mapSubJaxprs(e: Eqn, f: (j: Jaxpr) => Jaxpr): Eqn {
   return changed ? { ...e, params: np as never } : e;
 }
 
+/** How many times each var is read; a jaxpr output counts as two reads (never the single use a rewrite may absorb). */
+function useCounts(j: Jaxpr): Map<Var, number> {
+  const uses = new Map<Var, number>();
+  for (const e of j.eqns) for (const a of e.ins) if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
+  for (const o of j.outs) if (o instanceof Var) uses.set(o, (uses.get(o) ?? 0) + 2);
+  return uses;
+}
+
 /**
  * Folds transpose(dotGeneral(a, b)) into dotGeneral(b, a) when the transpose only swaps the two free-dimension groups
  * (batch dims first, then b's free dims, then a's) and the product has no other use: the transpose rule of dotGeneral
@@ -191,9 +200,7 @@ function mapSubJaxprs(e: Eqn, f: (j: Jaxpr) => Jaxpr): Eqn {
  * transposed layout directly instead of materialising a second array (XLA folds it the same way).
  */
 export function foldTransposedDots(j: Jaxpr): Jaxpr {
-  const uses = new Map<Var, number>();
-  for (const e of j.eqns) for (const a of e.ins) if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
-  for (const o of j.outs) if (o instanceof Var) uses.set(o, (uses.get(o) ?? 0) + 2);
+  const uses = useCounts(j);
   const dotOf = new Map<Var, Eqn>();
   for (const e of j.eqns) if (e.prim === 'dotGeneral') dotOf.set(e.outs[0]!, e);
   const replaced = new Map<Eqn, Eqn>(); // dot eqn -> its swapped form
@@ -231,9 +238,7 @@ export function foldTransposedDots(j: Jaxpr): Jaxpr {
  * otherwise allocate and zero-fill one full-size array per piece before adding them up.
  */
 export function concatenatePads(j: Jaxpr): Jaxpr {
-  const uses = new Map<Var, number>();
-  for (const e of j.eqns) for (const a of e.ins) if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
-  for (const o of j.outs) if (o instanceof Var) uses.set(o, (uses.get(o) ?? 0) + 2);
+  const uses = useCounts(j);
   const def = new Map<Var, Eqn>();
   for (const e of j.eqns) for (const o of e.outs) def.set(o, e);
   type Piece = { readonly src: Atom; readonly dim: number; readonly lo: number; readonly size: number };

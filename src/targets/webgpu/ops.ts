@@ -338,8 +338,9 @@ function tiledMatmul(b: Batch, x: GpuIn, y: GpuIn, out: GpuStorage, p: DotGenera
 
 /**
  * float32 2-D convolutions without batch groups (forward, and the input and filter gradients, which the AD rules
- * express as convolutions too): the implicit-GEMM routine (kernels/conv.wgsl over matmul.wgsl's tiles) in the
- * primitive's NCHW / OIHW layouts, with strides, padding (cropping too), both dilations and feature groups.
+ * express as convolutions too): the implicit-GEMM routine (kernels/conv.wgsl over matmul.wgsl's tiles) on the
+ * primitive's NCHW activations and its OIHW filter copied to HWIO, with strides, padding (cropping too), both
+ * dilations and feature groups.
  */
 function tiledConv(b: Batch, x: GpuIn, w: GpuIn, out: GpuStorage, p: ConvParams, oa: ShapedArray): boolean {
   if (!useRoutines || x.aval.dtype !== 'float32' || w.aval.dtype !== 'float32' || oa.dtype !== 'float32') return false;
