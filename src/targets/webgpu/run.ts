@@ -186,13 +186,15 @@ function execScan(b: Batch, ins: readonly GpuIn[], p: Params<'scan'>): GpuIn[] {
   return [...carry, ...ys];
 }
 
-/** The target's whole-jaxpr runner: one batch, one submission; outputs are webgpu arrays. */
-export function runJaxprGpu(j: Jaxpr, args: readonly Array[]): Array[] {
+/**
+ * Records `work` (given the arguments as GPU operands, tagged `what` for error messages) into one batch and submits it
+ * once; on an error while encoding the batch is abandoned and its outputs freed. Outputs are webgpu arrays.
+ */
+function inOneBatch(args: readonly Array[], what: string, work: (b: Batch, ins: GpuIn[]) => GpuIn[]): Array[] {
   const b = new Batch();
   let outs: GpuIn[];
   try {
-    const ins = args.map((a) => ({ st: storageOf(a as ConcreteArray, 'jit'), aval: a.aval }));
-    outs = execJaxpr(b, j, ins);
+    outs = work(b, args.map((a) => ({ st: storageOf(a as ConcreteArray, what), aval: a.aval })));
   } catch (e) {
     b.abandon();
     for (const s of b.outputs) s.dispose();
@@ -202,19 +204,13 @@ export function runJaxprGpu(j: Jaxpr, args: readonly Array[]): Array[] {
   return outs.map((o) => new ConcreteArray(o.aval, o.st));
 }
 
+/** The target's whole-jaxpr runner: one batch, one submission; outputs are webgpu arrays. */
+export function runJaxprGpu(j: Jaxpr, args: readonly Array[]): Array[] {
+  return inOneBatch(args, 'jit', (b, ins) => execJaxpr(b, j, ins));
+}
+
 /** Eager evaluation of a higher-order primitive on the GPU (scan/cond/... outside jit), all in one submission. */
 export function evalHigherOrderGpu(prim: string, args: readonly Array[], params: unknown): Array[] {
   const outAvals = (abstractEvalRules[prim as 'scan'] as (a: ShapedArray[], p: unknown) => ShapedArray[])(args.map((a) => a.aval), params);
-  const b = new Batch();
-  let outs: GpuIn[];
-  try {
-    const ins = args.map((a) => ({ st: storageOf(a as ConcreteArray, prim), aval: a.aval }));
-    outs = execEqn(b, prim, ins, params, outAvals);
-  } catch (e) {
-    b.abandon();
-    for (const s of b.outputs) s.dispose();
-    throw e;
-  }
-  b.submit();
-  return outs.map((o) => new ConcreteArray(o.aval, o.st));
+  return inOneBatch(args, prim, (b, ins) => execEqn(b, prim, ins, params, outAvals));
 }
