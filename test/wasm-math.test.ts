@@ -382,6 +382,17 @@ describe('wasm elementwise kernels: backend equivalence with the reference', () 
     });
   }
 
+  it('reduceMax/Min order -0 below +0 on both targets, as elementwise max/min do (the CI counterexample)', () => {
+    for (const dtype of ['float32', 'float64'] as const)
+      for (const data of [[0, -0], [-0, 0], [-0, 0, -0, 0, 0, -0, 0, 0, -0]]) {
+        for (const [prim, want] of [['reduceMin', -0], ['reduceMax', 0]] as const) {
+          const x = val([data.length], dtype, data), params = { axes: [0] };
+          for (const [name, rule] of [['wasm', wasmRule(prim)], ['ref', refRule(prim)]] as const)
+            expect(Object.is(run(rule, prim, [x], params)[0], want), `${name} ${prim} ${dtype} [${data.map((v) => (Object.is(v, -0) ? '-0' : '0'))}]`).toBe(true);
+        }
+      }
+  });
+
   it('runs through the registry: setTarget("wasm") evaluates lax ops with these kernels', () => {
     const prev = getTarget();
     try {

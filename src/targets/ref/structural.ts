@@ -75,7 +75,7 @@ function reduceInit(op: ReducePrim, d: DType): number {
 
 /**
  * Reductions over `axes`. Floats accumulate sequentially in float64 (float32 results are rounded once, at the
- * end); int32/uint32 sums and products wrap at every step; max/min propagate NaN.
+ * end); int32/uint32 sums and products wrap at every step; max/min propagate NaN and order -0 below +0.
  */
 export function reduceImpl(op: ReducePrim) {
   return ([x]: RefVal[], { axes }: { readonly axes: readonly number[] }, [oa]: ShapedArray[]): TypedArray[] => {
@@ -93,15 +93,9 @@ export function reduceImpl(op: ReducePrim) {
         if (isInt) for (let j = 0; j < inner; j++) acc = Math.imul(acc, buf[base + j]!);
         else for (let j = 0; j < inner; j++) acc *= buf[base + j]!;
       } else if (op === 'reduceMax') {
-        for (let j = 0; j < inner; j++) {
-          const v = buf[base + j]!;
-          if (v > acc || v !== v) acc = v; // once NaN, nothing compares greater: NaN sticks
-        }
+        for (let j = 0; j < inner; j++) acc = Math.max(acc, buf[base + j]!); // NaN sticks; +0 > -0, like elementwise max
       } else {
-        for (let j = 0; j < inner; j++) {
-          const v = buf[base + j]!;
-          if (v < acc || v !== v) acc = v;
-        }
+        for (let j = 0; j < inner; j++) acc = Math.min(acc, buf[base + j]!); // NaN sticks; -0 < +0, like elementwise min
       }
       out[o] = acc;
     }
