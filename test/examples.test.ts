@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { data, jit, nn, np, optim, random, valueAndGrad, type Array as Arr } from '../src/index.js';
-import { EMBEDDED_FASHION_DIR, fashionSource, loadFashion } from '../examples/lib/fashion.js';
+import { EMBEDDED_FASHION_DIR, fashionSource, fitFashionMnist, flipAveragedLogProbs, loadFashion } from '../examples/lib/fashion.js';
 import { run as runMlp } from '../examples/fashion-mlp.js';
 import { run as runCnn } from '../examples/fashion-cnn.js';
 import { resnet, run as runResnet } from '../examples/fashion-resnet.js';
@@ -173,4 +173,49 @@ describe('a tiny ResNet training step (batchNorm state, train and eval modes)', 
     const shifted = (s1 as any[]).map((st, i) => (i === 1 ? { mean: (st.mean as Arr).add(0.5), var: st.var } : st));
     expect(np.allclose(model.apply(p1, x, { state: shifted as S }), evalAll, { rtol: 1e-3, atol: 1e-3 }).item()).toBe(false);
   });
+});
+
+describe('flip test-time augmentation and label smoothing in the Fashion-MNIST training loop', () => {
+  const ds = loadFashion({ source: fashionSource({ FASHION_MNIST_DIR: join(dir, 'none') }), trainLimit: 64, testLimit: 32 });
+
+  it('flipAveragedLogProbs is log((softmax(f(x)) + softmax(f(mirror x))) / 2), computed by hand here', () => {
+    const x = random.normal(random.key(3), [2, 3, 4, 1]);
+    const w = random.normal(random.key(4), [12, 5]);
+    const f = (xi: Arr): Arr => np.matmul(xi.reshape([2, 12]), w); // not mirror-invariant
+    const got = flipAveragedLogProbs(f, x).dataSync();
+    const px = x.dataSync(), pw = w.dataSync();
+    for (let n = 0; n < 2; n++) {
+      const probs = (mirror: boolean): number[] => {
+        const z = Array.from({ length: 5 }, (_, k) => {
+          let t = 0;
+          for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) t += px[n * 12 + i * 4 + (mirror ? 3 - j : j)]! * pw[(i * 4 + j) * 5 + k]!;
+          return t;
+        });
+        const m = Math.max(...z), e = z.map((v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b, 0);
+        return e.map((v) => v / s);
+      };
+      const a = probs(false), b = probs(true);
+      for (let k = 0; k < 5; k++) expect(got[n * 5 + k]!).toBeCloseTo(Math.log((a[k]! + b[k]!) / 2), 5);
+    }
+    // on mirror-symmetric images it is the plain log-softmax
+    const sym = x.add(np.flip(x, 2));
+    expect(np.allclose(flipAveragedLogProbs(f, sym), nn.logSoftmax(f(sym)), { atol: 1e-5 }).item()).toBe(true);
+    expect(() => flipAveragedLogProbs(f, x.reshape([2, 12]))).toThrow(/NHWC.*\[2,12\]/);
+  });
+
+  it('fitFashionMnist reports testAccFlip with flipTta, and labelSmoothing reaches the training loss', () => {
+    const fit = (extra: object) =>
+      fitFashionMnist({ model: resnet(4, 0), inputShape: [-1, 28, 28, 1], epochs: 1, data: ds, batchSize: 32, lr: 3e-3, stream: silent, log: () => undefined, ...extra });
+    const plain = fit({}), tta = fit({ flipTta: true }), smooth = fit({ labelSmoothing: 1 });
+    expect(plain.history[0]!.testAccFlip).toBeUndefined();
+    const acc = tta.history[0]!.testAccFlip!;
+    expect(acc).toBeGreaterThanOrEqual(0);
+    expect(acc).toBeLessThanOrEqual(1);
+    expect(Number.isInteger(acc * 32)).toBe(true); // a count of the 32 test images
+    expect(tta.history[0]!.trainLoss).toBe(plain.history[0]!.trainLoss); // evaluation does not touch training
+    // smoothing 1 makes every target uniform: each step's loss is a cross-entropy against the uniform distribution,
+    // which is at least its entropy ln 10 (Gibbs' inequality), and the run differs from the plain one
+    expect(smooth.history[0]!.trainLoss).toBeGreaterThanOrEqual(Math.log(10) - 1e-5);
+    expect(smooth.history[0]!.trainLoss).not.toBe(plain.history[0]!.trainLoss);
+  }, 120_000);
 });

@@ -57,6 +57,8 @@ export interface EpochRecord {
   readonly trainAcc: number;
   readonly testLoss: number;
   readonly testAcc: number;
+  /** Test accuracy of the flip-averaged predictions (`flipTta`): the mean of the softmax of each image and of its mirror image. */
+  readonly testAccFlip?: number;
   /** Wall seconds since the start of training (evaluation included). */
   readonly seconds: number;
 }
@@ -101,6 +103,10 @@ export interface FitOptions {
   readonly optimizer?: (lr: optim.ScalarOrSchedule) => optim.GradientTransformation;
   /** Random shifts (pad 2 + crop back to 28×28) and horizontal flips of the training images (NHWC models). Default false. */
   readonly augment?: boolean;
+  /** Label smoothing of the training loss (`nn.categoricalCrossEntropy`'s option); the test loss is always unsmoothed. Default 0. */
+  readonly labelSmoothing?: number;
+  /** Also evaluate with flip test-time augmentation (NHWC models): each epoch then reports `testAccFlip` beside `testAcc`. Default false. */
+  readonly flipTta?: boolean;
   readonly seed?: number;
   readonly label?: string;
   /** Progress output (default process.stdout); tests pass a silent stream. */
@@ -113,6 +119,16 @@ const shiftFlip = (k: Array, img: Array): Array => {
   const [k1, k2] = [random.foldIn(k, 1), random.foldIn(k, 2)];
   return data.randomFlip(k1, data.randomCrop(k2, img, { padding: 2 }));
 };
+
+/**
+ * Log-probabilities for test-time augmentation by horizontal flips: log of the mean of softmax(model(x)) and
+ * softmax(model(x mirrored along W)), for NHWC images [N, H, W, C].
+ */
+export function flipAveragedLogProbs(apply: (x: Array) => Array, x: Array): Array {
+  if (x.ndim !== 4) throw new Error(`flipAveragedLogProbs: expected NHWC images [N, H, W, C], got shape [${x.shape}]`);
+  const a = nn.logSoftmax(apply(x)), b = nn.logSoftmax(apply(np.flip(x, 2)));
+  return np.logaddexp(a, b).sub(Math.LN2);
+}
 
 /** Trains `model` on Fashion-MNIST, evaluating on the test split after each epoch; threads the model's state (batchNorm statistics) through training. */
 export function fitFashionMnist(opts: FitOptions): FitResult {
@@ -144,7 +160,7 @@ export function fitFashionMnist(opts: FitOptions): FitResult {
   // loss in train mode (dropout with an explicit key per step, batchNorm on batch statistics); aux: the logits for the running accuracy and the new state
   const lossFn = (p: P, st: St, x: Array, y: Array, k: Array): [Array, [Array, St]] => {
     const [logits, st2] = model.applyWithState(p, st, x, { train: true, key: k });
-    return [nn.categoricalCrossEntropy(logits, y), [logits, st2]];
+    return [nn.categoricalCrossEntropy(logits, y, { labelSmoothing: opts.labelSmoothing ?? 0 }), [logits, st2]];
   };
   const step = jit((p: P, st: St, s: S, x: Array, y: Array, k: Array) => {
     const xs = opts.augment ? data.augmentBatch(random.foldIn(k, 7), x, shiftFlip) : x;
@@ -154,18 +170,21 @@ export function fitFashionMnist(opts: FitOptions): FitResult {
     return [optim.applyUpdates(p, updates), st2, s2, l, correct] as const;
   });
   const evalStep = jit((p: P, st: St, x: Array, y: Array) => {
-    const logits = model.apply(p, x, { state: st }); // eval mode: no dropout, batchNorm on the running statistics
-    const correct = np.equal(np.argmax(logits, -1), y).astype('float32').sum();
-    return [nn.categoricalCrossEntropy(logits, y, { reduction: 'sum' }), correct] as const;
+    const apply = (xi: Array): Array => model.apply(p, xi, { state: st }); // eval mode: no dropout, batchNorm on the running statistics
+    const logits = apply(x);
+    const hits = (z: Array): Array => np.equal(np.argmax(z, -1), y).astype('float32').sum();
+    const flipHits = opts.flipTta ? hits(flipAveragedLogProbs(apply, x)) : np.zeros([]);
+    return [nn.categoricalCrossEntropy(logits, y, { reduction: 'sum' }), hits(logits), flipHits] as const;
   });
-  const evaluate = (p: P, st: St): [number, number] => {
-    let loss = 0, correct = 0;
+  const evaluate = (p: P, st: St): [number, number, number] => {
+    let loss = 0, correct = 0, correctFlip = 0;
     for (const idx of data.batches(null, nTest, Math.min(evalBatch, nTest))) {
-      const [l, c] = evalStep(p, st, np.take(xTest, idx, 0), np.take(yTest, idx, 0));
+      const [l, c, cf] = evalStep(p, st, np.take(xTest, idx, 0), np.take(yTest, idx, 0));
       loss += Number(l);
       correct += Number(c);
+      correctFlip += Number(cf);
     }
-    return [loss / nTest, correct / nTest];
+    return [loss / nTest, correct / nTest, correctFlip / nTest];
   };
 
   const history: EpochRecord[] = [];
@@ -188,12 +207,12 @@ export function fitFashionMnist(opts: FitOptions): FitResult {
       bar.set({ loss: sum / seen, acc: correct / seen });
     }
     trainMs += performance.now() - te;
-    const [testLoss, testAcc] = evaluate(params, state);
+    const [testLoss, testAcc, testAccFlip] = evaluate(params, state);
     const rec: EpochRecord = {
-      epoch, trainLoss: sum / seen, trainAcc: correct / seen, testLoss, testAcc, seconds: (performance.now() - t0) / 1000,
+      epoch, trainLoss: sum / seen, trainAcc: correct / seen, testLoss, testAcc, ...(opts.flipTta ? { testAccFlip } : {}), seconds: (performance.now() - t0) / 1000,
     };
     history.push(rec);
-    log(`${label} ${epoch}/${epochs}: train loss ${rec.trainLoss.toFixed(4)} acc ${rec.trainAcc.toFixed(4)} | test loss ${testLoss.toFixed(4)} acc ${testAcc.toFixed(4)} | ${train.formatDuration(rec.seconds)}`);
+    log(`${label} ${epoch}/${epochs}: train loss ${rec.trainLoss.toFixed(4)} acc ${rec.trainAcc.toFixed(4)} | test loss ${testLoss.toFixed(4)} acc ${testAcc.toFixed(4)}${opts.flipTta ? ` (flip-TTA ${testAccFlip.toFixed(4)})` : ''} | ${train.formatDuration(rec.seconds)}`);
   }
   const last = history[history.length - 1];
   const best = history.reduce<EpochRecord | undefined>((b, h) => (b === undefined || h.testAcc > b.testAcc ? h : b), undefined);
