@@ -159,6 +159,7 @@ export function boolArray(shp: readonly number[]): fc.Arbitrary<ConcreteArray> {
 export function arrayOfShape(shp: readonly number[], dt: DType, d: Domain = domains.real): fc.Arbitrary<ConcreteArray> {
   const n = shapeSize(shp);
   switch (dt) {
+    case 'float16':
     case 'float32':
     case 'float64':
       return fc

@@ -28,7 +28,7 @@ const f64 = (v: number[], shape = [v.length]): Array => fromTyped(new Float64Arr
 const i32 = (v: number[], shape = [v.length]): Array => fromTyped(new Int32Array(v), shape, 'int32');
 const fromJson = (v: number | string | boolean | null): number => (v === null ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : Number(v));
 const loadedDType: Record<string, string> = {
-  F32: 'float32', F64: 'float64', I32: 'int32', U32: 'uint32', BOOL: 'bool', F16: 'float32', BF16: 'float32', I64: 'int32', U8: 'int32', I8: 'int32', I16: 'int32', U16: 'int32',
+  F32: 'float32', F64: 'float64', I32: 'int32', U32: 'uint32', BOOL: 'bool', F16: 'float16', BF16: 'float32', I64: 'int32', U8: 'int32', I8: 'int32', I16: 'int32', U16: 'int32',
 };
 
 function expectSameLeaf(got: unknown, want: unknown, path: string): void {
@@ -84,7 +84,7 @@ describe('safetensors: files written elsewhere', () => {
       const x = flat[name]!;
       expect([x.dtype, x.shape], name).toEqual([loadedDType[w.dtype], w.shape]);
       const wv = w.data.map(fromJson);
-      // F32 and F16/BF16 values are exactly float32s; doubles compare exactly too
+      // F32, F16 and BF16 values are exactly float32s (F16 loads as float16, held in float32); doubles compare exactly too
       expect(vals(x), name).toEqual(wv);
     }
     const h = train.readSafetensorsHeader(bytes);

@@ -79,7 +79,7 @@ export class Lowered extends ClosedJaxpr {
 
 // ---- export ---------------------------------------------------------------------------------------------------
 
-const BYTES: { readonly [D in DType]: number } = { float32: 4, float64: 8, int32: 4, uint32: 4, bool: 1 };
+const BYTES: { readonly [D in DType]: number } = { float16: 4, float32: 4, float64: 8, int32: 4, uint32: 4, bool: 1 };
 const align = (n: number): number => (n + 63) & ~63;
 const ARENA = 65536;
 

@@ -97,13 +97,17 @@ let nextId = 0;
  * fused expression is inlined; a var is materialised (becomes a kernel output) when it is a jaxpr output,
  * feeds a non-fusible equation, or is used more than once after arithmetic.
  */
-export function schedule(j: Jaxpr, opts: { readonly exclude?: ReadonlySet<string> } = {}): Plan {
+export function schedule(j: Jaxpr, opts: { readonly exclude?: ReadonlySet<string>; readonly fuseFloat16?: boolean } = {}): Plan {
   const exclude = opts.exclude ?? new Set<string>();
   const isElementwise = (p: string): boolean => elementwise.has(p) && !exclude.has(p);
+  // float16 equations run one by one through the targets' rules (which round each result) unless the target's
+  // kernels compute in float16 themselves
+  const unfused = (e: Eqn): boolean =>
+    !opts.fuseFloat16 && (e.outs.some((o) => o.aval.dtype === 'float16') || e.ins.some((a) => a.aval.dtype === 'float16'));
   const uses = new Map<Var, number>();
   const usedByOther = new Set<Var>();
   for (const e of j.eqns) {
-    const fusible = isElementwise(e.prim) || movement.has(e.prim) || reductions.has(e.prim);
+    const fusible = !unfused(e) && (isElementwise(e.prim) || movement.has(e.prim) || reductions.has(e.prim));
     for (const a of e.ins)
       if (a instanceof Var) {
         uses.set(a, (uses.get(a) ?? 0) + 1);
@@ -126,6 +130,11 @@ export function schedule(j: Jaxpr, opts: { readonly exclude?: ReadonlySet<string
   };
 
   for (const e of j.eqns) {
+    if (unfused(e)) {
+      for (const a of e.ins) if (a instanceof Var) materialise(a);
+      steps.push({ kind: 'eqn', eqn: e });
+      continue;
+    }
     if (isElementwise(e.prim)) {
       const out = e.outs[0]!;
       const args = e.ins.map(leafOf);

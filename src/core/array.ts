@@ -1,6 +1,6 @@
 // Concrete arrays (host typed array or a device buffer + aval), the eval trace that runs primitives now, and memory stats.
 import { ShapedArray, shapeSize } from './aval.js';
-import { type DType, type TypedArray, byteSize, typedArrayCtor } from './dtype.js';
+import { type DType, type TypedArray, byteSize, castScalar, roundF16Array, typedArrayCtor } from './dtype.js';
 import type { Params, Prim } from './primitive.js';
 import { Array, MainTrace, type NestedArray, Trace, bindHook, setEvalTrace } from './trace.js';
 import { abstractEvalRules } from '../rules/abstractEval.js';
@@ -246,13 +246,17 @@ export function fromTyped(data: TypedArray, shape: readonly number[], dtype: DTy
   const n = shapeSize(shape);
   if (data.length !== n)
     throw new RangeError(`array: ${data.length} values cannot fill shape [${shape.join(', ')}] (${n} elements)`);
+  if (dtype === 'float16') {
+    if (!(data instanceof Float32Array)) throw new TypeError(`array: float16 data must be a Float32Array (float16 values held in float32), got ${data.constructor.name}`);
+    roundF16Array(data);
+  }
   return new ConcreteArray(new ShapedArray(shape, dtype, weakType), data);
 }
 
 /** A concrete array filled with `value`. */
 export function full(shape: readonly number[], value: number, dtype: DType, weakType = false): ConcreteArray {
   const data = new typedArrayCtor[dtype](shapeSize(shape));
-  if (value !== 0) data.fill(value as never);
+  if (value !== 0) data.fill(castScalar(value, dtype) as never);
   return new ConcreteArray(new ShapedArray(shape, dtype, weakType), data);
 }
 

@@ -5,7 +5,7 @@
 // dimensions d; then d big-endian uint32 sizes; then the elements, big-endian, row-major.
 import { fromTyped } from '../core/array.js';
 import { fmtShape, shapeSize } from '../core/aval.js';
-import type { DType } from '../core/dtype.js';
+import { type DType, roundF16Array } from '../core/dtype.js';
 import { Array } from '../core/trace.js';
 import { nodeBuiltin } from './platform.js';
 
@@ -144,6 +144,8 @@ function convert(data: IdxData['data'], dtype: DType): Float32Array | Float64Arr
   switch (dtype) {
     case 'float32':
       return data instanceof Float32Array ? data : new Float32Array(data);
+    case 'float16':
+      return roundF16Array(new Float32Array(data));
     case 'float64':
       return data instanceof Float64Array ? data : new Float64Array(data);
     case 'int32':

@@ -2,7 +2,7 @@
 // shortest round-trip digits (per dtype), decimal-point alignment, scientific mode, 75-column wrapping, '...' summaries.
 import { stridesOf } from '../core/aval.js';
 import { ConcreteArray, setFormatter } from '../core/array.js';
-import type { DType } from '../core/dtype.js';
+import { type DType, roundF16 } from '../core/dtype.js';
 
 /** Options of array printing (precision, threshold, edge items, line width, suppress small). */
 export interface PrintOptions {
@@ -30,14 +30,17 @@ export const getPrintOptions = (): PrintOptions => ({ ...options });
 // ---------------------------------------------------------------------------------------------
 // Float digits.
 
+/** Rounding to a narrow float dtype (float32, float16), or null for float64. */
+type Round = ((x: number) => number) | null;
+
 /** Shortest decimal digits that round-trip in the dtype: value = 0.D × 10^(exp+1), i.e. D[0].D[1..] × 10^exp. */
-function shortest(v: number, f32: boolean): { digits: string; exp: number } {
+function shortest(v: number, round: Round): { digits: string; exp: number } {
   let s: string;
-  if (f32) {
+  if (round) {
     s = v.toExponential(8);
     for (let p = 1; p <= 9; p++) {
       const t = v.toExponential(p - 1);
-      if (Math.fround(Number(t)) === v) {
+      if (round(Number(t)) === v) {
         s = t;
         break;
       }
@@ -49,7 +52,7 @@ function shortest(v: number, f32: boolean): { digits: string; exp: number } {
 }
 
 /** Positional digits with at most `precision` fractional digits: [intPart (with sign), fracPart]. */
-function positional(v: number, f32: boolean, precision: number): [string, string] {
+function positional(v: number, f32: Round, precision: number): [string, string] {
   const neg = v < 0 || Object.is(v, -0);
   const a = Math.abs(v);
   if (a === 0) return [neg ? '-0' : '0', ''];
@@ -70,7 +73,7 @@ function positional(v: number, f32: boolean, precision: number): [string, string
 }
 
 /** Scientific digits: [intPart (with sign), fracPart, exponent]. */
-function scientific(v: number, f32: boolean, precision: number): [string, string, number] {
+function scientific(v: number, f32: Round, precision: number): [string, string, number] {
   const neg = v < 0 || Object.is(v, -0);
   const a = Math.abs(v);
   if (a === 0) return [neg ? '-0' : '0', '', 0];
@@ -87,14 +90,16 @@ const expStr = (e: number, size: number): string => (e < 0 ? '-' : '+') + String
 
 /** numpy's FloatingFormat (floatmode 'maxprec', sign '-'): returns the per-element formatter. */
 function floatFormatter(vals: readonly number[], dtype: DType, precision: number): (v: number) => string {
-  const f32 = dtype === 'float32';
-  const fr = f32 ? Math.fround : (x: number) => x;
+  const f32: Round = dtype === 'float32' ? Math.fround : dtype === 'float16' ? roundF16 : null;
+  const fr = f32 ?? ((x: number) => x);
   const finite = vals.filter(Number.isFinite);
   const nonzero = finite.filter((v) => v !== 0).map(Math.abs);
   let expMode = false;
   if (nonzero.length) {
     const mx = Math.max(...nonzero), mn = Math.min(...nonzero);
-    expMode = mx >= fr(1e8) || mn < fr(1e-4) || fr(mx / mn) > 1000;
+    // numpy >= 2.2: the cutoff is 10^min(8, finfo(dtype).precision): 1e3 for float16, 1e6 for float32, 1e8 for float64
+    const cutoff = dtype === 'float16' ? 1e3 : dtype === 'float32' ? 1e6 : 1e8;
+    expMode = mx >= cutoff || mn < fr(1e-4) || fr(mx / mn) > 1000;
   }
   let padLeft = 0, padRight = 0, expSize = -1, prec = precision;
   if (finite.length === 0) {

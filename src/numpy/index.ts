@@ -76,6 +76,7 @@ export const promoteTypes = (a: DTypeLike, b: DTypeLike): DType =>
 /** Machine limits of float dtypes. */
 export function finfo(d: DTypeLike): { bits: number; eps: number; max: number; min: number; tiny: number; dtype: DType } {
   const t = toDType(d, 'finfo');
+  if (t === 'float16') return { bits: 16, eps: 2 ** -10, max: 65504, min: -65504, tiny: 2 ** -14, dtype: t };
   if (t === 'float32') return { bits: 32, eps: 2 ** -23, max: 3.4028234663852886e38, min: -3.4028234663852886e38, tiny: 2 ** -126, dtype: t };
   if (t === 'float64') return { bits: 64, eps: Number.EPSILON, max: Number.MAX_VALUE, min: -Number.MAX_VALUE, tiny: 2 ** -1022, dtype: t };
   throw new TypeError(`finfo: ${t} is not a floating-point dtype (use iinfo for integers)`);

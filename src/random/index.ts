@@ -15,6 +15,7 @@ import { Array } from '../core/trace.js';
 import * as lax from '../lax/prims.js';
 import {
   foldInKey,
+  randomBits16,
   randomBits32,
   randomBits64,
   seedWords,
@@ -131,7 +132,13 @@ export function threefry2x32(keypair: Key, count: Array): Array {
  */
 function uniformIn(k: Key, shape: Shape, dtype: FloatDType, lo: Array, hi: Array): Array {
   let floats: Array;
-  if (dtype === 'float32') {
+  if (dtype === 'float16') {
+    // 16 random bits (threefry_random_bits with bit width 16): float_bits = (bits >> 6) | bits(1.0 half), minus 1,
+    // which is (bits >> 6) · 2^-10 exactly
+    const b = randomBits16(k, shape);
+    const m = lax.shiftRightLogical(b, lax.full(shape, 6, 'uint32'));
+    floats = lax.convertElementType(lax.mul(lax.convertElementType(m, 'float32'), lax.full(shape, 2 ** -10, 'float32')), 'float16');
+  } else if (dtype === 'float32') {
     // float_bits = (bits >> (32 - 23)) | bitcast<u32>(1.0f); floats = bitcast<f32>(float_bits) - 1.
     const b = randomBits32(k, shape);
     const fb = lax.or(lax.shiftRightLogical(b, lax.full(shape, 9, 'uint32')), lax.full(shape, 0x3f800000, 'uint32'));

@@ -157,6 +157,19 @@ export function foldInKey(key: Array, data: Array): Array {
   return lax.concatenate([o1, o2], 0);
 }
 
+/**
+ * `threefry_random_bits` with bit width 16, held in uint32 (0..65535): in partitionable mode the low half of the
+ * 32-bit draw; in legacy mode the 32-bit words of iota(ceil(size / 2)), each giving its low then its high half.
+ */
+export function randomBits16(key: Array, shape: readonly number[]): Array {
+  const mask = (x: Array): Array => lax.and(x, lax.full(x.shape, 0xffff, 'uint32'));
+  if (partitionable) return mask(randomBits32(key, shape));
+  const n = shapeSize(shape), m = Math.ceil(n / 2);
+  const w = threefry2x32Flat(key, lax.iota('uint32', [m], 0));
+  const halves = lax.concatenate([lax.reshape(mask(w), [m, 1]), lax.reshape(lax.shiftRightLogical(w, lax.full([m], 16, 'uint32')), [m, 1])], 1);
+  return lax.reshape(lax.slice(lax.reshape(halves, [2 * m]), [0], [n]), shape);
+}
+
 /** `threefry_random_bits` with bit width 32: uint32 bits of `shape`. */
 export function randomBits32(key: Array, shape: readonly number[]): Array {
   if (partitionable) {

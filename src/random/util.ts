@@ -1,13 +1,13 @@
 // Argument checks and small lax helpers shared by the samplers (key and shape validation, broadcasting, nextafter).
 import { broadcastShapes, fmtShape } from '../core/aval.js';
-import { type DType, isFloat, isInt, parseDType } from '../core/dtype.js';
+import { type DType, f16Bits, f16FromBits, isFloat, isInt, parseDType } from '../core/dtype.js';
 import { Array } from '../core/trace.js';
 import * as lax from '../lax/prims.js';
 
 /** A static shape (list of axis sizes). */
 export type Shape = readonly number[];
 /** The float dtypes random samplers produce. */
-export type FloatDType = 'float32' | 'float64';
+export type FloatDType = 'float16' | 'float32' | 'float64';
 /** A JS number or an array (concrete or traced). */
 export type ArrayLike = number | Array;
 
@@ -58,7 +58,7 @@ export function checkBroadcastTo(op: string, shape: Shape, ...paramShapes: Shape
 /** A float dtype argument ('float32' default). */
 export function floatDType(op: string, dtype: unknown): FloatDType {
   const d = parseDType(dtype ?? 'float32', `random.${op}: dtype`);
-  if (!isFloat(d)) throw new TypeError(`random.${op}: dtype must be a float dtype (float32 or float64), got ${d}`);
+  if (!isFloat(d)) throw new TypeError(`random.${op}: dtype must be a float dtype (float16, float32 or float64), got ${d}`);
   return d as FloatDType;
 }
 
@@ -90,6 +90,7 @@ export function intDType(op: string, dtype: unknown): 'int32' | 'uint32' {
 
 /** Smallest positive normal number and mantissa bits of each float dtype (numpy finfo). */
 export const finfo = {
+  float16: { tiny: 2 ** -14, nmant: 10, minSubnormal: 2 ** -24, max: 65504 },
   float32: { tiny: 2 ** -126, nmant: 23, minSubnormal: 2 ** -149, max: (2 - 2 ** -23) * 2 ** 127 },
   float64: { tiny: 2 ** -1022, nmant: 52, minSubnormal: 2 ** -1074, max: Number.MAX_VALUE },
 } as const;
@@ -104,6 +105,7 @@ export function nextafterNumber(x: number, toward: number, dtype: FloatDType): n
   if (x === toward) return toward;
   if (x === 0) return toward > 0 ? finfo[dtype].minSubnormal : -finfo[dtype].minSubnormal;
   const awayFromZero = (toward > x) === (x > 0);
+  if (dtype === 'float16') return f16FromBits(f16Bits(x) + (awayFromZero ? 1 : -1));
   if (dtype === 'float32') {
     const f = new Float32Array([x]);
     const u = new Uint32Array(f.buffer);
@@ -134,6 +136,13 @@ export function nextafterArray(x: Array, dir: 1 | -1): Array {
     const atZero = lax.select(lax.eq(x, f(0)), f(dir * finfo.float32.minSubnormal), stepped);
     // nextafter(x, x) = x for x = ±inf in the direction of travel; NaN stays NaN.
     return lax.select(lax.or(lax.eq(x, inf), lax.ne(x, x)), x, atZero);
+  }
+  if (dtype === 'float16') {
+    // as float64 below, in float32 arithmetic: a in (ulp/2, 3ulp/2) of float16, and x ± a rounds to the neighbour
+    const x32 = lax.convertElementType(x, 'float32'), g = (v: number): Array => lax.full(s, v, 'float32');
+    const a = lax.max(lax.mul(lax.abs(x32), g(2 ** -11 + 2 ** -22)), g(finfo.float16.minSubnormal));
+    const r = lax.convertElementType(dir > 0 ? lax.add(x32, a) : lax.sub(x32, a), 'float16');
+    return lax.select(lax.eq(x, lax.neg(inf)), f(-dir * finfo.float16.max), r);
   }
   const a = lax.max(lax.mul(lax.abs(x), f(2 ** -53 + 2 ** -105)), f(finfo.float64.minSubnormal));
   const r = dir > 0 ? lax.add(x, a) : lax.sub(x, a);

@@ -1,6 +1,6 @@
 // Abstract evaluation (shape/dtype inference and validation) for every primitive: the type system of the IR.
 import { ShapedArray, fmtShape, shapeEqual, shapeSize } from '../core/aval.js';
-import { type DType, isFloat, isInt, isBool, byteSize } from '../core/dtype.js';
+import { type DType, isFloat, isInt, isBool, bitWidth } from '../core/dtype.js';
 import {
   type Prim,
   type UnaryPrim,
@@ -123,8 +123,8 @@ export const abstractEvalRules = {
   },
   convertElementType: ([x], { newDtype, weakType }) => [new ShapedArray(x!.shape, newDtype, weakType)],
   bitcastConvertType: ([x], { newDtype }) => {
-    if (byteSize[x!.dtype] !== byteSize[newDtype] || x!.dtype === 'bool')
-      fail('bitcastConvertType', `cannot reinterpret ${x!.dtype} as ${newDtype} (both must be 32-bit dtypes)`);
+    if (bitWidth[x!.dtype] !== 32 || bitWidth[newDtype] !== 32 || x!.dtype === 'bool' || newDtype === 'bool')
+      fail('bitcastConvertType', `cannot reinterpret ${x!.dtype} as ${newDtype} (both must be 32-bit dtypes: float32, int32, uint32)`);
     return [new ShapedArray(x!.shape, newDtype)];
   },
   stopGradient: ([x]) => [x!],

@@ -2,6 +2,7 @@
 import type { Params } from '../core/primitive.js';
 import { implRules, type FirstOrderPrim } from '../rules/impl.js';
 import type { ImplRule } from '../rules/types.js';
+import { roundF16Array } from '../core/dtype.js';
 
 type ImplTable = { [P in FirstOrderPrim]: ImplRule<P> };
 
@@ -21,9 +22,29 @@ export interface Target {
   readonly runJaxpr?: (j: import('../ir/jaxpr.js').Jaxpr, args: readonly import('../core/trace.js').Array[]) => import('../core/trace.js').Array[];
 }
 
+/**
+ * The float16 dtype's one rule for every target: a primitive computes a float16 result in float32 (the host
+ * storage) and it is rounded to float16 here, so that each operation rounds once, as JAX's CPU backend does.
+ */
+function roundingF16(rule: ImplRule<FirstOrderPrim>): ImplRule<FirstOrderPrim> {
+  return ((args: never, params: never, outAvals: readonly { readonly dtype: string; readonly size: number }[]) => {
+    const outs = (rule as (a: never, p: never, o: unknown) => unknown[])(args, params, outAvals);
+    for (let i = 0; i < outAvals.length; i++) {
+      const o = outs[i];
+      if (outAvals[i]!.dtype === 'float16' && o instanceof Float32Array) roundF16Array(o, outAvals[i]!.size);
+    }
+    return outs;
+  }) as never;
+}
+const tableOf = (impl: Partial<ImplTable>): ImplTable => {
+  const t = { ...implRules, ...impl } as Record<string, ImplRule<FirstOrderPrim>>;
+  for (const p of Object.keys(t)) t[p] = roundingF16(t[p]!);
+  return t as unknown as ImplTable;
+};
+
 const targets = new Map<string, Target>([['ref', { name: 'ref', impl: implRules, available: () => true }]]);
 let currentName = 'ref';
-let table: ImplTable = implRules;
+let table: ImplTable = tableOf({});
 
 const envTarget = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORLAW_TARGET;
 
@@ -34,7 +55,7 @@ const envTarget = (globalThis as { process?: { env?: Record<string, string | und
  */
 export function registerTarget(t: Target, opts: { preferred?: boolean } = {}): void {
   targets.set(t.name, t);
-  if (t.name === currentName) table = { ...implRules, ...t.impl } as ImplTable;
+  if (t.name === currentName) table = tableOf(t.impl);
   // a target named by TENSORLAW_TARGET that is not available yet (webgpu before its async init) is chosen when it
   // registers again once available
   if (envTarget ? envTarget === t.name && t.available() : opts.preferred && t.available()) setTarget(t.name);
@@ -57,7 +78,7 @@ export function setTarget(name: string): void {
   if (!t.available())
     throw new TypeError(`setTarget: target '${name}' is not available ${t.unavailableReason ? `yet: ${t.unavailableReason()}` : 'in this environment'}`);
   currentName = name;
-  table = { ...implRules, ...t.impl } as ImplTable;
+  table = tableOf(t.impl);
 }
 
 /** The current target (its kernels and optional whole-jaxpr runner). */

@@ -10,7 +10,7 @@
 // key "tensorlaw.tree" records the pytree structure so that a tree round-trips exactly.
 import { fromTyped } from '../core/array.js';
 import { ShapedArray, fmtShape, shapeSize } from '../core/aval.js';
-import type { DType, TypedArray } from '../core/dtype.js';
+import { type DType, type TypedArray, f16Bits, f16FromBits } from '../core/dtype.js';
 import { Array } from '../core/trace.js';
 import { type TreeDef, flatten, unflatten } from '../core/tree.js';
 import { leafPaths } from './paths.js';
@@ -40,10 +40,10 @@ const itemSize: { [D in SafetensorsDType]: number } = {
 };
 /** The tensorlaw dtype each file dtype loads as: narrower types widen losslessly, 64-bit integers narrow with a range check. */
 const loadedDType: { [D in SafetensorsDType]: DType } = {
-  BOOL: 'bool', U8: 'int32', I8: 'int32', I16: 'int32', U16: 'int32', F16: 'float32', BF16: 'float32',
+  BOOL: 'bool', U8: 'int32', I8: 'int32', I16: 'int32', U16: 'int32', F16: 'float16', BF16: 'float32',
   I32: 'int32', U32: 'uint32', F32: 'float32', F64: 'float64', I64: 'int32', U64: 'uint32',
 };
-const savedDType: { [D in DType]: SafetensorsDType } = { float32: 'F32', float64: 'F64', int32: 'I32', uint32: 'U32', bool: 'BOOL' };
+const savedDType: { [D in DType]: SafetensorsDType } = { float16: 'F16', float32: 'F32', float64: 'F64', int32: 'I32', uint32: 'U32', bool: 'BOOL' };
 
 /** Metadata keys written by tensorlaw (user metadata may not start with this prefix). */
 const PREFIX = 'tensorlaw.';
@@ -115,7 +115,7 @@ export function serialize(tree: unknown, opts: SerializeOptions = {}): Uint8Arra
     const name = names[i]!;
     let dtype: SafetensorsDType;
     let shape: readonly number[];
-    let data: TypedArray;
+    let data: TypedArray | Uint16Array;
     if (typeof leaf === 'number') {
       scalars[name] = 'number';
       [dtype, shape, data] = ['F64', [], new Float64Array([leaf])];
@@ -129,6 +129,7 @@ export function serialize(tree: unknown, opts: SerializeOptions = {}): Uint8Arra
       dtype = savedDType[leaf.dtype];
       shape = leaf.shape;
       data = c.dataSync();
+      if (leaf.dtype === 'float16') data = Uint16Array.from(data, f16Bits);
       if (leaf.weakType) weak.push(name);
     } else {
       const what = leaf === null ? 'null' : typeof leaf === 'object' ? `a ${(leaf as object).constructor?.name ?? 'object'}` : typeof leaf;
@@ -240,15 +241,6 @@ export function readSafetensorsHeader(bytes: Uint8Array, source = 'the input'): 
   return { tensors, metadata, dataStart: 8 + n };
 }
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24; // subnormal: m · 2^-24
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
 /** The values of one tensor as the typed array of its loaded dtype. */
 function decodeTensor(op: string, bytes: Uint8Array, dataStart: number, name: string, t: TensorInfo): TypedArray {
   const [b, e] = t.dataOffsets;
@@ -276,7 +268,7 @@ function decodeTensor(op: string, bytes: Uint8Array, dataStart: number, name: st
     case 'U16':
       return new Int32Array(new Uint16Array(raw.buffer));
     case 'F16':
-      return Float32Array.from(new Uint16Array(raw.buffer), halfToFloat);
+      return Float32Array.from(new Uint16Array(raw.buffer), f16FromBits);
     case 'BF16': {
       // bfloat16 is the high half of a float32
       const out = new Uint32Array(n);
@@ -323,7 +315,7 @@ export interface DeserializeOptions {
  * dotted tensor names (`a.0.w` → { a: [{ w }] }: objects whose keys are exactly 0..n-1 become JS arrays).
  * With `like` (a pytree of Arrays, ShapedArrays or JS scalars: e.g. freshly initialised params), every leaf
  * is looked up by its dotted path and must have the same dtype and shape; all mismatches are reported
- * together. F16/BF16 load as float32, 8/16-bit integers as int32, I64/U64 as int32/uint32 (range-checked).
+ * together. F16 loads as float16, BF16 as float32, 8/16-bit integers as int32, I64/U64 as int32/uint32 (range-checked).
  * @example
  * const params = train.deserialize(bytes, model.init(key, [784]).params); // validated against the layout
  */

@@ -1,5 +1,5 @@
 // Elementwise reference kernels: unary, binary, comparison, select, dtype conversion and bitcast over typed arrays.
-import { type DType, type TypedArray, typedArrayCtor } from '../../core/dtype.js';
+import { type DType, type TypedArray, isFloat, roundF16, typedArrayCtor } from '../../core/dtype.js';
 import type { BinaryPrim, ComparePrim, UnaryPrim } from '../../core/primitive.js';
 import type { ShapedArray } from '../../core/aval.js';
 import type { RefVal } from '../../rules/types.js';
@@ -21,8 +21,7 @@ interface ByDtype<F> {
   readonly bool?: F;
 }
 
-const kindOf = (d: DType): keyof ByDtype<unknown> =>
-  d === 'float32' || d === 'float64' ? 'float' : d;
+const kindOf = (d: DType): keyof ByDtype<unknown> => (isFloat(d) ? 'float' : (d as 'int32' | 'uint32' | 'bool'));
 
 function pick<F>(op: string, table: ByDtype<F>, d: DType): F {
   const f = table[kindOf(d)];
@@ -148,8 +147,9 @@ const INT32_MAX = 2147483647, INT32_MIN = -2147483648, UINT32_MAX = 4294967295;
  * anything → bool is x ≠ 0; bool → number is 0/1; anything → float rounds to nearest (on the typed-array store).
  */
 export function converter(from: DType, to: DType): Fn1 {
-  const fromFloat = from === 'float32' || from === 'float64';
+  const fromFloat = isFloat(from);
   if (to === 'bool') return (x) => (x !== 0 ? 1 : 0);
+  if (to === 'float16') return roundF16; // once, from the exact value (a float32 store first could round twice)
   if (fromFloat && to === 'int32') return (x) => (x !== x ? 0 : x >= INT32_MAX ? INT32_MAX : x <= INT32_MIN ? INT32_MIN : Math.trunc(x));
   if (fromFloat && to === 'uint32') return (x) => (x !== x || x <= 0 ? 0 : x >= UINT32_MAX ? UINT32_MAX : Math.trunc(x));
   return (x) => x; // exact, rounding (to float32) or wrapping (int ↔ uint) is the store's

@@ -1,15 +1,15 @@
 // Renders fused kernels (src/compiler/kernel.ts) to JavaScript loops with `new Function`, bit-identical to
 // the reference: every operation rounds to its dtype exactly as a typed-array store would.
-import { type DType, type TypedArray } from '../../core/dtype.js';
+import { type DType, type TypedArray, isFloat, roundF16 } from '../../core/dtype.js';
 import type { BinaryPrim, ComparePrim, UnaryPrim } from '../../core/primitive.js';
 import type { KExpr, Kernel } from '../../compiler/kernel.js';
 import { binaryTable, compareTable, converter, unaryTable } from './elementwise.js';
 
 const unarySet = new Set<string>(Object.keys(unaryTable));
 const binarySet = new Set<string>(Object.keys(binaryTable));
-const kindOf = (d: DType): 'float' | 'int32' | 'uint32' | 'bool' => (d === 'float32' || d === 'float64' ? 'float' : d);
+const kindOf = (d: DType): 'float' | 'int32' | 'uint32' | 'bool' => (isFloat(d) ? 'float' : (d as 'int32' | 'uint32' | 'bool'));
 const round = (d: DType, x: string): string =>
-  d === 'float32' ? `fr(${x})` : d === 'int32' ? `((${x})|0)` : d === 'uint32' ? `((${x})>>>0)` : x;
+  d === 'float32' ? `fr(${x})` : d === 'float16' ? `h(fr(${x}))` : d === 'int32' ? `((${x})|0)` : d === 'uint32' ? `((${x})>>>0)` : x;
 
 export type KernelFn = (ins: readonly TypedArray[], outs: readonly TypedArray[]) => void;
 
@@ -121,11 +121,12 @@ export function renderJs(k: Kernel): { fn: KernelFn; source: string } {
   }
   return finish(lines.join('\n'));
   function finish(source: string) {
-  const make = new Function('F', 'fr', `return function fusedKernel(ins, outs) {\n${source}\n};`) as (
+  const make = new Function('F', 'fr', 'h', `return function fusedKernel(ins, outs) {\n${source}\n};`) as (
     F: unknown,
     fr: (x: number) => number,
+    h: (x: number) => number,
   ) => KernelFn;
-  return { fn: make(fns, Math.fround), source };
+  return { fn: make(fns, Math.fround, roundF16), source };
   }
 }
 

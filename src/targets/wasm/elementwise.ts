@@ -50,7 +50,7 @@ const CONVERT: Readonly<Record<string, number>> = {
   'float32>float64': 0, 'float64>float32': 1, 'float32>int32': 2, 'float32>uint32': 3, 'int32>float32': 4,
   'uint32>float32': 5, 'float64>int32': 6, 'float64>uint32': 7, 'int32>float64': 8, 'uint32>float64': 9,
 };
-const WIDTH: { readonly [D in DType]: number } = { float32: 4, float64: 8, int32: 4, uint32: 4, bool: 1 };
+const WIDTH: { readonly [D in DType]: number } = { float16: 4, float32: 4, float64: 8, int32: 4, uint32: 4, bool: 1 };
 
 /** The elementwise primitives and reductions this target claims (the law in test/wasm-math.test.ts covers each). */
 export const wasmElementwisePrims = {

@@ -20,6 +20,8 @@ export function wgslType(d: DType, what: string): 'f32' | 'i32' | 'u32' {
     case 'uint32':
     case 'bool':
       return 'u32';
+    case 'float16':
+      throw new WebGpuError(`${what}: float16 is not supported on the webgpu target yet; convert to float32 (x.astype('float32'))`);
     case 'float64':
       throw new WebGpuError(
         `${what}: float64 is not supported on the webgpu target (WGSL has no 64-bit floats); ` +

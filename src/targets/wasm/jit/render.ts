@@ -11,9 +11,9 @@ import type { KExpr, Kernel, KOp } from '../../../compiler/kernel.js';
 /** A kernel this renderer cannot compile (the plan keeps the JS-rendered one). */
 export class UnsupportedKernel extends Error {}
 
-const SIZE: { readonly [D in DType]: number } = { float32: 4, float64: 8, int32: 4, uint32: 4, bool: 1 };
-const SHIFT: { readonly [D in DType]: number } = { float32: 2, float64: 3, int32: 2, uint32: 2, bool: 0 };
-const SCALAR: { readonly [D in DType]: string } = { float32: 'f32', float64: 'f64', int32: 'i32', uint32: 'u32', bool: 'u8' };
+const SIZE: { readonly [D in DType]: number } = { float16: 4, float32: 4, float64: 8, int32: 4, uint32: 4, bool: 1 };
+const SHIFT: { readonly [D in DType]: number } = { float16: 2, float32: 2, float64: 3, int32: 2, uint32: 2, bool: 0 };
+const SCALAR: { readonly [D in DType]: string } = { float16: 'f32', float32: 'f32', float64: 'f64', int32: 'i32', uint32: 'u32', bool: 'u8' };
 
 // ---- op table ------------------------------------------------------------------------------------------------
 
