@@ -8,6 +8,7 @@ import {
 import { specs } from '../laws/specs.js';
 import type { Prim } from '../src/core/primitive.js';
 import { destroyDevice } from '../src/targets/webgpu/index.js';
+import { f16FromBits, roundF16, roundF16Array } from '../src/core/dtype.js';
 
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 let why = '';
@@ -46,56 +47,90 @@ const tolFor = (prim: string): [number, number] =>
 
 const unsupported = new Set<string>(['while', 'customLin']);
 
+/**
+ * The law-spec cases of `prim` in `dtype`, eager on device operands and jitted on webgpu, against the reference.
+ * float16 is stored as f32 on the GPU and rounded to float16 after every operation, as the reference rounds.
+ */
+async function conformance(prim: Prim, dtype: 'float32' | 'float16', tol: [number, number]): Promise<void> {
+  const spec = specs[prim];
+  const cases = fc.sample(spec.cases({ dtype, derivatives: false }), { numRuns: prim === 'sort' ? 12 : 4, seed: 42 });
+  let verified = 0;
+  for (const c of cases) {
+    const [args] = fc.sample(c.args, { numRuns: 1, seed: 7 });
+    let want: Array[];
+    try {
+      want = withTarget('ref', () => c.fn(...args!));
+    } catch {
+      continue; // a case the reference rejects (e.g. a forward-mode customLin) says nothing here
+    }
+    const [atol, rtol] = tol;
+    if ([...args!, ...want].some((a) => a.dtype === 'float64')) {
+      // WGSL has no float64: a clear error, never a silently narrowed result
+      expect(() => withTarget('webgpu', () => jit(c.fn)(...args!))).toThrow(/float64 is not supported on the webgpu target/);
+      continue;
+    }
+    for (const mode of ['eager', 'jit'] as const) {
+      let got: Array[];
+      try {
+        got = withTarget('webgpu', () => (mode === 'jit' ? jit(c.fn)(...args!) : c.fn(...put(args!))));
+      } catch (e) {
+        // the documented gaps raise a clear error (never a wrong result): multi-key or integer sorts
+        if (prim === 'sort' && /no WebGPU implementation/.test((e as Error).message)) continue;
+        throw e;
+      }
+      verified++;
+      expect(got.length).toBe(want.length);
+      for (let k = 0; k < want.length; k++) {
+        expect(got[k]!.shape, `${c.label} ${mode}`).toEqual(want[k]!.shape);
+        expect(got[k]!.dtype, `${c.label} ${mode}`).toBe(want[k]!.dtype);
+        const g = await values(got[k]!);
+        if (want[k]!.dtype === 'float16') for (const v of g) expect(v, `${c.label} (${mode}): not a float16 value`).toBe(roundF16(v));
+        const err = close(g, refValues(want[k]!), atol, rtol);
+        expect(err, `${c.label} (${mode})`).toBeNull();
+      }
+    }
+  }
+  expect(verified).toBeGreaterThan(0);
+}
+
 describe.skipIf(!ok)('webgpu target vs ref (law-spec cases of every primitive)', () => {
   it('reports its adapter', () => {
     const info = webgpuInfo()!;
     expect(info.adapter.length).toBeGreaterThan(0);
   });
   for (const prim of Object.keys(specs) as Prim[]) {
-    const spec = specs[prim];
     const run = unsupported.has(prim) ? it.skip : it;
-    run(`${prim}: eager on device operands and jitted, equal to ref`, async () => {
-      const cases = fc.sample(spec.cases({ dtype: 'float32', derivatives: false }), { numRuns: prim === 'sort' ? 12 : 4, seed: 42 });
-      let verified = 0;
-      for (const c of cases) {
-        const [args] = fc.sample(c.args, { numRuns: 1, seed: 7 });
-        let want: Array[];
-        try {
-          want = withTarget('ref', () => c.fn(...args!));
-        } catch {
-          continue; // a case the reference rejects (e.g. a forward-mode customLin) says nothing here
-        }
-        const [atol, rtol] = tolFor(prim);
-        if ([...args!, ...want].some((a) => a.dtype === 'float64')) {
-          // WGSL has no float64: a clear error, never a silently narrowed result
-          expect(() => withTarget('webgpu', () => jit(c.fn)(...args!))).toThrow(/float64 is not supported on the webgpu target/);
-          continue;
-        }
-        for (const mode of ['eager', 'jit'] as const) {
-          let got: Array[];
-          try {
-            got = withTarget('webgpu', () => (mode === 'jit' ? jit(c.fn)(...args!) : c.fn(...put(args!))));
-          } catch (e) {
-            // the documented gaps raise a clear error (never a wrong result): multi-key or integer sorts
-            if (prim === 'sort' && /no WebGPU implementation/.test((e as Error).message)) continue;
-            throw e;
-          }
-          verified++;
-          expect(got.length).toBe(want.length);
-          for (let k = 0; k < want.length; k++) {
-            expect(got[k]!.shape, `${c.label} ${mode}`).toEqual(want[k]!.shape);
-            expect(got[k]!.dtype, `${c.label} ${mode}`).toBe(want[k]!.dtype);
-            const err = close(await values(got[k]!), refValues(want[k]!), atol, rtol);
-            expect(err, `${c.label} (${mode})`).toBeNull();
-          }
-        }
-      }
-      expect(verified).toBeGreaterThan(0);
-    });
+    run(`${prim}: eager on device operands and jitted, equal to ref`, () => conformance(prim, 'float32', tolFor(prim)));
+  }
+});
+
+// float16 tolerances: exact operations agree to the bit (f32 result rounded once on both sides); approximate
+// transcendentals and f32 accumulations in another order may land one float16 ulp (2^-10 relative) apart, and
+// sums with cancellation lose relative accuracy, hence the absolute term.
+const tol16 = (prim: string): [number, number] =>
+  ['dotGeneral', 'convGeneralDilated', 'reduceSum', 'reduceProd', 'cumsum', 'scatterAdd'].includes(prim) ? [2e-2, 4e-3] : [1e-3, 2 ** -9];
+
+describe.skipIf(!ok)('webgpu target vs ref in float16 (law-spec cases of every primitive)', () => {
+  for (const prim of Object.keys(specs) as Prim[]) {
+    const run = unsupported.has(prim) ? it.skip : it;
+    run(`${prim} (float16): eager and jitted, float16 values within ${tol16(prim)[1]} of ref`, () => conformance(prim, 'float16', tol16(prim)));
   }
 });
 
 describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
+  it('float16 rounding on the GPU (integer ops on the f32 bits) equals the host\'s: ties to even, subnormals, overflow', async () => {
+    const n = 0x7c00, src = new Float32Array(4 * n);
+    for (let h = 0; h < n; h++) {
+      const a = f16FromBits(h), b = f16FromBits(h + 1), mid = (a + b) / 2;
+      src.set([mid, -mid, Math.fround(mid * (1 + 2 ** -20)), a * 1.0001 + 1e-9], 4 * h);
+    }
+    src[0] = 65519.99; src[1] = -65520; src[2] = 1e30; src[3] = NaN;
+    const x = np.array(src, 'float32');
+    const got = await withTarget('webgpu', () => jit((a: Array) => a.astype('float16'))(x)).data();
+    const want = roundF16Array(Float32Array.from(src));
+    for (let i = 0; i < src.length; i++) if (!Object.is(got[i], want[i])) expect.fail(`${src[i]}: webgpu ${got[i]}, host ${want[i]}`);
+  });
+
   it('random fused elementwise/broadcast/reduce programs equal ref', async () => {
     const ops = ['add', 'mul', 'sub', 'maximum', 'tanh', 'exp', 'neg', 'sumRows', 'bcast', 'T'] as const;
     await fc.assert(

@@ -3,8 +3,8 @@
 /**
  * The element types tensorlaw arrays can hold. `float32` is the default. `float16` (IEEE half precision) computes
  * like JAX on a CPU: each operation evaluates in float32 and rounds its result to float16 (round to nearest even,
- * overflow to ±Infinity); on hosts without Float16Array its values are held in a Float32Array (every element exactly
- * a float16 value), and on WebGPU adapters with `shader-f16` they are stored as 16-bit floats.
+ * overflow to ±Infinity). Its values are held in a Float32Array (every element exactly a float16 value): Node 20 has
+ * no Float16Array, and the webgpu target stores them in f32 buffers and rounds each kernel's float16 results.
  */
 export type DType = 'float16' | 'float32' | 'float64' | 'int32' | 'uint32' | 'bool';
 

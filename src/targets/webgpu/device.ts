@@ -10,18 +10,20 @@ export class WebGpuError extends Error {
   override name = 'WebGpuError';
 }
 
-/** The WGSL scalar type that stores each dtype (bool as u32 0/1). float64 has none. */
+/**
+ * The WGSL scalar type that stores each dtype (bool as u32 0/1; float16 as f32 holding float16 values, rounded after
+ * every operation by ops.ts). float64 has none.
+ */
 export function wgslType(d: DType, what: string): 'f32' | 'i32' | 'u32' {
   switch (d) {
     case 'float32':
+    case 'float16':
       return 'f32';
     case 'int32':
       return 'i32';
     case 'uint32':
     case 'bool':
       return 'u32';
-    case 'float16':
-      throw new WebGpuError(`${what}: float16 is not supported on the webgpu target yet; convert to float32 (x.astype('float32'))`);
     case 'float64':
       throw new WebGpuError(
         `${what}: float64 is not supported on the webgpu target (WGSL has no 64-bit floats); ` +

@@ -63,6 +63,8 @@ const reduce = (op: ReducePrim): GpuImpl<ReducePrim> => (b, [x], { axes }, [oa])
   runKernel(b, { shape: x!.aval.shape, inputs: [x!.aval], outputs: [load(0, x!.aval, stridesOf(x!.aval.shape))], reduce: { op, axes } }, [x!.st], [oa!]);
 
 const T = (d: DType, what: string): string => wgslType(d, what);
+/** Stored as f32 on the GPU: float32, and float16 (whose values are rounded to float16 after each operation). */
+const f32s = (d: DType): boolean => d === 'float32' || d === 'float16';
 
 /** A WGSL source with one thread per output element, output coordinates c0.., and `body` storing y0[i]. */
 function perElement(what: string, ins: readonly DType[], out: DType, shape: readonly number[], body: readonly string[], h = new Helpers()): string {
@@ -177,7 +179,7 @@ const scatterAdd: GpuImpl<'scatterAdd'> = (b, [x, u, ...idx], p, [oa]) => {
     `@group(0) @binding(${1 + idx.length}) var<storage, read_write> y0: array<atomic<u32>>;`,
   ].join('\n');
   const add =
-    dt === 'float32'
+    f32s(dt)
       ? ['var old = atomicLoad(&y0[pos]);', 'loop {', '  let r = atomicCompareExchangeWeak(&y0[pos], old, bitcast<u32>(bitcast<f32>(old) + v));', '  if (r.exchanged) { break; }', '  old = r.old_value;', '}']
       : dt === 'bool' ? ['if (v != 0u) { atomicOr(&y0[pos], 1u); }'] : ['atomicAdd(&y0[pos], bitcast<u32>(v));'];
   const code = [decl, MAIN_1D, `  if (i >= ${n}u) { return; }`, ...coordLines(us, 'i', 'g').map((l) => '  ' + l),
@@ -214,7 +216,7 @@ const arg = (which: 'max' | 'min'): GpuImpl<'argmax' | 'argmin'> => (b, [x], { a
   const outCoord = (d: number) => (d < axis ? `c${d}` : `c${d - 1}`);
   const base = offsetExpr(0, st.map((s, d) => (d === axis ? 0 : s)), (d) => outCoord(d));
   const h = new Helpers();
-  const isF = x!.aval.dtype === 'float32';
+  const isF = f32s(x!.aval.dtype);
   const nan = (v: string) => (isF ? `${h.use('isnan_')}(${v})` : 'false');
   const better = which === 'max' ? '>' : '<';
   const body = [
@@ -312,7 +314,7 @@ const isIdentity = (perm: readonly number[]): boolean => perm.every((d, i) => d 
  * contracting axes as two contiguous groups in either order): the tiled GEMM routine (kernels/matmul.wgsl).
  */
 function tiledMatmul(b: Batch, x: GpuIn, y: GpuIn, out: GpuStorage, p: DotGeneralParams, lf: number[], rf: number[], oa: ShapedArray): boolean {
-  if (!useRoutines || x.aval.dtype !== 'float32' || y.aval.dtype !== 'float32' || oa.dtype !== 'float32') return false;
+  if (!useRoutines || !f32s(x.aval.dtype) || !f32s(y.aval.dtype) || !f32s(oa.dtype)) return false;
   const [lc, rc] = p.contract, [lb, rb] = p.batch;
   const xs = x.aval.shape, ys = y.aval.shape;
   const size = (s: readonly number[], ax: readonly number[]) => ax.reduce((a, d) => a * s[d]!, 1);
@@ -343,7 +345,7 @@ function tiledMatmul(b: Batch, x: GpuIn, y: GpuIn, out: GpuStorage, p: DotGenera
  * dilations and feature groups.
  */
 function tiledConv(b: Batch, x: GpuIn, w: GpuIn, out: GpuStorage, p: ConvParams, oa: ShapedArray): boolean {
-  if (!useRoutines || x.aval.dtype !== 'float32' || w.aval.dtype !== 'float32' || oa.dtype !== 'float32') return false;
+  if (!useRoutines || !f32s(x.aval.dtype) || !f32s(w.aval.dtype) || !f32s(oa.dtype)) return false;
   if (x.aval.ndim !== 4 || p.batchGroupCount !== 1) return false;
   const [n, cin, h, wd] = x.aval.shape as [number, number, number, number];
   const [cout, , kh, kw] = w.aval.shape as [number, number, number, number];
@@ -401,7 +403,7 @@ export const conv: GpuImpl<'convGeneralDilated'> = (b, [x, w], p: ConvParams, [o
  */
 const sort: GpuImpl<'sort'> = (b, ins, p, outAvals) => {
   const keys = ins[0]!;
-  if (p.numKeys !== 1 || keys.aval.dtype !== 'float32')
+  if (p.numKeys !== 1 || !f32s(keys.aval.dtype))
     return missing(`sort (with ${p.numKeys} keys of dtype ${keys.aval.dtype}; the webgpu target sorts one float32 key)`)(b, ins, p, outAvals);
   const shape = keys.aval.shape, dim = p.dimension, nd = shape.length, n = shape[dim]!;
   const outs = outAvals.map((a) => b.alloc(a, 'sort'));
@@ -439,8 +441,32 @@ const missing = (prim: string): AnyGpuImpl => () => {
 
 const table = <K extends string, R>(keys: readonly K[], f: (k: K) => R) => Object.fromEntries(keys.map((k) => [k, f(k)])) as { [P in K]: R };
 
+/** Rounds f32 values to float16 in place (ties to even, overflow to ±inf), with integer ops on the bits. */
+const ROUND_F16 = `fn rf16(x: f32) -> f32 {
+  let u = bitcast<u32>(x);
+  let a = u & 0x7fffffffu;
+  let s = u & 0x80000000u;
+  if (a >= 0x7f800000u) { return x; }
+  if (a >= 0x477ff000u) { return bitcast<f32>(s | 0x7f800000u); }
+  if (a >= 0x38800000u) { return bitcast<f32>(s | ((a + 0xfffu + ((a >> 13u) & 1u)) & 0xffffe000u)); }
+  return bitcast<f32>(s | bitcast<u32>(round(abs(x) * 16777216.0) * 5.9604644775390625e-8));
+}`;
+function roundF16InPlace(b: Batch, st: GpuStorage, n: number): void {
+  const code = [`@group(0) @binding(0) var<storage, read_write> y0: array<f32>;`, ROUND_F16, MAIN_1D, `  if (i < ${n}u) { y0[i] = rf16(y0[i]); }`, '}'].join('\n');
+  runCustom(b, code, [], [st], n);
+}
+
+/** float16 results: each primitive computes in f32 and its float16 outputs are rounded once (the reference's rule). */
+function roundingF16(rule: AnyGpuImpl): AnyGpuImpl {
+  return (b, ins, params, outAvals) => {
+    const outs = rule(b, ins, params, outAvals);
+    outAvals.forEach((a, i) => a.dtype === 'float16' && a.size > 0 && roundF16InPlace(b, outs[i]!, a.size));
+    return outs;
+  };
+}
+
 /** The GPU implementation of every first-order primitive (exhaustive: a missing one is a compile error). */
-export const gpuImpls = {
+const gpuImplsF32 = {
   ...table(unaryPrims, (p) => elementwise(p)),
   ...table(binaryPrims, (p) => elementwise(p)),
   ...table(comparePrims, (p) => elementwise(p)),
@@ -488,6 +514,9 @@ export const gpuImpls = {
   convGeneralDilated: conv,
   sort,
 } satisfies { [P in FirstOrderPrim]: GpuImpl<P> };
+
+/** The GPU implementation of every first-order primitive, float16 results rounded. */
+export const gpuImpls = table(Object.keys(gpuImplsF32) as FirstOrderPrim[], (p) => roundingF16(gpuImplsF32[p] as AnyGpuImpl)) as typeof gpuImplsF32;
 
 /** Primitives whose GPU entry only raises the clear "no WebGPU implementation" error. */
 export const missingOnGpu: ReadonlySet<FirstOrderPrim> = new Set<FirstOrderPrim>([]);

@@ -9,7 +9,7 @@ import { WebGpuError, wgslType } from './device.js';
 export const WG = 64;
 
 type Kind = 'f' | 'i' | 'u' | 'b';
-const kindOf = (d: DType): Kind => (d === 'float32' || d === 'float64' ? 'f' : d === 'int32' ? 'i' : d === 'uint32' ? 'u' : 'b');
+const kindOf = (d: DType): Kind => (d === 'float32' || d === 'float64' || d === 'float16' ? 'f' : d === 'int32' ? 'i' : d === 'uint32' ? 'u' : 'b');
 
 /** Helper functions a kernel may call; included in the source only when used. */
 const helpers: Record<string, string> = {
