@@ -1,7 +1,7 @@
 // The float16 dtype: rounding (against numpy and every bit pattern), JAX's promotion, arithmetic that rounds once per operation, grad/jit/vmap, random, safetensors and printing.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { grad, jit, lax, np, random, train, vmap, type Array } from '../src/index.js';
+import { grad, jit, lax, nn, np, optim, random, train, tree, valueAndGrad, vmap, type Array } from '../src/index.js';
 import { f16Bits, f16FromBits, promoteTypes, roundF16, roundF16Array } from '../src/core/dtype.js';
 import { fromTyped } from '../src/core/array.js';
 
@@ -119,6 +119,44 @@ describe('float16 dtype semantics (JAX)', () => {
     const vg = vmap(grad(f))(rows);
     expect(vg.dtype).toBe('float16');
     expect(vals(vg.get(0))).toEqual(vals(g16));
+  });
+});
+
+describe('float16 models', () => {
+  const model = nn.sequential(nn.dense(16), nn.tanh, nn.dense(1));
+  const p32 = model.init(random.key(0), [-1, 4]).params;
+  type P = typeof p32;
+  const x = random.normal(random.key(1), [64, 4], 'float16');
+  const y = np.sin(x.sum(1, { keepdims: true }));
+  const half = (p: P): P => tree.map((a: Array) => a.astype('float16'), p);
+  const fit = (p0: P, opt: optim.GradientTransformation, loss: (p: P) => Array): [P, number[]] => {
+    const step = jit((p: P, s: unknown) => {
+      const [l, g] = valueAndGrad(loss)(p);
+      const [u, s2] = opt.update(g, s as never, p);
+      return [optim.applyUpdates(p, u), s2, l] as const;
+    });
+    let p = p0, s: unknown = opt.init(p0);
+    const losses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const [p2, s2, l] = step(p, s);
+      [p, s] = [p2, s2];
+      losses.push(Number(l));
+    }
+    return [p, losses];
+  };
+
+  it('a dense network with float16 parameters trains under jit (SGD with momentum), its parameters stay float16', () => {
+    const [p, losses] = fit(half(p32), optim.sgd(0.05, { momentum: 0.9 }), (q) => np.mean(np.square(model.apply(q, x).sub(y))));
+    expect(losses[39]!).toBeLessThan(losses[0]! * 0.5);
+    for (const leaf of tree.leaves(p) as Array[]) expect(leaf.dtype).toBe('float16');
+  });
+
+  it('mixed precision: float32 master parameters, a float16 forward pass, float32 gradients through the casts (Adam)', () => {
+    // (Adam on float16 parameters overflows: its eps 1e-8 is 0 in float16 and tiny second moments underflow, as in optax)
+    const [p, losses] = fit(p32, optim.adam(1e-2), (q) => np.mean(np.square(model.apply(half(q), x).sub(y))).astype('float32'));
+    expect(losses[39]!).toBeLessThan(losses[0]! * 0.5);
+    for (const leaf of tree.leaves(p) as Array[]) expect(leaf.dtype).toBe('float32');
+    expect(vals(np.nanToNum(h16([Infinity, -Infinity, NaN])))).toEqual([65504, -65504, 0]);
   });
 });
 

@@ -203,7 +203,7 @@ export function logSoftmax(x: ArrayLike, axis: number | readonly number[] = -1):
  * @example
  * nn.oneHot(np.array([0, 2]), 3).toJS(); // [[1, 0, 0], [0, 0, 1]]
  */
-export function oneHot(x: ArrayLike, numClasses: number, dtype: 'float32' | 'float64' = 'float32'): Array {
+export function oneHot(x: ArrayLike, numClasses: number, dtype: 'float16' | 'float32' | 'float64' = 'float32'): Array {
   const a = asArray(x, 'nn.oneHot');
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`nn.oneHot: numClasses must be a positive integer, got ${numClasses}`);
   if (isFloat(a.dtype)) throw new TypeError(`nn.oneHot: indices must be integers, got ${a.dtype}; cast with astype('int32')`);

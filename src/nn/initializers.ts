@@ -7,7 +7,7 @@ import type { Key } from '../random/index.js';
 import { concatenate, divide, full, lit, matmul, moveaxis, multiply, reshape, sqrt, subtract, sum, transpose, square } from './np.js';
 
 /** A float dtype parameters can have. */
-export type FloatDType = 'float32' | 'float64';
+export type FloatDType = 'float16' | 'float32' | 'float64';
 
 /**
  * An initializer: a pure function of a PRNG key, a shape and a dtype (default float32), as

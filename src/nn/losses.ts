@@ -129,7 +129,7 @@ function classTargets(op: string, logits: ArrayLike, labels: ArrayLike, axis = -
     const want = x.shape.filter((_, i) => i !== ax);
     if (lab.shape.length !== want.length || lab.shape.some((d, i) => d !== want[i]))
       throw new TypeError(`nn.${op}: integer labels must have the logits' shape without the class axis, ${fmtShape(want)}; got ${fmtShape(lab.shape)} for logits ${fmtShape(x.shape)}`);
-    target = oneHot(lab, k, x.dtype as 'float32' | 'float64');
+    target = oneHot(lab, k, x.dtype as 'float16' | 'float32' | 'float64');
     if (ax !== x.ndim - 1) target = moveLast(target, ax);
   } else {
     if (lab.shape.length !== x.shape.length || lab.shape.some((d, i) => d !== x.shape[i]))
@@ -445,7 +445,7 @@ function sumEvent(op: string, l: Array, o: ElboOptions): Array {
  */
 export function reparameterize(key: Key, mean_: ArrayLike, logVar: ArrayLike): Array {
   const [m, lv] = pair('reparameterize', mean_, logVar);
-  const eps = random.normal(key, m.shape, m.dtype as 'float32' | 'float64');
+  const eps = random.normal(key, m.shape, m.dtype as 'float16' | 'float32' | 'float64');
   return add(m, multiply(exp(multiply(lv, lit(0.5, lv))), eps));
 }
 

@@ -518,13 +518,13 @@ export const heaviside: Bin = (x, h0) => {
 };
 
 /** The largest finite value of a float dtype. */
-export const finiteMax = (d: 'float32' | 'float64'): number => (d === 'float32' ? 3.4028234663852886e38 : Number.MAX_VALUE);
+export const finiteMax = (d: 'float16' | 'float32' | 'float64'): number => (d === 'float16' ? 65504 : d === 'float32' ? 3.4028234663852886e38 : Number.MAX_VALUE);
 
 /** Replaces NaN with `nan` (0) and infinities with the largest finite values (or the given ones). */
 export function nanToNum(x: ArrayLike, opts: { nan?: number; posinf?: number; neginf?: number } = {}): Array {
   const a = asArray(x, 'nanToNum');
   if (!isFloat(a.dtype)) return a;
-  const big = finiteMax(a.dtype as 'float32' | 'float64');
+  const big = finiteMax(a.dtype as 'float16' | 'float32' | 'float64');
   let y = lax.select(lax.ne(a, a), fullOf(a, opts.nan ?? 0), a);
   y = lax.select(lax.eq(y, fullOf(a, Infinity)), fullOf(a, opts.posinf ?? big), y);
   y = lax.select(lax.eq(y, fullOf(a, -Infinity)), fullOf(a, opts.neginf ?? -big), y);
