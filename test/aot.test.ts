@@ -160,4 +160,9 @@ console.log(JSON.stringify(run(JSON.parse(readFileSync(new URL('./inputs.json', 
     const f = (x: Array) => lax.cumsum(x, 0).mul(2);
     await expect(jit(f).lower(np.ones([4])).compile().exportWasm()).rejects.toThrow(/cumsum cannot be exported/);
   });
+
+  it('float16 is named in the error (no standalone float16 kernels)', async () => {
+    const f = (x: Array) => x.mul(2).add(1);
+    await expect(jit(f).lower(np.ones([4], 'float16')).compile().exportWasm()).rejects.toThrow(/float16 \(f16\[4\]\) cannot be exported/);
+  });
 });

@@ -263,6 +263,8 @@ export async function exportWasm(low: Lowered, opts: ExportOptions = {}): Promis
   const prelude = mathPrelude();
   if (prelude === null) throw new Error('exportWasm: the math prelude (wasm/math.ts) was not found');
   const j: Jaxpr = low.jaxpr;
+  const f16 = [...j.inBinders, ...j.eqns.flatMap((e) => e.outs)].find((v) => v.aval.dtype === 'float16');
+  if (f16) throw new TypeError(`exportWasm: float16 (${f16.aval.toString()}) cannot be exported to standalone wasm; export a float32 version of the function`);
   const plan = schedule(j);
   const nConst = low.consts.length;
   // static memory layout: every var gets its own buffer (inputs, constants, intermediates, outputs)
