@@ -1,7 +1,7 @@
 // The float16 dtype: rounding (against numpy and every bit pattern), JAX's promotion, arithmetic that rounds once per operation, grad/jit/vmap, random, safetensors and printing.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { grad, jit, lax, nn, np, optim, random, train, tree, valueAndGrad, vmap, type Array } from '../src/index.js';
+import { grad, jit, lax, nn, np, optim, random, train, tree, valueAndGrad, vmap, withTarget, type Array } from '../src/index.js';
 import { f16Bits, f16FromBits, promoteTypes, roundF16, roundF16Array } from '../src/core/dtype.js';
 import { fromTyped } from '../src/core/array.js';
 
@@ -106,6 +106,26 @@ describe('float16 dtype semantics (JAX)', () => {
     const exact = 300 * roundF16(0.1);
     expect(vals(np.matmul(x, w))).toEqual([roundF16(exact)]);
     expect(vals(np.sum(x))).toEqual([roundF16(exact)]);
+  });
+
+  it('the wasm target (float32 SIMD kernels, rounded) equals the reference: exact ops to the bit, the rest within an ulp', () => {
+    const x = random.normal(random.key(5), [64, 48], 'float16').mul(3), y = random.normal(random.key(6), [64, 48], 'float16');
+    const w = random.normal(random.key(7), [48, 32], 'float16'), k = random.normal(random.key(8), [3, 3, 1, 4], 'float16');
+    const img = random.normal(random.key(9), [2, 8, 8, 1], 'float16');
+    const exact: [string, () => Array][] = [
+      ['add', () => x.add(y)], ['mul', () => x.mul(y)], ['div', () => x.div(y)], ['sqrt', () => np.sqrt(np.abs(x))],
+      ['max', () => np.max(x, 0)], ['lt', () => x.lt(y)],
+    ];
+    const approx: [string, () => Array][] = [
+      ['exp', () => np.exp(x.div(4))], ['tanh', () => np.tanh(x)], ['sum', () => np.sum(x, 1)], ['matmul', () => np.matmul(x, w)],
+      ['conv', () => lax.convGeneralDilated(img, k, { padding: 'SAME', dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] })],
+    ];
+    for (const [name, f] of exact) expect(vals(withTarget('wasm', f)), name).toEqual(vals(withTarget('ref', f)));
+    for (const [name, f] of approx) {
+      const got = vals(withTarget('wasm', f)), want = vals(withTarget('ref', f));
+      got.forEach((g, i) => expect(Math.abs(g - want[i]!), `${name} [${i}] ${g} vs ${want[i]}`).toBeLessThanOrEqual(ulp16(want[i]!) + 1e-3 * (name === 'matmul' || name === 'conv' || name === 'sum' ? 1 : 0)));
+      expect(withTarget('wasm', f).dtype, name).toBe(name === 'lt' ? 'bool' : 'float16');
+    }
   });
 
   it('grad, vmap and jit work on float16 and give float16 results close to float32', () => {

@@ -89,7 +89,8 @@ function withScratch<R>(f: () => R): R {
 
 /** The first n elements of a buffer (operands may be views longer than their aval). */
 const head = (b: TypedArray, n: number): TypedArray => (b.length === n ? b : b.subarray(0, n));
-const isF32 = (d: DType): boolean => d === 'float32';
+/** float32 kernels serve float16 too: its values are held in float32 and the registry rounds each float16 result. */
+const isF32 = (d: DType): boolean => d === 'float32' || d === 'float16';
 /** A fresh (pooled) typed array of dtype d with the n elements at ptr. */
 const output = (ptr: number, n: number, d: DType): TypedArray =>
   copyOut(ptr, n, typedArrayCtor[d] as unknown as TypedCtor<TypedArray>);
@@ -99,7 +100,7 @@ function unaryRule(prim: UnaryPrim): Rule {
   const c32 = UNARY_F32[prim], c64 = UNARY_F64[prim];
   return (args, params, outAvals) => {
     const x = args[0]!, d = x.aval.dtype, n = x.aval.size;
-    const code = d === 'float32' ? c32 : d === 'float64' ? c64 : undefined;
+    const code = isF32(d) ? c32 : d === 'float64' ? c64 : undefined;
     if (code === undefined || n === 0 || (n < elementwiseConfig.small && EXACT_UNARY.has(prim))) return ref(args, params, outAvals);
     return withScratch(() => {
       const p = copyIn(head(x.buffer, n));
@@ -115,7 +116,7 @@ function binaryRule(prim: BinaryPrim): Rule {
   return (args, params, outAvals) => {
     const [x, y] = args as [RefVal, RefVal];
     const d = x.aval.dtype, n = x.aval.size;
-    const code = d === 'float32' ? c32 : d === 'float64' ? c64 : undefined;
+    const code = isF32(d) ? c32 : d === 'float64' ? c64 : undefined;
     if (code === undefined || n === 0 || y.aval.dtype !== d || y.aval.size !== n || (n < elementwiseConfig.small && prim !== 'pow')) return ref(args, params, outAvals);
     return withScratch(() => {
       const a = copyIn(head(x.buffer, n)), b = copyIn(head(y.buffer, n));
@@ -131,7 +132,7 @@ function compareRule(prim: ComparePrim): Rule {
   return (args, params, outAvals) => {
     const [x, y] = args as [RefVal, RefVal];
     const d = x.aval.dtype, n = x.aval.size;
-    if ((d !== 'float32' && d !== 'float64') || n < elementwiseConfig.small || y.aval.dtype !== d || y.aval.size !== n) return ref(args, params, outAvals);
+    if ((!isF32(d) && d !== 'float64') || n < elementwiseConfig.small || y.aval.dtype !== d || y.aval.size !== n) return ref(args, params, outAvals);
     return withScratch(() => {
       const a = copyIn(head(x.buffer, n)), b = copyIn(head(y.buffer, n));
       const out = scratch(n);
@@ -198,7 +199,7 @@ function reduceRule(prim: ReducePrim): Rule {
   return (args, params, outAvals) => {
     const x = args[0]!, d = x.aval.dtype, n = x.aval.size;
     const oa = outAvals[0]!;
-    if ((d !== 'float32' && d !== 'float64') || n === 0 || oa.size === 0) return ref(args, params, outAvals);
+    if ((!isF32(d) && d !== 'float64') || n === 0 || oa.size === 0) return ref(args, params, outAvals);
     const shape = x.aval.shape, axes = (params as { axes: readonly number[] }).axes;
     const f32 = isF32(d), esize = f32 ? 4 : 8;
     const k = kernels();

@@ -20,7 +20,7 @@ const F64: FloatKind = { esize: 8, view: f64View, ctor: Float64Array, out: (p, n
 
 /** The float kind the wasm kernels run for these operand and output dtypes, or null (reference fallback). */
 function floatKind(inDtype: string, outDtype: string): FloatKind | null {
-  if (inDtype === 'float32' && outDtype === 'float32') return F32;
+  if ((inDtype === 'float32' || inDtype === 'float16') && inDtype === outDtype) return F32; // float16: rounded by the registry
   if (inDtype === 'float64' && outDtype === 'float64') return F64;
   return null;
 }
