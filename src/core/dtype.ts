@@ -126,7 +126,6 @@ export function castScalar(x: number, d: DType): number {
 }
 
 const F16_MAX_BITS = 0x477ff000; // float32 bits of 65520: from here on float16 rounds to Infinity
-const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
 
 /**
  * The float16 value nearest to `x` (ties to even; ±Infinity from 65520 on; NaN, ±0 and the sign kept), as a number.
@@ -151,20 +150,13 @@ export function roundF16(x: number): number {
  * float32 bits, which is exact: float32 holds every float16 and every tie point between two).
  */
 export function roundF16Array(a: Float32Array, n = a.length): Float32Array {
+  const u = new Uint32Array(a.buffer, a.byteOffset, n); // the same memory: the bits are rewritten in place
   for (let i = 0; i < n; i++) {
-    f32[0] = a[i]!;
-    const u = u32[0]!, abs = u & 0x7fffffff;
+    const b = u[i]!, abs = b & 0x7fffffff;
     if (abs >= 0x7f800000) continue; // NaN, ±Infinity
-    if (abs >= F16_MAX_BITS) {
-      u32[0] = (u & 0x80000000) | 0x7f800000;
-    } else if (abs >= 0x38800000) {
-      // normal float16: keep 10 of the 23 fraction bits, ties to even (a carry into the exponent is right)
-      u32[0] = (u & 0x80000000) | ((abs + 0xfff + ((abs >>> 13) & 1)) & ~0x1fff);
-    } else {
-      a[i] = roundF16(a[i]!); // subnormal float16 (or zero)
-      continue;
-    }
-    a[i] = f32[0]!;
+    if (abs >= F16_MAX_BITS) u[i] = (b & 0x80000000) | 0x7f800000;
+    else if (abs >= 0x38800000) u[i] = (b & 0x80000000) | ((abs + 0xfff + ((abs >>> 13) & 1)) & ~0x1fff); // normal: 10 fraction bits, ties to even
+    else if (abs !== 0) a[i] = roundF16(a[i]!); // subnormal float16
   }
   return a;
 }
