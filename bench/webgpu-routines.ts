@@ -2,7 +2,7 @@
 // N = 256/512/1024 and W6 conv2d, against TensorFlow.js webgpu and jax-js webgpu on the same adapter when installed.
 // With --w7: the convolutions of one W7 training step (conv2 forward, input and filter gradients, conv1) through the
 // conv routines, in the NCHW/OIHW layout of the convGeneralDilated primitive, as the target would call them.
-// Run: XDG_RUNTIME_DIR=/tmp node --import tsx bench/webgpu-routines.ts [--sweep] [--w7] [--n 1024] [--reps 5] [--peers 0]
+// Run: XDG_RUNTIME_DIR=/tmp node --import tsx bench/webgpu-routines.ts [--sweep] [--w4] [--w7] [--n 1024] [--reps 5] [--peers 0]
 /// <reference types="@webgpu/types" />
 import type { RoutineContext, TileConfig } from '../src/targets/webgpu/routines/common.js';
 import { encodeMatmul, matmulTiles } from '../src/targets/webgpu/routines/matmul.js';
@@ -139,6 +139,29 @@ if (process.argv.includes('--w7')) {
     log(`W7 ${name}: ${ms.toFixed(1)} ms wall, ${lastCpuMs.toFixed(1)} CPU ms; ${rate(2 * m * n * k, ms)}`);
     a.destroy(), b.destroy(), c.destroy();
   }
+  process.exit(0);
+}
+
+if (process.argv.includes('--w4')) {
+  // The GEMMs of one W4 step (784-512-512-10, batch 128) with the operand layouts the jitted step uses: the weight
+  // gradients take a transposed A (xᵀ·dy), the input gradients a transposed B (dy·Wᵀ).
+  const cases: [string, number, number, number, boolean, boolean][] = [
+    ['fwd x·W1 [128×784]·[784×512]', 128, 512, 784, false, false],
+    ['fwd h·W2 [128×512]·[512×512]', 128, 512, 512, false, false],
+    ['dW1 = xᵀ·g1 [784×128]·[128×512] (transA)', 784, 512, 128, true, false],
+    ['dW2 = h1ᵀ·g2 [512×128]·[128×512] (transA)', 512, 512, 128, true, false],
+    ['dh1 = g2·W2ᵀ [128×512]·[512×512] (transB)', 128, 512, 512, false, true],
+    ['dh2 = g3·W3ᵀ [128×10]·[10×512] (transB)', 128, 512, 10, false, true],
+  ];
+  let total = 0;
+  for (const [name, m, n, k, transA, transB] of cases) {
+    const a = buffer(m * k, 13), b = buffer(k * n, 14), c = buffer(m * n, 15);
+    const ms = await time((enc) => encodeMatmul(ctx, enc, { a, b, out: c, m, n, k, transA, transB }));
+    total += ms;
+    log(`W4 ${name}: ${ms.toFixed(2)} ms wall, ${lastCpuMs.toFixed(1)} CPU ms; ${rate(2 * m * n * k, ms)}`);
+    a.destroy(), b.destroy(), c.destroy();
+  }
+  log(`W4 GEMMs total: ${total.toFixed(1)} ms`);
   process.exit(0);
 }
 

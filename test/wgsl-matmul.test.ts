@@ -77,6 +77,10 @@ d('encodeMatmul', () => {
       { batch: 1, m: 5, n: 130, k: 3, transA: false, transB: false, epilogue: 'silu' },
       { batch: 1, m: 70, n: 20, k: 100, transA: false, transB: false, bias: true, epilogue: 'gelu_tanh' },
       { batch: 1, m: 8, n: 8, k: 0, transA: false, transB: false, bias: true },
+      // transposed operands read by vec4 along their stored rows (m or k a multiple of 4), odd k, broadcast A
+      { batch: 3, m: 36, n: 20, k: 13, transA: true, transB: false },
+      { batch: 2, m: 21, n: 30, k: 24, transA: false, transB: true, bias: true, epilogue: 'relu' },
+      { batch: 2, m: 44, n: 9, k: 28, transA: true, transB: true, bcastA: true },
     ];
     for (const c of cases) expect({ c, err: await runMatmul(c) }).toEqual({ c, err: expect.toSatisfy((e: number) => e <= 1) });
   });

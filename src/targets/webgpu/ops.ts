@@ -323,12 +323,13 @@ function tiledMatmul(b: Batch, x: GpuIn, y: GpuIn, out: GpuStorage, p: DotGenera
   const transB = isIdentity([...rb, ...rf, ...rc]) && !isIdentity([...rb, ...rc, ...rf]);
   if (!transB && !isIdentity([...rb, ...rc, ...rf])) return false;
   const batch = size(xs, lb), m = size(xs, lf), k = size(xs, lc), n = size(ys, rf);
-  if (!b.state.cpuLike || (!transA && !transB)) {
+  // CPU adapters (lavapipe) pay per storage load: the routine reads a transposed operand by vec4 along its stored rows
+  // when those are 4-aligned (m for A, k for B); otherwise the operand is copied to the plain layout first.
+  const vecT = (!transA || m % 4 === 0) && (!transB || k % 4 === 0);
+  if (!b.state.cpuLike || (!transA && !transB) || vecT) {
     encodeMatmul(routineCtx(b), b.pass(), { a: x.st.buffer, b: y.st.buffer, out: out.buffer, batch, m, n, k, transA, transB });
     return true;
   }
-  // CPU adapters (lavapipe) pay per storage load: a transposed operand turns the routine's vec4 loads off (a third of
-  // the speed, measured on W4's weight gradients), so it is copied to the plain layout first, one cheap pass
   const plain = (v: GpuIn, rows: number, cols: number): GpuStorage =>
     view(b, { st: v.st, aval: new ShapedArray([batch, cols, rows], 'float32') }, new ShapedArray([batch, rows, cols], 'float32'), [rows * cols, 1, rows], 0)[0]!;
   const a = transA ? plain(x, m, k) : x.st, bb = transB ? plain(y, k, n) : y.st;

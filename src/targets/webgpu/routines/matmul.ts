@@ -77,20 +77,43 @@ fn loadB4(b: u32, k: u32, n: u32) -> vec4<f32> { return vec4<f32>(ldB(b, k, n), 
       );
 }
 
-/** WGSL of loadA4(b, m, k) = A[b][m, k..k+3], loadB4(b, k, n) = B[b][k, n..n+3] and storeC4 for the layouts given; zero outside. */
+/** WGSL of loadA4(b, m, k) = A[b][m, k..k+3], loadB4(b, k, n) = B[b][k, n..n+3] and storeC4 for the layouts given; zero outside.
+ * A transposed operand bound as vec4 (aVec with transA, bVec with transB) also gets loadAT4(b, k, m) = A[b][m..m+3, k] and
+ * loadBT4(b, n, k) = B[b][k..k+3, n]: one vector load of the stored row, which gemmDirect transposes in registers. */
 function loads(T: string, aVec: boolean, bVec: boolean, transA: boolean, transB: boolean): string {
   const z = 'vec4<f32>(0.0)';
-  const a = aVec
+  const at = (name: string, vec: boolean): string => (vec ? `f32(${name}[i / 4u][i % 4u])` : `f32(${name}[i])`);
+  const a = aVec && !transA
     ? `fn loadA4(b: u32, m: u32, k: u32) -> vec4<f32> {
   if (m >= P.m || k >= P.k) { return ${z}; }
   return vec4<f32>(A[(b * P.aBatch + m * P.lda + k) / 4u]);
 }`
-    : `fn ldA(b: u32, m: u32, k: u32) -> f32 {
+    : `fn aAt(i: u32) -> f32 { return ${at('A', aVec)}; }
+fn ldA(b: u32, m: u32, k: u32) -> f32 {
   if (m >= P.m || k >= P.k) { return 0.0; }
-  return f32(A[b * P.aBatch + ${transA ? 'k * P.lda + m' : 'm * P.lda + k'}]);
+  return aAt(b * P.aBatch + ${transA ? 'k * P.lda + m' : 'm * P.lda + k'});
 }
-fn loadA4(b: u32, m: u32, k: u32) -> vec4<f32> { return vec4<f32>(ldA(b, m, k), ldA(b, m, k + 1u), ldA(b, m, k + 2u), ldA(b, m, k + 3u)); }`;
-  const bb = loadBText(bVec, transB);
+fn loadA4(b: u32, m: u32, k: u32) -> vec4<f32> { return vec4<f32>(ldA(b, m, k), ldA(b, m, k + 1u), ldA(b, m, k + 2u), ldA(b, m, k + 3u)); }${
+        aVec
+          ? `
+fn loadAT4(b: u32, k: u32, m: u32) -> vec4<f32> {
+  if (m >= P.m || k >= P.k) { return ${z}; }
+  return vec4<f32>(A[(b * P.aBatch + k * P.lda + m) / 4u]);
+}`
+          : ''
+      }`;
+  const bb = transB && bVec
+    ? `fn bAt(i: u32) -> f32 { return ${at('B', true)}; }
+fn ldB(b: u32, k: u32, n: u32) -> f32 {
+  if (k >= P.k || n >= P.n) { return 0.0; }
+  return bAt(b * P.bBatch + n * P.ldb + k);
+}
+fn loadB4(b: u32, k: u32, n: u32) -> vec4<f32> { return vec4<f32>(ldB(b, k, n), ldB(b, k, n + 1u), ldB(b, k, n + 2u), ldB(b, k, n + 3u)); }
+fn loadBT4(b: u32, n: u32, k: u32) -> vec4<f32> {
+  if (k >= P.k || n >= P.n) { return ${z}; }
+  return vec4<f32>(B[(b * P.bBatch + n * P.ldb + k) / 4u]);
+}`
+    : loadBText(bVec, transB);
   const c = `fn storeC4(b: u32, m: u32, n: u32, v: vec4<f32>) {
   let o = b * P.cBatch + m * P.ldc + n;
   C[o] = ${T}(v.x);
@@ -119,16 +142,22 @@ export function matmulShader(ctx: RoutineContext, args: MatmulArgs): { code: str
   const lda = args.lda ?? (transA ? m : k), ldb = args.ldb ?? (transB ? k : n);
   const aBatch = args.aBatchStride ?? m * k, bBatch = args.bBatchStride ?? k * n;
   const T = args.dtype ?? 'f32';
-  const aVec = !transA && k % 4 === 0 && lda % 4 === 0 && aBatch % 4 === 0;
-  const bVec = !transB && n % 4 === 0 && ldb % 4 === 0 && bBatch % 4 === 0;
-  const code = gemmCode(ctx, { T, aVec, bVec, hasBias: !!args.bias, epilogue: args.epilogue ?? 'none', loads: loads(T, aVec, bVec, transA, transB), m, n });
+  // A transposed operand is read by vec4 along its stored rows and transposed in registers (gemmDirect only).
+  const t = matmulTiles(ctx, m, n);
+  const direct = t.kind === 'direct';
+  const aVec = (transA ? direct && m % 4 === 0 && t.tm % 4 === 0 : k % 4 === 0) && lda % 4 === 0 && aBatch % 4 === 0;
+  const bVec = (transB ? direct && k % 4 === 0 : n % 4 === 0) && ldb % 4 === 0 && bBatch % 4 === 0;
+  const code = gemmCode(ctx, {
+    T, aVec, bVec, hasBias: !!args.bias, epilogue: args.epilogue ?? 'none', loads: loads(T, aVec, bVec, transA, transB), m, n,
+    aT: transA && aVec, bT: transB && bVec,
+  });
   return code;
 }
 
 /** kernels/matmul.wgsl instantiated with the given operand access functions (loadA4/loadB4/storeC4): shared by matmul and conv. */
 export function gemmCode(
   ctx: RoutineContext,
-  o: { T: ElemType; aVec: boolean; bVec: boolean; hasBias: boolean; epilogue: Epilogue; loads: string; m: number; n: number },
+  o: { T: ElemType; aVec: boolean; bVec: boolean; hasBias: boolean; epilogue: Epilogue; loads: string; m: number; n: number; aT?: boolean; bT?: boolean },
 ): { code: string; entry: string; tiles: ReturnType<typeof matmulTiles> } {
   const tiles = matmulTiles(ctx, o.m, o.n);
   const sg = tiles.kind === 'direct' ? broadcastWidth(ctx, tiles) : 0;
@@ -142,7 +171,7 @@ export function gemmCode(
     HELPERS: activationHelpers,
     LOADS: o.loads,
     ACT: activation(o.epilogue, 'v'),
-    ...directBody(tiles.tm, tiles.tn / 4, sg),
+    ...directBody(tiles.tm, tiles.tn / 4, sg, o.aT ?? false, o.bT ?? false),
   });
   return { code, entry: tiles.kind === 'direct' ? 'gemmDirect' : 'gemmTiled', tiles };
 }
@@ -151,17 +180,30 @@ export function gemmCode(
 // With `sg` (the subgroup size, when the workgroup's rows are shared by a whole subgroup: wgY = 1), lane l loads
 // rows l, l + sg, .. of the A block and subgroupBroadcast hands each row to every lane: lavapipe executes storage loads
 // lane by lane, so this cuts A loads per lane from TM·4 to TM·4/sg.
-function directBody(tm: number, tn4: number, sg: number): Record<'DIRECT_ARGS' | 'DIRECT_DECL' | 'DIRECT_STEP' | 'DIRECT_STORE', string> {
+// With `aT` / `bT` (a transposed operand bound as vec4), the block is read as 4×4 sub-blocks along the stored rows
+// (loadAT4 / loadBT4) and transposed in registers: 4 vector loads where a column gather takes 16 scalar ones.
+function directBody(tm: number, tn4: number, sg: number, aT = false, bT = false): Record<'DIRECT_ARGS' | 'DIRECT_DECL' | 'DIRECT_STEP' | 'DIRECT_STORE', string> {
   const decl: string[] = [], step: string[] = [], store: string[] = [];
+  const comp = ['x', 'y', 'z', 'w'];
+  /** vec4(v_0.c, v_1.c, v_2.c, v_3.c): component c of four vectors (a column of the 4×4 block). */
+  const column = (v: (q: number) => string, c: number): string => `vec4<f32>(${[0, 1, 2, 3].map((q) => `${v(q)}.${comp[c]}`).join(', ')})`;
   for (let i = 0; i < tm; i++) for (let j = 0; j < tn4; j++) decl.push(`  var acc_${i}_${j} = vec4<f32>(0.0);`);
-  if (sg > 0) {
+  if (aT) {
+    // at_g_kk = A[row0 + 4g .. + 3, k + kk]; with sg, vector q = 4g + kk is loaded by lane q % sg in slot q / sg.
+    if (sg > 0) {
+      for (let r = 0; r < tm / sg; r++) step.push(`    let q${r} = ${r * sg}u + sgid;\n    let al${r} = loadAT4(b, k + q${r} % 4u, row0 + (q${r} / 4u) * 4u);`);
+      for (let q = 0; q < tm; q++) step.push(`    let at_${q >> 2}_${q & 3} = subgroupBroadcast(al${Math.floor(q / sg)}, ${q % sg}u);`);
+    } else for (let q = 0; q < tm; q++) step.push(`    let at_${q >> 2}_${q & 3} = loadAT4(b, k + ${q & 3}u, row0 + ${4 * (q >> 2)}u);`);
+    for (let i = 0; i < tm; i++) step.push(`    let a${i} = ${column((kk) => `at_${i >> 2}_${kk}`, i & 3)};`);
+  } else if (sg > 0) {
     for (let r = 0; r < tm / sg; r++) step.push(`    let al${r} = loadA4(b, row0 + ${r * sg}u + sgid, k);`);
     for (let i = 0; i < tm; i++) step.push(`    let a${i} = subgroupBroadcast(al${Math.floor(i / sg)}, ${i % sg}u);`);
   } else for (let i = 0; i < tm; i++) step.push(`    let a${i} = loadA4(b, row0 + ${i}u, k);`);
-  const comp = ['x', 'y', 'z', 'w'];
+  // bt_j_jj = B[k .. k + 3, col0 + 4j + jj] (a stored row of the transposed B).
+  if (bT) for (let j = 0; j < tn4; j++) for (let jj = 0; jj < 4; jj++) step.push(`    let bt_${j}_${jj} = loadBT4(b, col0 + ${4 * j + jj}u, k);`);
   for (let kk = 0; kk < 4; kk++)
     for (let j = 0; j < tn4; j++) {
-      step.push(`    let b${kk}_${j} = loadB4(b, k + ${kk}u, col0 + ${4 * j}u);`);
+      step.push(`    let b${kk}_${j} = ${bT ? column((jj) => `bt_${j}_${jj}`, kk) : `loadB4(b, k + ${kk}u, col0 + ${4 * j}u)`};`);
       for (let i = 0; i < tm; i++) step.push(`    acc_${i}_${j} = fma(vec4<f32>(a${i}.${comp[kk]}), b${kk}_${j}, acc_${i}_${j});`);
     }
   for (let i = 0; i < tm; i++) for (let j = 0; j < tn4; j++) store.push(`  finish(b, row0 + ${i}u, col0 + ${4 * j}u, acc_${i}_${j});`);
