@@ -1,6 +1,7 @@
 // wasm target, thread pool: split GEMMs equal the single-threaded kernel bit for bit (random, odd and batched
 // shapes, transposed operands, f32 and f64, non-default blocking, memory growth, a swapped kernel build), integer
-// data equals the reference exactly, setThreads validates its input, and a process with a live pool exits.
+// data equals the reference exactly, jit-compiled elementwise kernels split into ranges equal the unsplit kernel,
+// setThreads validates its input, and a process with a live pool exits.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,10 @@ import { getThreads, setThreads } from '../src/targets/wasm/index.js';
 import { convChunking, convWasm, dotGeneralWasm, threading } from '../src/targets/wasm/linalg.js';
 import { hasRelaxedSimd, hasSharedMemory, scratchMark, scratchStats, selectWasmVariant, u8View, wasmExports, wasmVariant } from '../src/targets/wasm/runtime.js';
 import { threadStats, threadsReady } from '../src/targets/wasm/threads.js';
+import { getTarget, jit, lax, np, setTarget, type Array } from '../src/index.js';
+import { planKinds, precompileWasm } from '../src/compiler/run.js';
+import { ARENA_BASE, jitThreading } from '../src/targets/wasm/jit/module.js';
+import { jitMemory } from '../src/targets/wasm/runtime.js';
 import { prng as rng } from '../laws/util.js';
 
 type FDType = 'float32' | 'float64';
@@ -271,6 +276,63 @@ describe('threaded convGeneralDilated equals the single-threaded kernel bit for 
     Object.assign(convChunking, saved);
     expect(threadStats().workerBlocks).toBeGreaterThan(before); // the workers did take part
   });
+});
+
+describe('threaded jit kernels equal the unsplit kernel bit for bit', () => {
+  /** Fills the jit arena with NaN bit patterns, so a range that no thread computes cannot go unnoticed. */
+  const poisonJit = (): void => {
+    const b = jitMemory().buffer;
+    new Uint8Array(b, ARENA_BASE, Math.min(b.byteLength - ARENA_BASE, 8 << 20)).fill(0xff);
+  };
+  const f32 = (shape: number[], seed: number): Array =>
+    np.array(globalThis.Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.37 + seed) * 3), 'float32').reshape(shape);
+  const cases: [string, (...a: Array[]) => Array | Array[], Array[]][] = [
+    ['1-D, split inside the vector loop, a partial last vector', (x) => np.tanh(x.mul(1.5).add(0.5)).mul(lax.logistic(x)), [f32([1001], 1)]],
+    ['2-D rows (split over the outer dimension)', (x, y) => np.exp(x.sub(y)).mul(2), [f32([37, 29], 2), f32([37, 29], 3)]],
+    ['a broadcast row and a transposed operand (strided gathers)', (x, y) => x.T.add(y).mul(x.T), [f32([29, 37], 4), f32([29], 5)]],
+    ['3-D with a middle transpose', (x) => np.sin(np.transpose(x, [0, 2, 1])).sub(1), [f32([5, 7, 9], 6)]],
+    ['float64 (2 lanes), odd length', (x) => np.sqrt(np.abs(x)).mul(x).add(0.25), [f32([513], 7).astype('float64')]],
+    ['int32 and bool outputs, two results', (x, y) => [x.astype('int32').mul(3).add(1), x.gt(y)], [f32([41, 13], 8), f32([41, 13], 9)]],
+  ];
+  it('random shapes and dtypes, 1-D and multi-dimensional ranges, several outputs (2 threads)', async () => {
+    setThreads(2);
+    await threadsReady();
+    const before = threadStats().workerBlocks;
+    const saved = jitThreading.minElements, prevTarget = getTarget();
+    setTarget('wasm'); // (withTarget would restore the target at the first await)
+    try {
+      {
+        for (const [name, f, args] of cases) {
+          const jf = jit(f);
+          const jaxpr = jf.lower(...args).jaxpr;
+          await precompileWasm([jaxpr]);
+          expect(planKinds(jaxpr), name).toContain('wasm');
+          jitThreading.minElements = Infinity; // the unsplit kernel
+          poisonJit();
+          const one = [jf(...args)].flat().map((a) => a.dataSync());
+          jitThreading.minElements = 0; // split, however small
+          poisonJit();
+          const many = [jf(...args)].flat().map((a) => a.dataSync());
+          many.forEach((m, k) => expect({ name, k, diff: firstDiff(m, one[k]!) }).toEqual({ name, k, diff: -1 }));
+        }
+        // the worker takes part (on a busy machine the main thread may claim every range of a small kernel before the
+        // worker is scheduled, which is allowed: so run a large kernel until a worker has run some of it)
+        const big = f32([1 << 20], 10), jf = jit((x: Array) => np.tanh(x).mul(x));
+        await precompileWasm([jf.lower(big).jaxpr]);
+        jitThreading.minElements = Infinity;
+        const want = jf(big).dataSync();
+        jitThreading.minElements = 0;
+        for (let i = 0; i < 200 && threadStats().workerBlocks === before; i++) {
+          poisonJit();
+          expect(firstDiff(jf(big).dataSync(), want)).toBe(-1);
+        }
+      }
+    } finally {
+      jitThreading.minElements = saved;
+      setTarget(prevTarget);
+    }
+    expect(threadStats().workerBlocks).toBeGreaterThan(before); // the worker ran jit ranges
+  }, 300_000);
 });
 
 describe('shutdown', () => {

@@ -86,7 +86,7 @@ function wasmCompiled(j: Jaxpr, plan: Plan, names: readonly (string | null)[], e
   const fnOf = (i: number) => (names[i] ? (exps[names[i]!] as ((...p: number[]) => void) | undefined) : undefined);
   return {
     plan,
-    fns: plan.steps.map((s, i) => (s.kind !== 'kernel' ? null : fnOf(i) ? wasmKernelFn(s.kernel, fnOf(i)!) : renderJs(s.kernel).fn)),
+    fns: plan.steps.map((s, i) => (s.kind !== 'kernel' ? null : fnOf(i) ? wasmKernelFn(s.kernel, fnOf(i)!, exps, names[i]!) : renderJs(s.kernel).fn)),
     kinds: plan.steps.map((s, i) => (s.kind !== 'kernel' ? null : fnOf(i) ? 'wasm' : 'js')),
     frees: lastUses(j, plan),
   };

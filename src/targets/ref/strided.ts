@@ -47,6 +47,7 @@ export function runCopy(p: StridedPlan, src: TypedArray, sOff: number, dst: Type
   let so = sOff, dof = dOff;
   for (let t = 0; t < outer; t++) {
     if (si === 1 && di === 1 && n >= 16) dst.set(src.subarray(so, so + n), dof);
+    else if (si === 0 && di === 1 && n >= 16) dst.fill(src[so]!, dof, dof + n); // a broadcast row
     else for (let j = 0, s = so, d = dof; j < n; j++, s += si, d += di) dst[d] = src[s]!;
     // odometer over the outer axes r-2 .. 0
     for (let a = r - 2; a >= 0; a--) {

@@ -216,6 +216,16 @@ function kernelBytes(): Uint8Array {
   return hasSharedMemory() ? bytes : unshareMemoryImport(bytes);
 }
 
+let jitMem: WasmMemory | null = null;
+/**
+ * The memory every jit-compiled module (src/targets/wasm/jit) imports as env.memory: separate from the kernels' so a
+ * generated module's static data never overlaps theirs, and shared where it can be, so the thread pool's workers run
+ * jit kernels too.
+ */
+export function jitMemory(): WasmMemory {
+  return (jitMem ??= new webAssembly!.Memory({ initial: 16, maximum: 65536, ...(hasSharedMemory() ? { shared: true } : {}) }));
+}
+
 const newMemory = (): WasmMemory =>
   new webAssembly!.Memory({ initial: 256, maximum: MAX_PAGES, ...(hasSharedMemory() ? { shared: true } : {}) });
 

@@ -22,9 +22,14 @@
 // instance) and calls fn(...args, its work pointer). Which block a participant runs never changes the arithmetic of a
 // block, so results do not depend on the thread count (test/wasm-threads.test.ts checks that bit for bit).
 //
+// A row naming JIT_FN + id runs a jit-compiled kernel instead (src/targets/wasm/jit: large elementwise kernels split into
+// ranges of their first loop dimension, over the jit memory, which is shared too): in Node each worker gets a
+// MessagePort at start, the main thread posts every registered jit module to it (jitKernelId), and a worker reads
+// them synchronously (receiveMessageOnPort) the first time a row names one; Web Workers have no such synchronous
+// read, so with a custom factory jit kernels stay on the calling thread.
 // Workers: worker_threads in Node (eval'd source, unref'd so the process exits); elsewhere a WorkerFactory given to
 // setWorkerFactory (the default one uses Web Workers from a Blob URL when the page is cross-origin isolated).
-import { controlBlock, CONTROL_BYTES, hasSharedMemory, scratch, wasmExports, wasmMemory, wasmModule, type WasmMemory } from './runtime.js';
+import { controlBlock, CONTROL_BYTES, hasSharedMemory, jitMemory, scratch, wasmExports, wasmMemory, wasmModule, type WasmMemory } from './runtime.js';
 
 const NEXT = 0, NBLOCKS = 1, WORK = 2, WORK_STRIDE = 3, ERROR = 4, STATE = 5;
 const CLOSED = 0x8000, INSIDE = 0x7fff;
@@ -36,6 +41,8 @@ export const MAX_THREADS = 64;
 /** The most blocks one job may have. */
 export const MAX_BLOCKS = Math.floor((CONTROL_BYTES / 4 - TABLE) / ROW);
 const MAX_ARGS = ROW - 6;
+/** Block table entries from here up name jit kernels (JIT_FN + their id). */
+const JIT_FN = 1000;
 const CTRL_WORDS = CONTROL_BYTES / 4;
 
 /** The kernels a block may run, by index in the table (the worker looks them up in its instance's exports). */
@@ -50,6 +57,9 @@ export interface WorkerInit {
   readonly index: number;
   readonly epoch: number;
   readonly fns: readonly string[];
+  /** The jit kernels' memory and (Node) a port on which jit modules arrive, read synchronously between blocks. */
+  readonly jitMemory?: WasmMemory;
+  readonly port?: unknown;
 }
 /** A started worker: the pool only ever terminates it. */
 export interface PoolWorker {
@@ -68,6 +78,22 @@ const start = (d) => {
   const I = new Int32Array(d.memory.buffer, d.ctrl, ${CTRL_WORDS});
   const s = ${SLOTS} + ${SLOT} * d.index;
   const fns = d.fns.map((n) => ex[n]);
+  // jit kernels (table index ${JIT_FN} + id): their modules arrive on d.port; instantiated once per module
+  const wt = d.port ? require('node:worker_threads') : null;
+  const jitFns = new Map(), jitInst = new Map();
+  const jitFn = (id) => {
+    let f = jitFns.get(id);
+    while (f === undefined) {
+      const m = wt && wt.receiveMessageOnPort(d.port);
+      if (!m) throw new Error('wasm thread pool: jit kernel ' + id + ' never reached this worker');
+      const e = m.message;
+      let jx = jitInst.get(e.mid);
+      if (!jx) jitInst.set(e.mid, (jx = new WebAssembly.Instance(e.module, { env: { memory: d.jitMemory } }).exports));
+      jitFns.set(e.id, jx[e.name]);
+      f = jitFns.get(id);
+    }
+    return f;
+  };
   Atomics.store(I, s + 1, d.epoch);
   Atomics.notify(I, s + 1);
   let seen = 0;
@@ -89,10 +115,10 @@ const start = (d) => {
         for (let k; (k = Atomics.add(I, ${NEXT}, 1)) < n; ) {
           const r = ${TABLE} + ${ROW} * k;
           if (I[r + 1] === 4) ex.setBlockingF32(I[r + 2], I[r + 3], I[r + 4]);
-          else ex.setBlockingF64(I[r + 2], I[r + 3], I[r + 4]);
+          else if (I[r + 1] === 8) ex.setBlockingF64(I[r + 2], I[r + 3], I[r + 4]);
           const args = Array.from(I.subarray(r + 6, r + 6 + I[r + 5]));
           args.push(work);
-          fns[I[r]](...args);
+          (I[r] >= ${JIT_FN} ? jitFn(I[r] - ${JIT_FN}) : fns[I[r]])(...args);
           Atomics.add(I, ${RAN} + d.index, 1);
         }
       } catch (e) {
@@ -110,7 +136,7 @@ if (typeof self === 'object' && typeof self.postMessage === 'function' && typeof
 } else start(require('node:worker_threads').workerData);
 `;
 
-type NodeWorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown }) => {
+type NodeWorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown; transferList?: unknown[] }) => {
   unref(): void;
   terminate(): unknown;
   on(ev: 'error', f: (e: unknown) => void): unknown;
@@ -123,13 +149,13 @@ function defaultFactory(): WorkerFactory | null {
     const wt = nodeProcess.getBuiltinModule?.('node:worker_threads') as { Worker?: NodeWorkerCtor } | undefined;
     const W = wt?.Worker;
     if (!W) return null;
-    return (source, init) => {
-      const w = new W(source, { eval: true, workerData: init });
+    return (nodeFactory = (source, init) => {
+      const w = new W(source, { eval: true, workerData: init, ...(init.port ? { transferList: [init.port] } : {}) });
       w.unref(); // never keeps the process alive
       // a worker that fails to start never reports READY, so no call waits for it; keep the error for threadStats
       w.on('error', (e) => (workerError = String(e)));
       return w;
-    };
+    });
   }
   const g = globalThis as {
     Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void };
@@ -148,6 +174,8 @@ function defaultFactory(): WorkerFactory | null {
 }
 
 let factory: WorkerFactory | null | undefined;
+/** The factory defaultFactory made for Node (its workers can receive jit modules on a MessagePort). */
+let nodeFactory: WorkerFactory | null = null;
 let workerError: string | null = null;
 /** Replaces how workers are started (e.g. a bundler's Worker constructor); takes effect at the next setThreads. */
 export function setWorkerFactory(f: WorkerFactory | null): void {
@@ -158,6 +186,40 @@ interface Pool {
   readonly memory: WasmMemory;
   readonly epoch: number;
   readonly workers: PoolWorker[];
+  /** Per worker, the port its jit modules are posted to (Node's default factory only), else null. */
+  readonly ports: { postMessage(m: unknown): void; close(): void }[] | null;
+}
+
+// ---- jit kernels on the pool ------------------------------------------------------------------------------------
+
+interface JitEntry {
+  readonly id: number;
+  readonly mid: number;
+  readonly module: object;
+  readonly name: string;
+}
+const jitEntries: JitEntry[] = [];
+const jitIds = new Map<string, number>();
+const moduleIds = new WeakMap<object, number>();
+let modules = 0;
+
+/**
+ * The pool's id of export `name` of jit module `module` (registered on first use and posted to every worker, now and in
+ * pools started later), or null when the pool cannot run jit kernels (one thread, or workers without a module port).
+ */
+export function jitKernelId(module: object, name: string): number | null {
+  if (!pool?.ports) return null;
+  let mid = moduleIds.get(module);
+  if (mid === undefined) moduleIds.set(module, (mid = ++modules));
+  const key = `${mid}:${name}`;
+  let id = jitIds.get(key);
+  if (id === undefined) {
+    const e: JitEntry = { id: (id = jitEntries.length), mid, module, name };
+    jitEntries.push(e);
+    jitIds.set(key, id);
+    for (const p of pool.ports) p.postMessage(e);
+  }
+  return id;
 }
 let threads = 1;
 let pool: Pool | null = null;
@@ -178,6 +240,7 @@ function stopPool(): void {
     });
   }
   for (const w of pool.workers) w.terminate();
+  pool.ports?.forEach((p) => p.close());
   pool = null;
 }
 
@@ -188,6 +251,9 @@ function startPool(): Pool {
   const memory = wasmMemory(), ctrl = controlBlock(), I = ctrlView();
   const epoch = ++epochs;
   const workers: PoolWorker[] = [];
+  type Port = { postMessage(m: unknown): void; close(): void };
+  const MC = f === nodeFactory ? (nodeProcess?.getBuiltinModule?.('node:worker_threads') as { MessageChannel?: new () => { port1: Port; port2: Port } } | undefined)?.MessageChannel : undefined;
+  const ports: Port[] | null = MC ? [] : null;
   for (let i = 1; i < threads; i++) {
     const s = SLOTS + SLOT * i;
     Atomics.store(I, s + 1, 0);
@@ -195,9 +261,16 @@ function startPool(): Pool {
     Atomics.store(I, s + 3, 0);
     Atomics.store(I, RAN + i, 0);
     Atomics.store(I, s, epoch);
-    workers.push(f(WORKER_SOURCE, { module: wasmModule(), memory, ctrl, index: i, epoch, fns: BLOCK_FNS }));
+    let port: Port | undefined;
+    if (MC && ports) {
+      const ch = new MC();
+      ports.push(ch.port1);
+      port = ch.port2;
+      for (const e of jitEntries) ch.port1.postMessage(e); // the jit kernels registered with earlier pools
+    }
+    workers.push(f(WORKER_SOURCE, { module: wasmModule(), memory, ctrl, index: i, epoch, fns: BLOCK_FNS, ...(port ? { jitMemory: jitMemory(), port } : {}) }));
   }
-  return (pool = { memory, epoch, workers });
+  return (pool = { memory, epoch, workers, ports });
 }
 
 /**
@@ -264,12 +337,16 @@ function waitWhile(I: Int32Array, idx: number, value: number): void {
   if (mainCanWait) Atomics.wait(I, idx, value);
 }
 
-/** One block of a job: the kernel, its element size (for the blocking) and its arguments but the work pointer. */
-export interface Block {
-  readonly fn: BlockFn;
-  readonly esize: 4 | 8;
-  readonly args: readonly number[];
-}
+/**
+ * One block of a job: the kernel (a precompiled one by name, or a jit kernel by its jitKernelId with `call`, its
+ * function on this thread), its element size (for the GEMM blocking; 0 for jit kernels) and its arguments but the
+ * work pointer.
+ */
+export type Block =
+  | { readonly fn: BlockFn; readonly esize: 4 | 8; readonly args: readonly number[] }
+  | { readonly fn: number; readonly call: (...a: number[]) => void; readonly esize: 0; readonly args: readonly number[] };
+const callOf = (ex: Record<string, unknown>, b: Block): ((...a: number[]) => void) =>
+  typeof b.fn === 'number' ? (b as { call: (...a: number[]) => void }).call : (ex[b.fn] as (...a: number[]) => void);
 
 /**
  * Runs fn(...args, work) for every block, spread over the pool (the main thread takes part) and returns when all
@@ -282,7 +359,7 @@ export function runBlocks(blocks: readonly Block[], workBytes: number): void {
   const stride = (workBytes + 63) & ~63;
   if (ready.length === 0 || blocks.length <= 1) {
     const work = scratch(stride);
-    for (const b of blocks) (ex[b.fn] as (...a: number[]) => void)(...b.args, work);
+    for (const b of blocks) callOf(ex as unknown as Record<string, unknown>, b)(...b.args, work);
     return;
   }
   if (blocks.length > MAX_BLOCKS) throw new RangeError(`runBlocks: ${blocks.length} blocks, at most ${MAX_BLOCKS}`);
@@ -291,9 +368,9 @@ export function runBlocks(blocks: readonly Block[], workBytes: number): void {
   blocks.forEach((b, k) => {
     if (b.args.length > MAX_ARGS) throw new RangeError(`runBlocks: ${b.fn} with ${b.args.length} arguments, at most ${MAX_ARGS}`);
     const r = TABLE + ROW * k;
-    I[r] = BLOCK_FNS.indexOf(b.fn);
+    I[r] = typeof b.fn === 'number' ? JIT_FN + b.fn : BLOCK_FNS.indexOf(b.fn);
     I[r + 1] = b.esize;
-    for (let w = 0; w < 3; w++) I[r + 2 + w] = ex.getBlocking(b.esize, w);
+    for (let w = 0; w < 3; w++) I[r + 2 + w] = b.esize ? ex.getBlocking(b.esize, w) : 0;
     I[r + 5] = b.args.length;
     for (let a = 0; a < b.args.length; a++) I[r + 6 + a] = b.args[a]!;
   });
@@ -312,7 +389,7 @@ export function runBlocks(blocks: readonly Block[], workBytes: number): void {
   try {
     for (let k; (k = Atomics.add(I, NEXT, 1)) < blocks.length; ) {
       const b = blocks[k]!;
-      (ex[b.fn] as (...a: number[]) => void)(...b.args, work);
+      callOf(ex as unknown as Record<string, unknown>, b)(...b.args, work);
     }
   } catch (e) {
     failure = e;

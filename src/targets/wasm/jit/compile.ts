@@ -2,7 +2,7 @@
 // loop elsewhere), a memory cache keyed by a hash of the source, and in Node a disk cache (TENSORLAW_CACHE_DIR) of
 // content-hash file names written atomically (temporary file + rename) and validated on read (header, SHA-256 of the
 // bytes, WebAssembly.validate), so a second process starts warm and a torn or corrupted entry is recompiled.
-import { webAssembly } from '../runtime.js';
+import { hasSharedMemory, webAssembly } from '../runtime.js';
 
 type Fs = typeof import('node:fs');
 type Path = typeof import('node:path');
@@ -34,8 +34,12 @@ export interface AscOptions {
   readonly exportMemory?: boolean;
   readonly initialMemory?: number;
   readonly memoryBase?: number;
+  /** Import the memory as shared (maximum 65536 pages), so that the thread pool's workers can run the kernels too. */
+  readonly sharedMemory?: boolean;
 }
-export const jitAscOptions: AscOptions = { optimizeLevel: 3, shrinkLevel: 0, importMemory: true, initialMemory: 1 };
+export const jitAscOptions: AscOptions = {
+  optimizeLevel: 3, shrinkLevel: 0, importMemory: true, initialMemory: 1, ...(hasSharedMemory() ? { sharedMemory: true } : {}),
+};
 
 /** Counters of the compilation caches (tests read them). */
 export const jitStats = { compiles: 0, memoryHits: 0, diskHits: 0, diskWrites: 0, diskCorrupt: 0, failures: 0, lastError: '' };
@@ -111,7 +115,8 @@ const ascArgs = (o: AscOptions) => ({
   ...(o.exportMemory === false ? { noExportMemory: true } : {}),
   initialMemory: o.initialMemory ?? 1,
   ...(o.memoryBase !== undefined ? { memoryBase: o.memoryBase } : {}),
-  enable: ['simd'],
+  ...(o.sharedMemory ? { sharedMemory: true, maximumMemory: 65536 } : {}),
+  enable: o.sharedMemory ? ['simd', 'threads'] : ['simd'],
   use: ['abort='],
 });
 

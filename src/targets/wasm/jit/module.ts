@@ -4,17 +4,14 @@
 import type { TypedArray } from '../../../core/dtype.js';
 import type { Kernel } from '../../../compiler/kernel.js';
 import type { KernelFn } from '../../ref/fused.js';
-import { webAssembly, type WasmMemory } from '../runtime.js';
+import { jitMemory, webAssembly } from '../runtime.js';
+import { type Block, getThreads, jitKernelId, runBlocks } from '../threads.js';
 
 /** Static data of generated modules (the prelude's 2/π table) lives below this address; operands above it. */
 export const ARENA_BASE = 65536;
 const PAGE = 65536;
 
-let memory: WasmMemory | null = null;
-/** The memory every jit module imports as env.memory. */
-export function jitMemory(): WasmMemory {
-  return (memory ??= new webAssembly!.Memory({ initial: 16, maximum: 65536 }));
-}
+export { jitMemory };
 
 function ensure(bytes: number): void {
   const mem = jitMemory();
@@ -33,11 +30,44 @@ export function instantiate(mod: object): Record<string, unknown> {
   });
   const hb = (inst.exports.heapBase as () => number)();
   if (hb > ARENA_BASE) throw new Error(`wasm jit: a module's static data ends at ${hb}, above the arena base ${ARENA_BASE}`);
+  moduleOf.set(inst.exports, mod);
   return inst.exports;
 }
+const moduleOf = new WeakMap<object, object>();
 
-/** A KernelFn calling export `fn` of a jit module for kernel `k`. */
-export function wasmKernelFn(k: Kernel, fn: (...ptrs: number[]) => void): KernelFn {
+/** Elementwise kernels of at least this many elements are split across the thread pool (when setThreads(n > 1)). */
+export const jitThreading = { minElements: 1 << 16 };
+
+/**
+ * The kernel's whole-range call split into ranges run by the thread pool, or null when it cannot be (a reduction, no
+ * `_range` export, too small, one thread, or workers that cannot load jit modules).
+ */
+function threaded(exps: Record<string, unknown>, name: string, size: number): ((ptrs: number[]) => boolean) | null {
+  const range = exps[`${name}_range`] as ((...a: number[]) => void) | undefined;
+  const mod = moduleOf.get(exps);
+  if (!range || !mod) return null;
+  const extent = (exps[`${name}_extent`] as () => number)(), align = (exps[`${name}_align`] as () => number)();
+  return (ptrs) => {
+    const T = getThreads();
+    if (T < 2 || size < jitThreading.minElements) return false;
+    const id = jitKernelId(mod, `${name}_range`);
+    if (id === null) return false;
+    // about 4 ranges per thread (dynamic claiming evens out a slow thread), each a multiple of `align`
+    const parts = Math.min(4 * T, Math.floor(extent / align));
+    if (parts < 2) return false;
+    const step = Math.ceil(extent / parts / align) * align;
+    const blocks: Block[] = [];
+    for (let lo = 0; lo < extent; lo += step) blocks.push({ fn: id, call: range, esize: 0, args: [...ptrs, lo, Math.min(extent, lo + step)] });
+    runBlocks(blocks, 0);
+    return true;
+  };
+}
+
+/**
+ * A KernelFn calling export `fn` of a jit module for kernel `k`; given the module's exports and the export's name, a
+ * large elementwise kernel runs its `_range` export over parts of its range on the thread pool (setThreads).
+ */
+export function wasmKernelFn(k: Kernel, fn: (...ptrs: number[]) => void, exps?: Record<string, unknown>, name?: string): KernelFn {
   const inBytes = k.inputs.map((a) => a.size * bytesOf(a.dtype));
   const outSize = k.reduce ? k.shape.filter((_, d) => !k.reduce!.axes.includes(d)).reduce((a, b) => a * b, 1) : k.shape.reduce((a, b) => a * b, 1);
   const outBytes = k.outputs.map((o) => outSize * bytesOf(o.dtype));
@@ -49,6 +79,7 @@ export function wasmKernelFn(k: Kernel, fn: (...ptrs: number[]) => void): Kernel
   }
   const end = p;
   const nIn = inBytes.length;
+  const split = exps && name && !k.reduce ? threaded(exps, name, outSize) : null;
   return (ins: readonly TypedArray[], outs: readonly TypedArray[]) => {
     if (outSize === 0) return;
     ensure(end);
@@ -57,7 +88,7 @@ export function wasmKernelFn(k: Kernel, fn: (...ptrs: number[]) => void): Kernel
       const x = ins[i]!;
       new Uint8Array(buf, ptrs[i]!, inBytes[i]!).set(new Uint8Array(x.buffer, x.byteOffset, inBytes[i]!));
     }
-    fn(...ptrs);
+    if (!split?.(ptrs)) fn(...ptrs);
     for (let j = 0; j < outs.length; j++) {
       const y = outs[j]!;
       const ctor = y.constructor as new (b: ArrayBuffer, o: number, n: number) => TypedArray;

@@ -265,7 +265,11 @@ export function renderKernelAs(k: Kernel, name: string): string {
 
   const lines: string[] = [];
   const params = [...k.inputs.map((_, i) => `p${i}: usize`), ...k.outputs.map((_, j) => `q${j}: usize`)];
-  lines.push(`export function ${name}(${params.join(', ')}): void {`);
+  // An elementwise kernel is `${name}_range(…, lo, hi)` over [lo, hi) of its first loop dimension (the thread pool
+  // runs disjoint ranges in parallel), with `${name}(…)` for the whole range and `${name}_extent()` / `${name}_align()`
+  // (the dimension's size, and the multiple of it that a range boundary must be).
+  const ranged = !k.reduce;
+  lines.push(`export function ${name}${ranged ? '_range' : ''}(${[...params, ...(ranged ? ['lo: i32', 'hi: i32'] : [])].join(', ')}): void {`);
   // hoisted literals
   const lits = new Map<string, string>();
   const litName = (e: Extract<KExpr, { kind: 'lit' }>): string => {
@@ -340,9 +344,11 @@ export function renderKernelAs(k: Kernel, name: string): string {
   const base = (li: number): string => (outer.length === 0 ? String(loads[li]!.offset) : `o${li}_${outer.length - 1}`);
   const addr = (li: number, elem: string): string => `p${loads[li]!.input} + ((<usize>(${elem})) << ${SHIFT[loads[li]!.dtype]})`;
   if (k.reduce) return renderReduce(k, name, L, loads, dims, lines, body, base, addr);
-  lines.push('  let i = 0;'); // output element index
+  // output element index; the range splits outer dimension 0 (rows), or the inner loop when there is no outer one
+  const rowElems = outer.slice(1).reduce((a, d) => a * d.n, inner.n);
+  lines.push(outer.length ? `  let i: i32 = lo * ${rowElems};` : '  let i = 0;');
   outer.forEach((d, p) => {
-    lines.push(`  for (let c${p} = 0; c${p} < ${d.n}; c${p}++) {`);
+    lines.push(p === 0 ? `  for (let c0 = lo; c0 < hi; c0++) {` : `  for (let c${p} = 0; c${p} < ${d.n}; c${p}++) {`);
     loads.forEach((l, li) => lines.push(`  const o${li}_${p}: i32 = ${p === 0 ? l.offset : `o${li}_${p - 1}`} + c${p} * ${d.st[li]};`));
   });
   // loads that are constant along the inner loop: one scalar, splat once
@@ -365,12 +371,20 @@ export function renderKernelAs(k: Kernel, name: string): string {
     return out;
   };
   const full = body(true), tail = body(false);
-  lines.push(`  let j = 0;`);
-  lines.push(`  for (; j + ${L} <= ${n}; j += ${L}) {`, ...full.code, ...full.results.flatMap((r, jj) => store(true, r, jj, full.types[jj]!)), '  }');
-  lines.push(`  if (j < ${n}) {`, `    const k = ${n} - j;`, ...tail.code, ...tail.results.flatMap((r, jj) => store(false, r, jj, tail.types[jj]!)), '  }');
+  const [j0, end] = outer.length ? ['0', String(n)] : ['lo', 'hi'];
+  lines.push(`  let j = ${j0};`);
+  lines.push(`  for (; j + ${L} <= ${end}; j += ${L}) {`, ...full.code, ...full.results.flatMap((r, jj) => store(true, r, jj, full.types[jj]!)), '  }');
+  lines.push(`  if (j < ${end}) {`, `    const k = ${end} - j;`, ...tail.code, ...tail.results.flatMap((r, jj) => store(false, r, jj, tail.types[jj]!)), '  }');
   lines.push(`  i += ${n};`);
   for (let p = outer.length - 1; p >= 0; p--) lines.push('  }');
   lines.push('}');
+  const args = [...k.inputs.map((_, i) => `p${i}`), ...k.outputs.map((_, j) => `q${j}`)];
+  const extent = outer.length ? outer[0]!.n : n;
+  lines.push(
+    `export function ${name}(${params.join(', ')}): void { ${name}_range(${[...args, '0', String(extent)].join(', ')}); }`,
+    `export function ${name}_extent(): i32 { return ${extent}; }`,
+    `export function ${name}_align(): i32 { return ${outer.length ? 1 : L}; }`,
+  );
   return lines.join('\n');
 }
 
