@@ -125,6 +125,31 @@ fn dxA4(g: u32, m: u32, k: u32) -> vec4<f32> { return vec4<f32>(dxA(g, m, k), dx
 fn dwA4(g: u32, m: u32, k: u32) -> vec4<f32> { return vec4<f32>(dwA(g, m, k), dwA(g, m, k + 1u), dwA(g, m, k + 2u), dwA(g, m, k + 3u)); }
 
 fn loadA4(b: u32, m: u32, k: u32) -> vec4<f32> { return {{MODE}}A4(b, m, k); }
+
+// A row of the GEMM decoded once, before the depth loop (gemmDirect's row hoisting, matmul.ts): for fwd the offset of
+// image n (and group g) and the top-left input position oh·s − p, ow·s − p of output pixel m; the other modes keep m.
+struct ARow { m: u32, base: u32, qh: i32, qw: i32 }
+fn fwdRow(g: u32, m: u32) -> ARow {
+  let t = qdiv(m, Q.ow); let ow = m - t * Q.ow; let n = qdiv(t, Q.oh); let oh = t - n * Q.oh;
+  return ARow(m, n * Q.xs.x + g * Q.cg * Q.xs.w, i32(oh) * Q.sh - Q.ph, i32(ow) * Q.sw - Q.pw);
+}
+// fwdA4 from a decoded row: only the tap (kh, kw, ci) is decoded per step (channels ci..ci+3 when cg % 4 == 0).
+fn fwdA4r(g: u32, r: ARow, k: u32) -> vec4<f32> {
+  if (Q.cg % 4u != 0u || Q.lh != 1 || Q.lw != 1) { return fwdA4(g, r.m, k); }
+  if (r.m >= P.m || k >= P.k) { return vec4<f32>(0.0); }
+  let t2 = qdiv(k, Q.cg); let ci = k - t2 * Q.cg; let kh = qdiv(t2, Q.kw); let kw = t2 - kh * Q.kw;
+  let ih = r.qh + i32(kh) * Q.dh;
+  let iw = r.qw + i32(kw) * Q.dw;
+  if (ih < 0 || iw < 0 || ih >= Q.h || iw >= Q.w) { return vec4<f32>(0.0); }
+  let o = r.base + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z + ci * Q.xs.w;
+  return vec4<f32>(f32(A[o]), f32(A[o + Q.xs.w]), f32(A[o + 2u * Q.xs.w]), f32(A[o + 3u * Q.xs.w]));
+}
+fn dxRow(g: u32, m: u32) -> ARow { return ARow(m, 0u, 0, 0); }
+fn dxA4r(g: u32, r: ARow, k: u32) -> vec4<f32> { return dxA4(g, r.m, k); }
+fn dwRow(g: u32, m: u32) -> ARow { return ARow(m, 0u, 0, 0); }
+fn dwA4r(g: u32, r: ARow, k: u32) -> vec4<f32> { return dwA4(g, r.m, k); }
+fn rowA(b: u32, m: u32) -> ARow { return {{MODE}}Row(b, m); }
+fn loadA4r(b: u32, r: ARow, k: u32) -> vec4<f32> { return {{MODE}}A4r(b, r, k); }
 // loadB4: the generic gather below, or (fwd with dense HWIO filters, a plain k×cout matrix) matmul.ts's row loader.
 {{LOADB4}}
 fn storeC4(b: u32, m: u32, n: u32, v: vec4<f32>) {

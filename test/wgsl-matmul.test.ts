@@ -165,6 +165,10 @@ d('encodeConv2d and its gradients', () => {
     { ...base, layout: 'NCHW', filterLayout: 'OIHW', stride: [1, 2], kh: 1 },
     { ...base, lhsDilation: [2, 1], padding: [[1, 1], [2, 2]] },
     { ...base, n: 1, h: 9, w: 9, cin: 8, cout: 12, kh: 5, kw: 5, padding: [[2, 2], [2, 2]] },
+    // cg % 4 == 0 (the forward's A rows decoded once, 4 channels per load) in NCHW, with strides, dilation and groups
+    { ...base, layout: 'NCHW', filterLayout: 'OIHW', cin: 8, cout: 4, stride: [2, 1], dilation: [1, 2], padding: [[1, 0], [2, 1]] },
+    { ...base, layout: 'NCHW', filterLayout: 'OIHW', cin: 8, cout: 8, groups: 2, padding: [[0, 0], [1, 1]] },
+    { ...base, cin: 4, cout: 3, kh: 2, dilation: [2, 1], padding: [[1, 1], [0, 0]] },
   ];
   it('forward, input gradient and filter gradient match the ref target over strides, padding, dilations, groups and layouts', { timeout: 300_000 }, async () => {
     for (const c of cases) {

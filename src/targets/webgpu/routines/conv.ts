@@ -96,7 +96,7 @@ function encodeConvGemm(
   return vec4<f32>(${mode}B(b, k, n), ${mode}B(b, k, n + 1u), ${mode}B(b, k, n + 2u), ${mode}B(b, k, n + 3u));
 }`;
   const loads = instantiate('conv.wgsl', { MODE: mode, T, LOADB4: plainB ? loadBText(bVec, false) : generic, B_AT: bVec ? 'f32(B[i / 4u][i % 4u])' : 'f32(B[i])' });
-  const { code, entry, tiles } = gemmCode(ctx, { T, aVec: false, bVec, hasBias: !!bias, epilogue, loads, m, n });
+  const { code, entry, tiles } = gemmCode(ctx, { T, aVec: false, bVec, hasBias: !!bias, epilogue, loads, m, n, rowHoist: true });
   const p = pipeline(ctx, code, entry);
   const [gx, gy, gz] = gemmGrid(ctx, tiles, m, n, geo.g, op);
   const u = uniforms(ctx, [m, n, k, geo.g, 0, plainB ? geo.og : 0, 0, 0, plainB ? c.cout : 0, 0, Math.ceil(n / (tiles.wgX * tiles.tn)), geo.og]);

@@ -157,7 +157,7 @@ export function matmulShader(ctx: RoutineContext, args: MatmulArgs): { code: str
 /** kernels/matmul.wgsl instantiated with the given operand access functions (loadA4/loadB4/storeC4): shared by matmul and conv. */
 export function gemmCode(
   ctx: RoutineContext,
-  o: { T: ElemType; aVec: boolean; bVec: boolean; hasBias: boolean; epilogue: Epilogue; loads: string; m: number; n: number; aT?: boolean; bT?: boolean },
+  o: { T: ElemType; aVec: boolean; bVec: boolean; hasBias: boolean; epilogue: Epilogue; loads: string; m: number; n: number; aT?: boolean; bT?: boolean; rowHoist?: boolean },
 ): { code: string; entry: string; tiles: ReturnType<typeof matmulTiles> } {
   const tiles = matmulTiles(ctx, o.m, o.n);
   const sg = tiles.kind === 'direct' ? broadcastWidth(ctx, tiles) : 0;
@@ -171,7 +171,7 @@ export function gemmCode(
     HELPERS: activationHelpers,
     LOADS: o.loads,
     ACT: activation(o.epilogue, 'v'),
-    ...directBody(tiles.tm, tiles.tn / 4, sg, o.aT ?? false, o.bT ?? false),
+    ...directBody(tiles.tm, tiles.tn / 4, sg, o.aT ?? false, o.bT ?? false, o.rowHoist ?? false),
   });
   return { code, entry: tiles.kind === 'direct' ? 'gemmDirect' : 'gemmTiled', tiles };
 }
@@ -182,7 +182,9 @@ export function gemmCode(
 // lane by lane, so this cuts A loads per lane from TM·4 to TM·4/sg.
 // With `aT` / `bT` (a transposed operand bound as vec4), the block is read as 4×4 sub-blocks along the stored rows
 // (loadAT4 / loadBT4) and transposed in registers: 4 vector loads where a column gather takes 16 scalar ones.
-function directBody(tm: number, tn4: number, sg: number, aT = false, bT = false): Record<'DIRECT_ARGS' | 'DIRECT_DECL' | 'DIRECT_STEP' | 'DIRECT_STORE', string> {
+// With `rowHoist` (the loads define rowA(b, m) -> ARow and loadA4r(b, row, k)), each A row is decoded once before the
+// depth loop (the convolutions' output-pixel decode) and the step only loads.
+function directBody(tm: number, tn4: number, sg: number, aT = false, bT = false, rowHoist = false): Record<'DIRECT_ARGS' | 'DIRECT_DECL' | 'DIRECT_STEP' | 'DIRECT_STORE', string> {
   const decl: string[] = [], step: string[] = [], store: string[] = [];
   const comp = ['x', 'y', 'z', 'w'];
   /** vec4(v_0.c, v_1.c, v_2.c, v_3.c): component c of four vectors (a column of the 4×4 block). */
@@ -195,6 +197,13 @@ function directBody(tm: number, tn4: number, sg: number, aT = false, bT = false)
       for (let q = 0; q < tm; q++) step.push(`    let at_${q >> 2}_${q & 3} = subgroupBroadcast(al${Math.floor(q / sg)}, ${q % sg}u);`);
     } else for (let q = 0; q < tm; q++) step.push(`    let at_${q >> 2}_${q & 3} = loadAT4(b, k + ${q & 3}u, row0 + ${4 * (q >> 2)}u);`);
     for (let i = 0; i < tm; i++) step.push(`    let a${i} = ${column((kk) => `at_${i >> 2}_${kk}`, i & 3)};`);
+  } else if (rowHoist) {
+    const rows = sg > 0 ? tm / sg : tm;
+    for (let r = 0; r < rows; r++) decl.push(`  let ar${r} = rowA(b, row0 + ${sg > 0 ? `${r * sg}u + sgid` : `${r}u`});`);
+    if (sg > 0) {
+      for (let r = 0; r < rows; r++) step.push(`    let al${r} = loadA4r(b, ar${r}, k);`);
+      for (let i = 0; i < tm; i++) step.push(`    let a${i} = subgroupBroadcast(al${Math.floor(i / sg)}, ${i % sg}u);`);
+    } else for (let i = 0; i < tm; i++) step.push(`    let a${i} = loadA4r(b, ar${i}, k);`);
   } else if (sg > 0) {
     for (let r = 0; r < tm / sg; r++) step.push(`    let al${r} = loadA4(b, row0 + ${r * sg}u + sgid, k);`);
     for (let i = 0; i < tm; i++) step.push(`    let a${i} = subgroupBroadcast(al${Math.floor(i / sg)}, ${i % sg}u);`);
