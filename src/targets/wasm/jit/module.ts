@@ -35,8 +35,13 @@ export function instantiate(mod: object): Record<string, unknown> {
 }
 const moduleOf = new WeakMap<object, object>();
 
-/** Elementwise kernels of at least this many elements are split across the thread pool (when setThreads(n > 1)). */
-export const jitThreading = { minElements: 1 << 16 };
+/**
+ * Elementwise kernels of at least this many elements are split across the thread pool (when setThreads(n > 1));
+ * TENSORLAW_JIT_THREADS_MIN overrides it (0: split every kernel, to run the test suite that way). Mutable for tests.
+ */
+export const jitThreading = {
+  minElements: Number((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORLAW_JIT_THREADS_MIN ?? 1 << 16),
+};
 
 /**
  * The kernel's whole-range call split into ranges run by the thread pool, or null when it cannot be (a reduction, no
