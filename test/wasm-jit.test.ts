@@ -14,6 +14,10 @@ import { planKinds, planReady, precompileWasm } from '../src/compiler/run.js';
 import { renderKernelAs } from '../src/targets/wasm/jit/render.js';
 import { schedule } from '../src/compiler/kernel.js';
 import { hasSimd128 } from '../src/targets/wasm/runtime.js';
+import { jitResidency, resetJitArena } from '../src/targets/wasm/jit/module.js';
+import { ConcreteArray } from '../src/core/array.js';
+import { ShapedArray } from '../src/core/aval.js';
+import { recycleHost, takeHost } from '../src/core/hostPool.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runIt = hasSimd128() && existsSync(join(root, 'node_modules', 'assemblyscript')) ? it : it.skip;
@@ -135,6 +139,72 @@ describe('wasm jit: random fused programs agree with the reference target', () =
       got.forEach((g, k) => close(g, want[k]!, `case ${i} output ${k}`));
       expect(planKinds(r.jf.lower(r.a, r.b).jaxpr)).toContain('wasm');
     }
+  }, 600_000);
+
+  runIt('residency: an operand an earlier kernel left in the arena is used in place, same results as copying', async () => {
+    // several kernels (reductions split the plan), whose intermediates flow from one wasm kernel to the next
+    const f = (x: Array, y: Array) => {
+      const a = np.tanh(x.mul(1.5)).add(y);
+      const s = np.sum(a, 1, { keepdims: true });
+      const b = np.exp(a.sub(s.mul(0.01))).mul(a);
+      const m = np.max(b, 0, { keepdims: true });
+      return [b.sub(m).mul(y), np.sum(b.mul(a), 0)];
+    };
+    const x = np.array(globalThis.Array.from({ length: 96 * 70 }, (_, i) => Math.sin(i * 0.7)), 'float32').reshape([96, 70]);
+    const y = np.array(globalThis.Array.from({ length: 96 * 70 }, (_, i) => Math.cos(i * 0.3)), 'float32').reshape([96, 70]);
+    const jf = jit(f);
+    const jaxpr = jf.lower(x, y).jaxpr;
+    await precompileWasm([jaxpr]);
+    expect(planKinds(jaxpr).filter((k) => k === 'wasm').length).toBeGreaterThanOrEqual(3);
+    const run = (on: boolean): Float32Array[] => {
+      jitResidency.enabled = on;
+      try {
+        return (jf(x, y) as Array[]).map((a) => a.dataSync() as Float32Array);
+      } finally {
+        jitResidency.enabled = true;
+      }
+    };
+    const copied = run(false);
+    const hits = jitResidency.hits;
+    const inPlace = run(true);
+    expect(jitResidency.hits).toBeGreaterThan(hits); // some operand was used in place
+    inPlace.forEach((o, k) => expect(globalThis.Array.from(o)).toEqual(globalThis.Array.from(copied[k]!)));
+    // a tiny ring wraps every call or two: results stay the same
+    const ring = jitResidency.ringBytes;
+    jitResidency.ringBytes = 4096;
+    try {
+      for (let r = 0; r < 3; r++) run(true).forEach((o, k) => expect(globalThis.Array.from(o)).toEqual(globalThis.Array.from(copied[k]!)));
+    } finally {
+      jitResidency.ringBytes = ring;
+    }
+    // after a wrap, an operand whose arena copy was written over is copied in again, never read stale
+    const h = jit((v: Array) => np.exp(v.mul(0.5)));
+    const k1 = jit((v: Array) => v.mul(2).add(1));
+    await precompileWasm([h.lower(x).jaxpr, k1.lower(x).jaxpr]);
+    resetJitArena();
+    const hx = h(x); // its output lies in the arena right after the copy of x
+    resetJitArena();
+    k1(y).dispose(); // the same layout: this call's output overwrites hx's arena copy
+    const got = globalThis.Array.from(k1(hx).dataSync());
+    jitResidency.enabled = false;
+    const want = globalThis.Array.from(k1(hx).dataSync());
+    jitResidency.enabled = true;
+    expect(got).toEqual(want);
+  }, 600_000);
+
+  runIt('residency: a pooled buffer handed out again is never read from a stale arena copy', async () => {
+    const g = jit((x: Array) => np.tanh(x).mul(3).add(1));
+    const x0 = np.array([0.5, -1, 2, 0.25, -0.75, 1.5, 3, -2], 'float32');
+    await precompileWasm([g.lower(x0).jaxpr]);
+    const y = g(x0) as ConcreteArray; // y's buffer: a pooled host array, now resident in the arena
+    const buf = y.buffer as Float32Array;
+    recycleHost(buf);
+    const again = takeHost(Float32Array, buf.length);
+    expect(again).toBe(buf); // the same buffer, about to be rewritten
+    const fresh = [1, 2, 3, 4, -1, -2, -3, -4];
+    again.set(fresh);
+    const z = g(new ConcreteArray(new ShapedArray([8], 'float32'), again)).dataSync();
+    globalThis.Array.from(z).forEach((v, i) => expect(v).toBeCloseTo(Math.tanh(fresh[i]!) * 3 + 1, 5));
   }, 600_000);
 
   it('renders SIMD loops with gathers for strided views', () => {

@@ -13,6 +13,12 @@ const MAX_POOLED_BYTES = 64 << 20;
 /** The most free buffers kept per type and length. */
 const MAX_PER_SIZE = 16;
 
+const reuseHooks: ((a: TypedArray) => void)[] = [];
+/** Registers `f` to be told when a pooled buffer is handed out again (its contents are about to be rewritten). */
+export function onHostReuse(f: (a: TypedArray) => void): void {
+  reuseHooks.push(f);
+}
+
 /** Counters (tests and benchmarks read them). */
 export const hostPoolStats = { takes: 0, reuses: 0, recycled: 0, dropped: 0 };
 
@@ -27,6 +33,7 @@ export function takeHost<T extends TypedArray>(ctor: new (n: number) => T, n: nu
     const a = list.pop()! as T;
     pooledBytes -= a.byteLength;
     hostPoolStats.reuses++;
+    for (const f of reuseHooks) f(a);
     return a;
   }
   const a = new ctor(n);

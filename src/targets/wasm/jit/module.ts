@@ -1,7 +1,9 @@
-// Runs jit-compiled kernels: one WebAssembly.Memory for every jit module (unshared, separate from the AOT kernels'
-// memory so a generated module's static data can never overlap theirs), an arena from ARENA_BASE up, and KernelFn
-// wrappers that copy operands in, call the kernel and copy results out (the signature of the JS-rendered kernels).
+// Runs jit-compiled kernels: one WebAssembly.Memory for every jit module (separate from the AOT kernels' memory so a
+// generated module's static data can never overlap theirs), an arena from ARENA_BASE up, and KernelFn wrappers that
+// copy operands in, call the kernel and copy results out (the signature of the JS-rendered kernels), skipping the copy
+// in of an operand that an earlier kernel's output left in the arena (residency, below).
 import type { TypedArray } from '../../../core/dtype.js';
+import { onHostReuse } from '../../../core/hostPool.js';
 import type { Kernel } from '../../../compiler/kernel.js';
 import type { KernelFn } from '../../ref/fused.js';
 import { jitMemory, webAssembly } from '../runtime.js';
@@ -22,6 +24,50 @@ function ensure(bytes: number): void {
 }
 
 const align = (n: number): number => (n + 63) & ~63;
+
+// Residency. The arena is a bump allocator over [ARENA_BASE, ringEnd): each call takes fresh space for the operands
+// it copies in and for its outputs, wrapping to ARENA_BASE (and advancing `epoch`) when the space left is too small.
+// After a call copies an output out to its host array, that array is remembered with the output's address and the
+// epoch: a later call that reads the same array uses it in place, as long as the epoch has not moved (nothing was
+// written over it since). Host arrays do not change while an array holds them; a pooled buffer handed out again
+// (src/core/hostPool.ts) is forgotten first.
+let cursor = ARENA_BASE, epoch = 1, ringEnd = ARENA_BASE + (1 << 20);
+const resident = new WeakMap<TypedArray, { ptr: number; bytes: number; epoch: number }>();
+onHostReuse((a) => resident.delete(a));
+/**
+ * Residency switch (tests compare with it off; TENSORLAW_JIT_RESIDENCY=0 starts with it off), the ring's size in bytes (at least twice the largest call's operands;
+ * tests shrink it to wrap often), and counters of operands (and bytes) used in place / copied in.
+ */
+export const jitResidency = {
+  enabled: (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORLAW_JIT_RESIDENCY !== '0',
+  ringBytes: 1 << 20,
+  hits: 0,
+  copies: 0,
+  hitBytes: 0,
+  copyBytes: 0,
+};
+
+/** Starts over at the arena's base, forgetting every resident operand (what a wrap does; tests call it). */
+export function resetJitArena(): void {
+  epoch++;
+  cursor = ARENA_BASE;
+}
+
+/** Makes room for `bytes` contiguous bytes at the cursor (wrapping, which invalidates every resident operand). */
+function reserve(bytes: number): void {
+  if (cursor + bytes > ringEnd) {
+    epoch++;
+    cursor = ARENA_BASE;
+    jitResidency.ringBytes = Math.max(jitResidency.ringBytes, 4 * bytes);
+    ringEnd = ARENA_BASE + jitResidency.ringBytes;
+  }
+  ensure(cursor + bytes);
+}
+function take(bytes: number): number {
+  const p = cursor;
+  cursor += align(bytes);
+  return p;
+}
 
 /** Instantiates a compiled jit module over the jit memory; checks that its static data stays below ARENA_BASE. */
 export function instantiate(mod: object): Record<string, unknown> {
@@ -76,28 +122,38 @@ export function wasmKernelFn(k: Kernel, fn: (...ptrs: number[]) => void, exps?: 
   const inBytes = k.inputs.map((a) => a.size * bytesOf(a.dtype));
   const outSize = k.reduce ? k.shape.filter((_, d) => !k.reduce!.axes.includes(d)).reduce((a, b) => a * b, 1) : k.shape.reduce((a, b) => a * b, 1);
   const outBytes = k.outputs.map((o) => outSize * bytesOf(o.dtype));
-  const ptrs: number[] = [];
-  let p = ARENA_BASE;
-  for (const b of [...inBytes, ...outBytes]) {
-    ptrs.push(p);
-    p += align(b);
-  }
-  const end = p;
+  const total = [...inBytes, ...outBytes].reduce((a, b) => a + align(b), 0);
   const nIn = inBytes.length;
   const split = exps && name && !k.reduce ? threaded(exps, name, outSize) : null;
+  // float16 outputs are rounded in place after the call (src/targets/registry.ts): never resident
+  const keep = k.outputs.map((o) => o.dtype !== 'float16');
   return (ins: readonly TypedArray[], outs: readonly TypedArray[]) => {
     if (outSize === 0) return;
-    ensure(end);
+    reserve(total);
     const buf = jitMemory().buffer;
+    const ptrs: number[] = [];
     for (let i = 0; i < nIn; i++) {
       const x = ins[i]!;
-      new Uint8Array(buf, ptrs[i]!, inBytes[i]!).set(new Uint8Array(x.buffer, x.byteOffset, inBytes[i]!));
+      const r = jitResidency.enabled ? resident.get(x) : undefined;
+      if (r && r.epoch === epoch && r.bytes >= inBytes[i]!) {
+        ptrs.push(r.ptr);
+        jitResidency.hits++;
+        jitResidency.hitBytes += inBytes[i]!;
+        continue;
+      }
+      const p = take(inBytes[i]!);
+      new Uint8Array(buf, p, inBytes[i]!).set(new Uint8Array(x.buffer, x.byteOffset, inBytes[i]!));
+      ptrs.push(p);
+      jitResidency.copies++;
+      jitResidency.copyBytes += inBytes[i]!;
     }
+    for (const b of outBytes) ptrs.push(take(b));
     if (!split?.(ptrs)) fn(...ptrs);
     for (let j = 0; j < outs.length; j++) {
       const y = outs[j]!;
       const ctor = y.constructor as new (b: ArrayBuffer, o: number, n: number) => TypedArray;
       (y as Float32Array).set(new ctor(buf, ptrs[nIn + j]!, y.length) as Float32Array);
+      if (keep[j]) resident.set(y, { ptr: ptrs[nIn + j]!, bytes: outBytes[j]!, epoch });
     }
   };
 }
