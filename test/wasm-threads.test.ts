@@ -1,6 +1,6 @@
 // wasm target, thread pool: split GEMMs equal the single-threaded kernel bit for bit (random, odd and batched
 // shapes, transposed operands, f32 and f64, non-default blocking, memory growth, a swapped kernel build), integer
-// data equals the reference exactly, jit-compiled elementwise kernels split into ranges equal the unsplit kernel,
+// data equals the reference exactly, jit-compiled kernels (elementwise and reductions) split into ranges equal the unsplit kernel,
 // setThreads validates its input, and a process with a live pool exits.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -293,6 +293,11 @@ describe('threaded jit kernels equal the unsplit kernel bit for bit', () => {
     ['3-D with a middle transpose', (x) => np.sin(np.transpose(x, [0, 2, 1])).sub(1), [f32([5, 7, 9], 6)]],
     ['float64 (2 lanes), odd length', (x) => np.sqrt(np.abs(x)).mul(x).add(0.25), [f32([513], 7).astype('float64')]],
     ['int32 and bool outputs, two results', (x, y) => [x.astype('int32').mul(3).add(1), x.gt(y)], [f32([41, 13], 8), f32([41, 13], 9)]],
+    // reductions: split over the first kept dimension, each output's sum in the same order
+    ['row sums and maxima (the kept dimension first)', (x) => [np.sum(np.exp(x), 1), np.max(x.mul(x), 1)], [f32([37, 29], 11)]],
+    ['column sums (strided loads), float64', (x) => np.sum(x.mul(2).add(1), 0), [f32([29, 37], 12).astype('float64')]],
+    ['a middle axis of a 3-D operand, keepdims', (x) => np.sum(np.tanh(x), 1, { keepdims: true }), [f32([5, 7, 9], 13)]],
+    ['a full reduction (not split)', (x) => np.sum(np.abs(x)), [f32([33, 17], 14)]],
   ];
   it('random shapes and dtypes, 1-D and multi-dimensional ranges, several outputs (2 threads)', async () => {
     setThreads(2);

@@ -90,8 +90,8 @@ export const jitThreading = {
 };
 
 /**
- * The kernel's whole-range call split into ranges run by the thread pool, or null when it cannot be (a reduction, no
- * `_range` export, too small, one thread, or workers that cannot load jit modules).
+ * The kernel's whole-range call split into ranges run by the thread pool, or null when it cannot be (no `_range` export:
+ * a reduction without a kept leading dimension; too small, one thread, or workers that cannot load jit modules).
  */
 function threaded(exps: Record<string, unknown>, name: string, size: number): ((ptrs: number[]) => boolean) | null {
   const range = exps[`${name}_range`] as ((...a: number[]) => void) | undefined;
@@ -124,7 +124,7 @@ export function wasmKernelFn(k: Kernel, fn: (...ptrs: number[]) => void, exps?: 
   const outBytes = k.outputs.map((o) => outSize * bytesOf(o.dtype));
   const total = [...inBytes, ...outBytes].reduce((a, b) => a + align(b), 0);
   const nIn = inBytes.length;
-  const split = exps && name && !k.reduce ? threaded(exps, name, outSize) : null;
+  const split = exps && name ? threaded(exps, name, k.shape.reduce((a, b) => a * b, 1)) : null;
   // float16 outputs are rounded in place after the call (src/targets/registry.ts): never resident
   const keep = k.outputs.map((o) => o.dtype !== 'float16');
   return (ins: readonly TypedArray[], outs: readonly TypedArray[]) => {

@@ -268,7 +268,8 @@ export function renderKernelAs(k: Kernel, name: string): string {
   // An elementwise kernel is `${name}_range(…, lo, hi)` over [lo, hi) of its first loop dimension (the thread pool
   // runs disjoint ranges in parallel), with `${name}(…)` for the whole range and `${name}_extent()` / `${name}_align()`
   // (the dimension's size, and the multiple of it that a range boundary must be).
-  const ranged = !k.reduce;
+  // (a reduction is ranged over its first kept dimension, when it has one: each output's sum keeps its order)
+  const ranged = !k.reduce || !dims[0]!.red;
   lines.push(`export function ${name}${ranged ? '_range' : ''}(${[...params, ...(ranged ? ['lo: i32', 'hi: i32'] : [])].join(', ')}): void {`);
   // hoisted literals
   const lits = new Map<string, string>();
@@ -343,7 +344,17 @@ export function renderKernelAs(k: Kernel, name: string): string {
   // base offsets (addresses of the loads) must be defined before use: a reduction renders its own loop nest
   const base = (li: number): string => (outer.length === 0 ? String(loads[li]!.offset) : `o${li}_${outer.length - 1}`);
   const addr = (li: number, elem: string): string => `p${loads[li]!.input} + ((<usize>(${elem})) << ${SHIFT[loads[li]!.dtype]})`;
-  if (k.reduce) return renderReduce(k, name, L, loads, dims, lines, body, base, addr);
+  const args = [...k.inputs.map((_, i) => `p${i}`), ...k.outputs.map((_, j) => `q${j}`)];
+  /** The whole-range export and the range's extent and alignment (after a ranged kernel). */
+  const wrappers = (extent: number, align: number): string[] => [
+    `export function ${name}(${params.join(', ')}): void { ${name}_range(${[...args, '0', String(extent)].join(', ')}); }`,
+    `export function ${name}_extent(): i32 { return ${extent}; }`,
+    `export function ${name}_align(): i32 { return ${align}; }`,
+  ];
+  if (k.reduce) {
+    const src = renderReduce(k, name, L, loads, dims, lines, body, base, addr, ranged);
+    return ranged ? [src, ...wrappers(dims[0]!.n, 1)].join('\n') : src;
+  }
   // output element index; the range splits outer dimension 0 (rows), or the inner loop when there is no outer one
   const rowElems = outer.slice(1).reduce((a, d) => a * d.n, inner.n);
   lines.push(outer.length ? `  let i: i32 = lo * ${rowElems};` : '  let i = 0;');
@@ -378,13 +389,7 @@ export function renderKernelAs(k: Kernel, name: string): string {
   lines.push(`  i += ${n};`);
   for (let p = outer.length - 1; p >= 0; p--) lines.push('  }');
   lines.push('}');
-  const args = [...k.inputs.map((_, i) => `p${i}`), ...k.outputs.map((_, j) => `q${j}`)];
-  const extent = outer.length ? outer[0]!.n : n;
-  lines.push(
-    `export function ${name}(${params.join(', ')}): void { ${name}_range(${[...args, '0', String(extent)].join(', ')}); }`,
-    `export function ${name}_extent(): i32 { return ${extent}; }`,
-    `export function ${name}_align(): i32 { return ${outer.length ? 1 : L}; }`,
-  );
+  lines.push(...wrappers(outer.length ? outer[0]!.n : n, outer.length ? 1 : L));
   return lines.join('\n');
 }
 
@@ -469,17 +474,20 @@ function renderReduce(
   body: (full: boolean) => { code: string[]; results: string[]; types: DType[] },
   base: (li: number) => string,
   addr: (li: number, elem: string) => string,
+  ranged = false,
 ): string {
   const d = k.outputs[0]!.dtype;
   const acc = reducer(k.reduce!.op, d, L);
   const nd = dims.length;
   const inner = dims[nd - 1]!;
-  const lines = [...head, '  let i = 0;'];
   const firstRed = dims.findIndex((x) => x.red);
+  // ranged: over [lo, hi) of kept dimension 0; outputs per step of it = the other kept dimensions
+  const perRow = dims.slice(1, firstRed).reduce((a, x) => a * x.n, 1);
+  const lines = [...head, ranged ? `  let i: i32 = lo * ${perRow};` : '  let i = 0;'];
   for (let p = 0; p < nd - 1; p++) {
     if (p === firstRed) lines.push(...acc.init.map((s) => `  ${s}`));
     const dm = dims[p]!;
-    lines.push(`  for (let c${p} = 0; c${p} < ${dm.n}; c${p}++) {`);
+    lines.push(ranged && p === 0 ? `  for (let c0 = lo; c0 < hi; c0++) {` : `  for (let c${p} = 0; c${p} < ${dm.n}; c${p}++) {`);
     loads.forEach((l, li) => lines.push(`  const o${li}_${p}: i32 = ${p === 0 ? l.offset : `o${li}_${p - 1}`} + c${p} * ${dm.st[li]};`));
   }
   if (firstRed === nd - 1) lines.push(...acc.init.map((s) => `  ${s}`));
