@@ -24,6 +24,7 @@ import { getTarget, jit, lax, np, setTarget, type Array } from '../src/index.js'
 import { planKinds, precompileWasm } from '../src/compiler/run.js';
 import { ARENA_BASE, jitThreading } from '../src/targets/wasm/jit/module.js';
 import { jitMemory } from '../src/targets/wasm/runtime.js';
+import { elementwiseConfig } from '../src/targets/wasm/elementwise.js';
 import { prng as rng } from '../laws/util.js';
 
 type FDType = 'float32' | 'float64';
@@ -337,6 +338,47 @@ describe('threaded jit kernels equal the unsplit kernel bit for bit', () => {
       setTarget(prevTarget);
     }
     expect(threadStats().workerBlocks).toBeGreaterThan(before); // the worker ran jit ranges
+  }, 300_000);
+});
+
+describe('threaded eager elementwise kernels equal the unsplit kernel bit for bit', () => {
+  it('unary and binary, float32 and float64, odd lengths (2 threads)', async () => {
+    setThreads(2);
+    await threadsReady();
+    const before = threadStats().workerBlocks;
+    const saved = elementwiseConfig.threadsMin, prevTarget = getTarget();
+    setTarget('wasm');
+    try {
+      const r = rng(77);
+      for (const n of [1001, 4099, 70001]) {
+        for (const dtype of ['float32', 'float64'] as const) {
+          const x = np.array(globalThis.Array.from({ length: n }, () => (r() - 0.5) * 6), dtype);
+          const y = np.array(globalThis.Array.from({ length: n }, () => (r() - 0.5) * 6), dtype);
+          const ops: [string, () => Array][] = [
+            ['add', () => x.add(y)], ['div', () => x.div(y)], ['max', () => np.maximum(x, y)], ['sqrt', () => np.sqrt(np.abs(x))],
+            ...(dtype === 'float32' ? ([['tanh', () => np.tanh(x)], ['exp', () => np.exp(x)], ['pow', () => np.power(np.abs(x), y)]] as [string, () => Array][]) : []),
+          ];
+          for (const [name, f] of ops) {
+            elementwiseConfig.threadsMin = Infinity;
+            const one = f().dataSync();
+            elementwiseConfig.threadsMin = 0;
+            poison();
+            const many = f().dataSync();
+            expect({ n, dtype, name, diff: firstDiff(many, one) }).toEqual({ n, dtype, name, diff: -1 });
+          }
+        }
+      }
+      // a worker takes part in a large one (the main thread may claim every range before the worker is scheduled)
+      const big = np.array(globalThis.Array.from({ length: 1 << 20 }, (_, i) => Math.sin(i)), 'float32');
+      elementwiseConfig.threadsMin = Infinity;
+      const want = np.tanh(big).dataSync();
+      elementwiseConfig.threadsMin = 0;
+      for (let i = 0; i < 200 && threadStats().workerBlocks === before; i++) expect(firstDiff(np.tanh(big).dataSync(), want)).toBe(-1);
+    } finally {
+      elementwiseConfig.threadsMin = saved;
+      setTarget(prevTarget);
+    }
+    expect(threadStats().workerBlocks).toBeGreaterThan(before);
   }, 300_000);
 });
 

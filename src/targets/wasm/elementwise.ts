@@ -18,6 +18,7 @@ import { implRules, type FirstOrderPrim } from '../../rules/impl.js';
 import type { ImplRule, RefVal } from '../../rules/types.js';
 import { copyStrided } from '../ref/strided.js';
 import { copyIn, copyOut, type TypedCtor, f32View, f64View, scratch, scratchMark, scratchRelease, wasmExports } from './runtime.js';
+import { type Block, getThreads, runBlocks } from './threads.js';
 
 /** The kernels of wasm/elementwise.ts and wasm/reduce.ts (pointers and counts are i32). */
 interface EwKernels {
@@ -68,8 +69,26 @@ type Rule = (args: RefVal[], params: unknown, outAvals: ShapedArray[]) => TypedA
 /**
  * Below `small` elements the exact operations (the reference gives the same bits) run on the reference's JS loops:
  * copying a handful of values into WebAssembly memory and back costs more than the arithmetic (BENCH W5: scalar adds). The kernel laws set it to 0 to test the kernels at every size.
+ * From `threadsMin` elements, unary and binary kernels are split across the thread pool (setThreads).
  */
-export const elementwiseConfig = { small: 256 };
+export const elementwiseConfig = { small: 256, threadsMin: 1 << 16 };
+
+type EwFn = 'ewUnaryF32' | 'ewUnaryF64' | 'ewBinaryF32' | 'ewBinaryF64';
+/**
+ * fn(code, ...ptrs, n) over n elements; with setThreads(T > 1) and at least `threadsMin` elements, as ~4 ranges per
+ * thread on the pool (every element is computed by the same code whichever thread runs it: the same bits).
+ */
+function runEw(fn: EwFn, esize: 4 | 8, code: number, ptrs: readonly number[], n: number): void {
+  const T = getThreads();
+  if (T < 2 || n < elementwiseConfig.threadsMin) {
+    (kernels()[fn] as (...a: number[]) => void)(code, ...ptrs, n);
+    return;
+  }
+  const step = Math.max(4, Math.ceil(n / (4 * T) / 4) * 4);
+  const blocks: Block[] = [];
+  for (let lo = 0; lo < n; lo += step) blocks.push({ fn, esize, args: [code, ...ptrs.map((p) => p + lo * esize), Math.min(step, n - lo)] });
+  runBlocks(blocks, 0);
+}
 const EXACT_UNARY = new Set<UnaryPrim>(['neg', 'abs', 'floor', 'ceil', 'round', 'sign', 'sqrt']);
 const reference = (p: FirstOrderPrim): Rule => implRules[p] as unknown as Rule;
 
@@ -104,7 +123,8 @@ function unaryRule(prim: UnaryPrim): Rule {
     if (code === undefined || n === 0 || (n < elementwiseConfig.small && EXACT_UNARY.has(prim))) return ref(args, params, outAvals);
     return withScratch(() => {
       const p = copyIn(head(x.buffer, n));
-      (isF32(d) ? kernels().ewUnaryF32 : kernels().ewUnaryF64)(code, p, p, n);
+      if (isF32(d)) runEw('ewUnaryF32', 4, code, [p, p], n);
+      else runEw('ewUnaryF64', 8, code, [p, p], n);
       return [output(p, n, d)];
     });
   };
@@ -120,7 +140,8 @@ function binaryRule(prim: BinaryPrim): Rule {
     if (code === undefined || n === 0 || y.aval.dtype !== d || y.aval.size !== n || (n < elementwiseConfig.small && prim !== 'pow')) return ref(args, params, outAvals);
     return withScratch(() => {
       const a = copyIn(head(x.buffer, n)), b = copyIn(head(y.buffer, n));
-      (isF32(d) ? kernels().ewBinaryF32 : kernels().ewBinaryF64)(code, a, b, a, n);
+      if (isF32(d)) runEw('ewBinaryF32', 4, code, [a, b, a], n);
+      else runEw('ewBinaryF64', 8, code, [a, b, a], n);
       return [output(a, n, d)];
     });
   };
