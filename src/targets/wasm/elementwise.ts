@@ -18,7 +18,7 @@ import { implRules, type FirstOrderPrim } from '../../rules/impl.js';
 import type { ImplRule, RefVal } from '../../rules/types.js';
 import { copyStrided } from '../ref/strided.js';
 import { copyIn, copyOut, type TypedCtor, f32View, f64View, scratch, scratchMark, scratchRelease, wasmExports } from './runtime.js';
-import { type Block, getThreads, runBlocks } from './threads.js';
+import { type Block, getThreads, runBlocks, splitRange } from './threads.js';
 
 /** The kernels of wasm/elementwise.ts and wasm/reduce.ts (pointers and counts are i32). */
 interface EwKernels {
@@ -84,9 +84,7 @@ function runEw(fn: EwFn, esize: 4 | 8, code: number, ptrs: readonly number[], n:
     (kernels()[fn] as (...a: number[]) => void)(code, ...ptrs, n);
     return;
   }
-  const step = Math.max(4, Math.ceil(n / (4 * T) / 4) * 4);
-  const blocks: Block[] = [];
-  for (let lo = 0; lo < n; lo += step) blocks.push({ fn, esize, args: [code, ...ptrs.map((p) => p + lo * esize), Math.min(step, n - lo)] });
+  const blocks: Block[] = splitRange(n, 4, T).map(([lo, hi]) => ({ fn, esize, args: [code, ...ptrs.map((p) => p + lo * esize), hi - lo] }));
   runBlocks(blocks, 0);
 }
 const EXACT_UNARY = new Set<UnaryPrim>(['neg', 'abs', 'floor', 'ceil', 'round', 'sign', 'sqrt']);

@@ -22,8 +22,8 @@
 // instance) and calls fn(...args, its work pointer). Which block a participant runs never changes the arithmetic of a
 // block, so results do not depend on the thread count (test/wasm-threads.test.ts checks that bit for bit).
 //
-// A row naming JIT_FN + id runs a jit-compiled kernel instead (src/targets/wasm/jit: large elementwise kernels split into
-// ranges of their first loop dimension, over the jit memory, which is shared too): in Node each worker gets a
+// A row naming JIT_FN + id runs a jit-compiled kernel instead (src/targets/wasm/jit: large elementwise kernels and
+// reductions split into ranges of their first loop dimension, over the jit memory, which is shared too): in Node each worker gets a
 // MessagePort at start, the main thread posts every registered jit module to it (jitKernelId), and a worker reads
 // them synchronously (receiveMessageOnPort) the first time a row names one; Web Workers have no such synchronous
 // read, so with a custom factory jit kernels stay on the calling thread.
@@ -347,6 +347,18 @@ export type Block =
   | { readonly fn: number; readonly call: (...a: number[]) => void; readonly esize: 0; readonly args: readonly number[] };
 const callOf = (ex: Record<string, unknown>, b: Block): ((...a: number[]) => void) =>
   typeof b.fn === 'number' ? (b as { call: (...a: number[]) => void }).call : (ex[b.fn] as (...a: number[]) => void);
+
+/**
+ * [lo, hi) ranges covering [0, extent) for T threads, about 4 per thread (claimed dynamically, so a busy core takes
+ * fewer), each boundary a multiple of `align`.
+ */
+export function splitRange(extent: number, align: number, T: number): [number, number][] {
+  const parts = Math.max(1, Math.min(4 * T, Math.floor(extent / align)));
+  const step = Math.ceil(extent / parts / align) * align;
+  const out: [number, number][] = [];
+  for (let lo = 0; lo < extent; lo += step) out.push([lo, Math.min(extent, lo + step)]);
+  return out;
+}
 
 /**
  * Runs fn(...args, work) for every block, spread over the pool (the main thread takes part) and returns when all

@@ -7,7 +7,7 @@ import { onHostReuse } from '../../../core/hostPool.js';
 import type { Kernel } from '../../../compiler/kernel.js';
 import type { KernelFn } from '../../ref/fused.js';
 import { jitMemory, webAssembly } from '../runtime.js';
-import { type Block, getThreads, jitKernelId, runBlocks } from '../threads.js';
+import { type Block, getThreads, jitKernelId, runBlocks, splitRange } from '../threads.js';
 
 /** Static data of generated modules (the prelude's 2/π table) lives below this address; operands above it. */
 export const ARENA_BASE = 65536;
@@ -25,18 +25,19 @@ function ensure(bytes: number): void {
 
 const align = (n: number): number => (n + 63) & ~63;
 
-// Residency. The arena is a bump allocator over [ARENA_BASE, ringEnd): each call takes fresh space for the operands
+// Residency. The arena is a bump allocator over a ring of jitResidency.ringBytes from ARENA_BASE: each call takes fresh space for the operands
 // it copies in and for its outputs, wrapping to ARENA_BASE (and advancing `epoch`) when the space left is too small.
 // After a call copies an output out to its host array, that array is remembered with the output's address and the
 // epoch: a later call that reads the same array uses it in place, as long as the epoch has not moved (nothing was
 // written over it since). Host arrays do not change while an array holds them; a pooled buffer handed out again
 // (src/core/hostPool.ts) is forgotten first.
-let cursor = ARENA_BASE, epoch = 1, ringEnd = ARENA_BASE + (1 << 20);
+let cursor = ARENA_BASE, epoch = 1;
 const resident = new WeakMap<TypedArray, { ptr: number; bytes: number; epoch: number }>();
 onHostReuse((a) => resident.delete(a));
 /**
- * Residency switch (tests compare with it off; TENSORLAW_JIT_RESIDENCY=0 starts with it off), the ring's size in bytes (at least twice the largest call's operands;
- * tests shrink it to wrap often), and counters of operands (and bytes) used in place / copied in.
+ * Residency switch (tests compare with it off; TENSORLAW_JIT_RESIDENCY=0 starts with it off), the ring's size in
+ * bytes (1 MiB, grown to four times the largest call's operands; tests shrink it to wrap often), and counters of
+ * operands (and bytes) used in place / copied in.
  */
 export const jitResidency = {
   enabled: (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORLAW_JIT_RESIDENCY !== '0',
@@ -55,11 +56,9 @@ export function resetJitArena(): void {
 
 /** Makes room for `bytes` contiguous bytes at the cursor (wrapping, which invalidates every resident operand). */
 function reserve(bytes: number): void {
-  if (cursor + bytes > ringEnd) {
-    epoch++;
-    cursor = ARENA_BASE;
+  if (cursor + bytes > ARENA_BASE + jitResidency.ringBytes) {
+    resetJitArena();
     jitResidency.ringBytes = Math.max(jitResidency.ringBytes, 4 * bytes);
-    ringEnd = ARENA_BASE + jitResidency.ringBytes;
   }
   ensure(cursor + bytes);
 }
@@ -82,7 +81,8 @@ export function instantiate(mod: object): Record<string, unknown> {
 const moduleOf = new WeakMap<object, object>();
 
 /**
- * Elementwise kernels of at least this many elements are split across the thread pool (when setThreads(n > 1));
+ * Kernels over at least this many elements (elementwise ones, and reductions that keep their leading dimension) are
+ * split across the thread pool (when setThreads(n > 1));
  * TENSORLAW_JIT_THREADS_MIN overrides it (0: split every kernel, to run the test suite that way). Mutable for tests.
  */
 export const jitThreading = {
@@ -103,12 +103,9 @@ function threaded(exps: Record<string, unknown>, name: string, size: number): ((
     if (T < 2 || size < jitThreading.minElements) return false;
     const id = jitKernelId(mod, `${name}_range`);
     if (id === null) return false;
-    // about 4 ranges per thread (dynamic claiming evens out a slow thread), each a multiple of `align`
-    const parts = Math.min(4 * T, Math.floor(extent / align));
-    if (parts < 2) return false;
-    const step = Math.ceil(extent / parts / align) * align;
-    const blocks: Block[] = [];
-    for (let lo = 0; lo < extent; lo += step) blocks.push({ fn: id, call: range, esize: 0, args: [...ptrs, lo, Math.min(extent, lo + step)] });
+    const ranges = splitRange(extent, align, T);
+    if (ranges.length < 2) return false;
+    const blocks: Block[] = ranges.map(([lo, hi]) => ({ fn: id, call: range, esize: 0, args: [...ptrs, lo, hi] }));
     runBlocks(blocks, 0);
     return true;
   };
@@ -116,7 +113,7 @@ function threaded(exps: Record<string, unknown>, name: string, size: number): ((
 
 /**
  * A KernelFn calling export `fn` of a jit module for kernel `k`; given the module's exports and the export's name, a
- * large elementwise kernel runs its `_range` export over parts of its range on the thread pool (setThreads).
+ * large kernel with a `_range` export runs it over parts of its range on the thread pool (setThreads).
  */
 export function wasmKernelFn(k: Kernel, fn: (...ptrs: number[]) => void, exps?: Record<string, unknown>, name?: string): KernelFn {
   const inBytes = k.inputs.map((a) => a.size * bytesOf(a.dtype));

@@ -60,21 +60,29 @@ export function matmulTiles(ctx: RoutineContext, m = 1024, n = 1024): TileConfig
   return { ...t, bk: Math.max(4, Math.min(t.bk || 4, fit)), kind };
 }
 
-/** WGSL of loadB4(b, k, n) = B[b][k, n..n+3] (zero outside) for a row-major (or transposed) B with P.ldb / P.bBatch. */
+/**
+ * WGSL of loadB4(b, k, n) = B[b][k, n..n+3] (zero outside) for a row-major (or transposed) B with P.ldb / P.bBatch.
+ * B bound as vec4 and transposed also gets loadBT4(b, n, k) = B[b][k..k+3, n], one vector load of a stored row.
+ */
 export function loadBText(bVec: boolean, transB: boolean): string {
-  return bVec
-    ? `fn loadB4(b: u32, k: u32, n: u32) -> vec4<f32> {
+  if (bVec && !transB)
+    return `fn loadB4(b: u32, k: u32, n: u32) -> vec4<f32> {
   if (k >= P.k || n >= P.n) { return vec4<f32>(0.0); }
   return vec4<f32>(B[(b * P.bBatch + k * P.ldb + n) / 4u]);
-}`
-    : `fn ldB(b: u32, k: u32, n: u32) -> f32 {
+}`;
+  const scalar = `fn ldB(b: u32, k: u32, n: u32) -> f32 {
   if (k >= P.k || n >= P.n) { return 0.0; }
-  return f32(B[b * P.bBatch + ${transB ? 'n * P.ldb + k' : 'k * P.ldb + n'}]);
+  let i = b * P.bBatch + ${transB ? 'n * P.ldb + k' : 'k * P.ldb + n'};
+  return ${bVec ? 'f32(B[i / 4u][i % 4u])' : 'f32(B[i])'};
 }
-fn loadB4(b: u32, k: u32, n: u32) -> vec4<f32> { return vec4<f32>(ldB(b, k, n), ldB(b, k + 1u, n), ldB(b, k + 2u, n), ldB(b, k + 3u, n)); }`.replace(
-        /ldB\(b, k \+ (\d)u, n\)/g,
-        (_, d: string) => `ldB(b, k, n + ${d}u)`,
-      );
+fn loadB4(b: u32, k: u32, n: u32) -> vec4<f32> { return vec4<f32>(ldB(b, k, n), ldB(b, k, n + 1u), ldB(b, k, n + 2u), ldB(b, k, n + 3u)); }`;
+  return bVec
+    ? `${scalar}
+fn loadBT4(b: u32, n: u32, k: u32) -> vec4<f32> {
+  if (k >= P.k || n >= P.n) { return vec4<f32>(0.0); }
+  return vec4<f32>(B[(b * P.bBatch + n * P.ldb + k) / 4u]);
+}`
+    : scalar;
 }
 
 /** WGSL of loadA4(b, m, k) = A[b][m, k..k+3], loadB4(b, k, n) = B[b][k, n..n+3] and storeC4 for the layouts given; zero outside.
@@ -82,16 +90,15 @@ fn loadB4(b: u32, k: u32, n: u32) -> vec4<f32> { return vec4<f32>(ldB(b, k, n), 
  * loadBT4(b, n, k) = B[b][k..k+3, n]: one vector load of the stored row, which gemmDirect transposes in registers. */
 function loads(T: string, aVec: boolean, bVec: boolean, transA: boolean, transB: boolean): string {
   const z = 'vec4<f32>(0.0)';
-  const at = (name: string, vec: boolean): string => (vec ? `f32(${name}[i / 4u][i % 4u])` : `f32(${name}[i])`);
   const a = aVec && !transA
     ? `fn loadA4(b: u32, m: u32, k: u32) -> vec4<f32> {
   if (m >= P.m || k >= P.k) { return ${z}; }
   return vec4<f32>(A[(b * P.aBatch + m * P.lda + k) / 4u]);
 }`
-    : `fn aAt(i: u32) -> f32 { return ${at('A', aVec)}; }
-fn ldA(b: u32, m: u32, k: u32) -> f32 {
+    : `fn ldA(b: u32, m: u32, k: u32) -> f32 {
   if (m >= P.m || k >= P.k) { return 0.0; }
-  return aAt(b * P.aBatch + ${transA ? 'k * P.lda + m' : 'm * P.lda + k'});
+  let i = b * P.aBatch + ${transA ? 'k * P.lda + m' : 'm * P.lda + k'};
+  return ${aVec ? 'f32(A[i / 4u][i % 4u])' : 'f32(A[i])'};
 }
 fn loadA4(b: u32, m: u32, k: u32) -> vec4<f32> { return vec4<f32>(ldA(b, m, k), ldA(b, m, k + 1u), ldA(b, m, k + 2u), ldA(b, m, k + 3u)); }${
         aVec
@@ -102,18 +109,7 @@ fn loadAT4(b: u32, k: u32, m: u32) -> vec4<f32> {
 }`
           : ''
       }`;
-  const bb = transB && bVec
-    ? `fn bAt(i: u32) -> f32 { return ${at('B', true)}; }
-fn ldB(b: u32, k: u32, n: u32) -> f32 {
-  if (k >= P.k || n >= P.n) { return 0.0; }
-  return bAt(b * P.bBatch + n * P.ldb + k);
-}
-fn loadB4(b: u32, k: u32, n: u32) -> vec4<f32> { return vec4<f32>(ldB(b, k, n), ldB(b, k, n + 1u), ldB(b, k, n + 2u), ldB(b, k, n + 3u)); }
-fn loadBT4(b: u32, n: u32, k: u32) -> vec4<f32> {
-  if (k >= P.k || n >= P.n) { return ${z}; }
-  return vec4<f32>(B[(b * P.bBatch + n * P.ldb + k) / 4u]);
-}`
-    : loadBText(bVec, transB);
+  const bb = loadBText(bVec, transB);
   const c = `fn storeC4(b: u32, m: u32, n: u32, v: vec4<f32>) {
   let o = b * P.cBatch + m * P.ldc + n;
   C[o] = ${T}(v.x);
