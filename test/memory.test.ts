@@ -37,6 +37,34 @@ describe('host buffer pool (jit plan intermediates)', () => {
     expect(takeHost(Float32Array, 1000)).not.toBe(mine);
     expect(takeHost(Float64Array, 1000)).not.toBe(c); // keyed by type as well as length
   });
+  it("a user's dispose gives a result's buffer back: the next result of that size reuses it, with its own values", async () => {
+    const { jit, np, withTarget } = await import('../src/index.js');
+    const { ConcreteArray, fromTyped } = await import('../src/core/array.js');
+    type A = import('../src/index.js').Array;
+    for (const target of ['ref', 'wasm']) {
+      withTarget(target, () => {
+        const f = jit((a: A) => np.exp(a.mul(0.5)).add(a));
+        const x = np.linspace(-2, 2, 3000);
+        const y = f(x) as InstanceType<typeof ConcreteArray>;
+        const buf = y.buffer;
+        const want = [...y.dataSync()];
+        y.dispose();
+        const z = np.sin(x) as InstanceType<typeof ConcreteArray>; // an eager result of the same size takes it
+        expect(z.buffer).toBe(buf);
+        [...z.dataSync()].forEach((v, i) => expect(v).toBeCloseTo(Math.sin(-2 + (4 * i) / 2999), 6));
+        z.dispose();
+        const y2 = f(x) as InstanceType<typeof ConcreteArray>;
+        expect(y2.buffer).toBe(buf);
+        expect([...y2.dataSync()]).toEqual(want);
+        // an array over the user's own typed array is never recycled
+        const mine = new Float32Array(3000);
+        const u = fromTyped(mine, [3000], 'float32');
+        u.dispose();
+        const w = np.cos(x) as InstanceType<typeof ConcreteArray>;
+        expect(w.buffer).not.toBe(mine);
+      });
+    }
+  });
   it('recycled (unzeroed) buffers never leak stale values: jitted scans interleaved with other programs', async () => {
     const { jit, lax, np, grad } = await import('../src/index.js');
     type A = import('../src/index.js').Array;

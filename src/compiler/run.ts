@@ -4,7 +4,7 @@
 import { ConcreteArray } from '../core/array.js';
 import { config } from '../core/config.js';
 import { currentTarget, getTarget } from '../targets/registry.js';
-import { recycleHost, takeHostOf } from '../core/hostPool.js';
+import { takeHostOf } from '../core/hostPool.js';
 import { Array, bind } from '../core/trace.js';
 import { Jaxpr, Lit, Var, evalJaxpr, literalArrays, outputOf, type Atom } from '../ir/jaxpr.js';
 import { renderJs, type KernelFn } from '../targets/ref/fused.js';
@@ -169,16 +169,6 @@ export function lastUses(j: Jaxpr, plan: Plan): Var[][] {
 }
 
 /**
- * Disposes an intermediate that nothing can read any more and gives its host buffer back to the pool (only buffers
- * the pool handed out are reused: kernel outputs and the wasm kernels' results).
- */
-export function disposeAndRecycle(a: Array): void {
-  const buf = a instanceof ConcreteArray && a.isHost && !a.isDisposed ? a.buffer : null;
-  a.dispose();
-  if (buf) recycleHost(buf);
-}
-
-/**
  * Runs a jaxpr on concrete arguments via its fused plan. With `config.debugNans` on it evaluates equation by
  * equation instead, so the first primitive producing a NaN can be named.
  */
@@ -214,7 +204,7 @@ export function runJaxpr(j: Jaxpr, args: readonly Array[]): Array[] {
       if (!a) continue;
       const h = (holders.get(a) ?? 1) - 1;
       holders.set(a, h);
-      if (h === 0 && !(args as readonly Array[]).includes(a) && !literalArrays.has(a)) disposeAndRecycle(a);
+      if (h === 0 && !(args as readonly Array[]).includes(a) && !literalArrays.has(a)) a.dispose(); // its host buffer goes back to the pool
     }
   });
   return j.outs.map(outputOf(read));

@@ -1,6 +1,7 @@
 // Concrete arrays (host typed array or a device buffer + aval), the eval trace that runs primitives now, and memory stats.
 import { ShapedArray, shapeSize } from './aval.js';
 import { type DType, type TypedArray, byteSize, castScalar, roundF16Array, typedArrayCtor } from './dtype.js';
+import { recycleHost } from './hostPool.js';
 import type { Params, Prim } from './primitive.js';
 import { Array, MainTrace, type NestedArray, Trace, bindHook, setEvalTrace } from './trace.js';
 import { abstractEvalRules } from '../rules/abstractEval.js';
@@ -204,11 +205,12 @@ export class ConcreteArray extends Array {
     return build(0);
   }
   override dispose(): void {
-    if (this.#data !== null) {
-      if (this.#data.byteLength >= TRACK_MIN_BYTES) {
+    const data = this.#data;
+    if (data !== null) {
+      if (data.byteLength >= TRACK_MIN_BYTES) {
         const m = live.ref!;
         m.buffers--;
-        m.bytes -= this.#data.byteLength;
+        m.bytes -= data.byteLength;
         registry.unregister(this);
       }
       this.#data = null;
@@ -218,6 +220,8 @@ export class ConcreteArray extends Array {
         mirrorRegistry.unregister(mirror);
         mirror.dispose();
       }
+      // every host array owns its buffer (no two arrays share one): a pooled buffer is reused by the next output
+      recycleHost(data);
       return;
     }
     const d = this.#dev;

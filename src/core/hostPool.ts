@@ -1,5 +1,6 @@
-// A free list of host typed arrays for intermediates: buffers allocated here and freed by a jit plan (or a scan loop)
-// at their last use are reused by the next allocation of the same type and length, instead of garbage.
+// A free list of host typed arrays: buffers allocated here (kernel outputs) and freed by dispose (a jit plan's or a scan
+// loop's intermediates at their last use, or the user's dispose/using) are reused by the next allocation of the same
+// type and length, instead of garbage.
 import { type DType, type TypedArray, typedArrayCtor } from './dtype.js';
 
 type Ctor = new (n: number) => TypedArray;
@@ -45,8 +46,8 @@ export function takeHost<T extends TypedArray>(ctor: new (n: number) => T, n: nu
 export const takeHostOf = (dtype: DType, n: number): TypedArray => takeHost(typedArrayCtor[dtype] as unknown as Ctor, n);
 
 /**
- * Gives a buffer from takeHost back, once no array can read it any more (its only ConcreteArray was disposed by the
- * plan that created it). Buffers not from takeHost, views, and buffers beyond the pool's limits are ignored.
+ * Gives a buffer from takeHost back, once no array can read it any more (ConcreteArray.dispose: every host array owns
+ * its buffer). Buffers not from takeHost, views, and buffers beyond the pool's limits are ignored.
  */
 export function recycleHost(a: TypedArray): void {
   if (!owned.has(a)) return;

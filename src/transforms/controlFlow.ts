@@ -13,7 +13,7 @@ import { UndefPrimal } from '../rules/types.js';
 import { jvpJaxpr, vmapJaxpr, transposeJaxpr, permuteInputs } from './jaxprTransforms.js';
 import { partialEvalJaxpr, type PETrace, type PETracer } from './partialEval.js';
 import { stageFlat } from './stage.js';
-import { disposeAndRecycle, runJaxpr } from '../compiler/run.js';
+import { runJaxpr } from '../compiler/run.js';
 import { takeHostOf } from '../core/hostPool.js';
 import { dce } from '../ir/passes.js';
 import { backwardPass, instantiateCt, addCt } from './transpose.js';
@@ -451,7 +451,7 @@ export function scanEval(args: Array[], p: ScanP): Array[] {
     // the ys (now copied), unless one of them is the next carry or an argument of the scan
     const dead = new Set<Array>([...carry, ...xi, ...yi]);
     for (const a of next) dead.delete(a);
-    for (const a of dead) if (!argSet.has(a)) disposeAndRecycle(a);
+    for (const a of dead) if (!argSet.has(a)) a.dispose();
     carry = next;
   }
   return [...carry, ...ys.map((d, j) => new ConcreteArray(yAvals[j]!.withShape([p.length, ...yAvals[j]!.shape]), d))];
