@@ -207,6 +207,29 @@ describe('wasm jit: random fused programs agree with the reference target', () =
     globalThis.Array.from(z).forEach((v, i) => expect(v).toBeCloseTo(Math.tanh(fresh[i]!) * 3 + 1, 5));
   }, 600_000);
 
+  runIt('residency: an input copied in once is used in place by later calls, and forgotten when its buffer is reused', async () => {
+    const g = jit((x: Array) => np.tanh(x).mul(3).add(1));
+    const x = np.linspace(-2, 2, 5000).astype('float32');
+    await precompileWasm([g.lower(x).jaxpr]);
+    resetJitArena();
+    const want = globalThis.Array.from(g(x).dataSync());
+    const copies = jitResidency.copies, hits = jitResidency.hits;
+    for (let r = 0; r < 3; r++) expect(globalThis.Array.from(g(x).dataSync())).toEqual(want);
+    expect(jitResidency.copies).toBe(copies); // x was not copied again
+    expect(jitResidency.hits).toBe(hits + 3);
+    // an input over a pooled buffer: once its array is disposed and the buffer handed out again, the new values are read
+    const buf = takeHost(Float32Array, 5000);
+    buf.set(x.dataSync());
+    const a = new ConcreteArray(new ShapedArray([5000], 'float32'), buf);
+    expect(globalThis.Array.from(g(a).dataSync())).toEqual(want);
+    a.dispose(); // gives buf back to the pool
+    const again = takeHost(Float32Array, 5000);
+    expect(again).toBe(buf);
+    again.fill(0.5);
+    const z = g(new ConcreteArray(new ShapedArray([5000], 'float32'), again)).dataSync();
+    globalThis.Array.from(z).forEach((v) => expect(v).toBeCloseTo(Math.tanh(0.5) * 3 + 1, 5));
+  }, 600_000);
+
   it('renders SIMD loops with gathers for strided views', () => {
     const cj = jit((x: Array) => np.tanh(x.T).mul(2)).lower(np.ones([5, 6]));
     const step = schedule(cj.jaxpr).steps[0]!;

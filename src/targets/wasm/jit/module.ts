@@ -27,9 +27,10 @@ const align = (n: number): number => (n + 63) & ~63;
 
 // Residency. The arena is a bump allocator over a ring of jitResidency.ringBytes from ARENA_BASE: each call takes fresh space for the operands
 // it copies in and for its outputs, wrapping to ARENA_BASE (and advancing `epoch`) when the space left is too small.
-// After a call copies an output out to its host array, that array is remembered with the output's address and the
-// epoch: a later call that reads the same array uses it in place, as long as the epoch has not moved (nothing was
-// written over it since). Host arrays do not change while an array holds them; a pooled buffer handed out again
+// After a call copies an operand in, or an output out to its host array, that array is remembered with its arena
+// address and the epoch: a later call that reads the same array uses it in place, as long as the epoch has not moved
+// (nothing was written over it since): a jitted function called again on the same inputs copies them in once per
+// epoch, as the webgpu target uploads a host array once. Host arrays do not change while an array holds them; a pooled buffer handed out again
 // (src/core/hostPool.ts) is forgotten first.
 let cursor = ARENA_BASE, epoch = 1;
 const resident = new WeakMap<TypedArray, { ptr: number; bytes: number; epoch: number }>();
@@ -140,6 +141,7 @@ export function wasmKernelFn(k: Kernel, fn: (...ptrs: number[]) => void, exps?: 
       }
       const p = take(inBytes[i]!);
       new Uint8Array(buf, p, inBytes[i]!).set(new Uint8Array(x.buffer, x.byteOffset, inBytes[i]!));
+      if (jitResidency.enabled) resident.set(x, { ptr: p, bytes: inBytes[i]!, epoch });
       ptrs.push(p);
       jitResidency.copies++;
       jitResidency.copyBytes += inBytes[i]!;
