@@ -17,7 +17,7 @@ import type { BinaryPrim, ComparePrim, ReducePrim, UnaryPrim } from '../../core/
 import { implRules, type FirstOrderPrim } from '../../rules/impl.js';
 import type { ImplRule, RefVal } from '../../rules/types.js';
 import { copyStrided } from '../ref/strided.js';
-import { copyIn, copyOut, type TypedCtor, f32View, f64View, scratch, scratchMark, scratchRelease, wasmExports } from './runtime.js';
+import { copyIn, copyOut, type TypedCtor, f32View, f64View, remember, residentIn, ringTake, scratch, scratchMark, scratchRelease, wasmExports } from './runtime.js';
 import { type Block, getThreads, runBlocks, splitRange } from './threads.js';
 
 /** The kernels of wasm/elementwise.ts and wasm/reduce.ts (pointers and counts are i32). */
@@ -104,13 +104,21 @@ function withScratch<R>(f: () => R): R {
   }
 }
 
-/** The first n elements of a buffer (operands may be views longer than their aval). */
-const head = (b: TypedArray, n: number): TypedArray => (b.length === n ? b : b.subarray(0, n));
+/**
+ * A read-only pointer to the first n elements of an operand (operands may be views longer than their aval): its
+ * resident copy in the ring when it has one or gets one (runtime.ts), else a scratch copy. Kernels never write to it.
+ */
+const operand = (x: RefVal, n: number): number => (x.buffer.length === n ? residentIn(x.buffer) : copyIn(x.buffer.subarray(0, n)));
+/** Memory for a result: ring space (so the result stays resident once copied out) when there is room, else scratch. */
+const result = (bytes: number): number => ringTake(bytes) ?? scratch(bytes);
 /** float32 kernels serve float16 too: its values are held in float32 and the registry rounds each float16 result. */
 const isF32 = (d: DType): boolean => d === 'float32' || d === 'float16';
 /** A fresh (pooled) typed array of dtype d with the n elements at ptr. */
-const output = (ptr: number, n: number, d: DType): TypedArray =>
-  copyOut(ptr, n, typedArrayCtor[d] as unknown as TypedCtor<TypedArray>);
+const output = (ptr: number, n: number, d: DType): TypedArray => {
+  const y = copyOut(ptr, n, typedArrayCtor[d] as unknown as TypedCtor<TypedArray>);
+  if (d !== 'float16') remember(y, ptr); // (float16 results are rounded on the host afterwards: never resident)
+  return y;
+};
 
 function unaryRule(prim: UnaryPrim): Rule {
   const ref = reference(prim);
@@ -120,10 +128,10 @@ function unaryRule(prim: UnaryPrim): Rule {
     const code = isF32(d) ? c32 : d === 'float64' ? c64 : undefined;
     if (code === undefined || n === 0 || (n < elementwiseConfig.small && EXACT_UNARY.has(prim))) return ref(args, params, outAvals);
     return withScratch(() => {
-      const p = copyIn(head(x.buffer, n));
-      if (isF32(d)) runEw('ewUnaryF32', 4, code, [p, p], n);
-      else runEw('ewUnaryF64', 8, code, [p, p], n);
-      return [output(p, n, d)];
+      const p = operand(x, n), o = result(n * (isF32(d) ? 4 : 8));
+      if (isF32(d)) runEw('ewUnaryF32', 4, code, [p, o], n);
+      else runEw('ewUnaryF64', 8, code, [p, o], n);
+      return [output(o, n, d)];
     });
   };
 }
@@ -137,10 +145,10 @@ function binaryRule(prim: BinaryPrim): Rule {
     const code = isF32(d) ? c32 : d === 'float64' ? c64 : undefined;
     if (code === undefined || n === 0 || y.aval.dtype !== d || y.aval.size !== n || (n < elementwiseConfig.small && prim !== 'pow')) return ref(args, params, outAvals);
     return withScratch(() => {
-      const a = copyIn(head(x.buffer, n)), b = copyIn(head(y.buffer, n));
-      if (isF32(d)) runEw('ewBinaryF32', 4, code, [a, b, a], n);
-      else runEw('ewBinaryF64', 8, code, [a, b, a], n);
-      return [output(a, n, d)];
+      const a = operand(x, n), b = operand(y, n), o = result(n * (isF32(d) ? 4 : 8));
+      if (isF32(d)) runEw('ewBinaryF32', 4, code, [a, b, o], n);
+      else runEw('ewBinaryF64', 8, code, [a, b, o], n);
+      return [output(o, n, d)];
     });
   };
 }
@@ -153,8 +161,8 @@ function compareRule(prim: ComparePrim): Rule {
     const d = x.aval.dtype, n = x.aval.size;
     if ((!isF32(d) && d !== 'float64') || n < elementwiseConfig.small || y.aval.dtype !== d || y.aval.size !== n) return ref(args, params, outAvals);
     return withScratch(() => {
-      const a = copyIn(head(x.buffer, n)), b = copyIn(head(y.buffer, n));
-      const out = scratch(n);
+      const a = operand(x, n), b = operand(y, n);
+      const out = result(n);
       (isF32(d) ? kernels().ewCompareF32 : kernels().ewCompareF64)(code, a, b, out, n);
       return [output(out, n, 'bool')];
     });
@@ -166,9 +174,9 @@ const selectRule: Rule = (args, params, outAvals) => {
   const n = t.aval.size, d = t.aval.dtype;
   if (n < elementwiseConfig.small || p.aval.dtype !== 'bool' || p.aval.size !== n || f.aval.size !== n || f.aval.dtype !== d) return reference('select')(args, params, outAvals);
   return withScratch(() => {
-    const pp = copyIn(head(p.buffer, n)), tp = copyIn(head(t.buffer, n)), fp = copyIn(head(f.buffer, n));
-    kernels().ewSelect(WIDTH[d], pp, tp, fp, tp, n);
-    return [output(tp, n, d)];
+    const pp = operand(p, n), tp = operand(t, n), fp = operand(f, n), o = result(n * WIDTH[d]);
+    kernels().ewSelect(WIDTH[d], pp, tp, fp, o, n);
+    return [output(o, n, d)];
   });
 };
 
@@ -178,8 +186,8 @@ const convertRule: Rule = (args, params, outAvals) => {
   const code = CONVERT[`${from}>${to}`];
   if (code === undefined || n < elementwiseConfig.small || to === 'bool') return reference('convertElementType')(args, params, outAvals);
   return withScratch(() => {
-    const src = copyIn(head(x.buffer, n));
-    const out = scratch(n * WIDTH[to]);
+    const src = operand(x, n);
+    const out = result(n * WIDTH[to]);
     kernels().ewConvert(code, src, out, n);
     return [output(out, n, to)];
   });
@@ -223,10 +231,10 @@ function reduceRule(prim: ReducePrim): Rule {
     const f32 = isF32(d), esize = f32 ? 4 : 8;
     const k = kernels();
     return withScratch(() => {
-      const out = scratch(oa.size * esize);
       const run = oneRun(shape, axes);
+      const xp = run ? operand(x, n) : 0;
+      const out = scratch(oa.size * esize);
       if (run) {
-        const xp = copyIn(head(x.buffer, n));
         if (run.post === 1) (f32 ? k.redRowsF32 : k.redRowsF64)(code, xp, out, run.pre, run.red);
         else (f32 ? k.redColsF32 : k.redColsF64)(code, xp, out, run.pre, run.red, run.post);
       } else {

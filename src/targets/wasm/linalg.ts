@@ -6,7 +6,7 @@ import type { ConvParams, DotGeneralParams } from '../../core/primitive.js';
 import type { RefVal } from '../../rules/types.js';
 import { convImpl, dotGeneralImpl } from '../ref/linalg.js';
 import { copyStrided } from '../ref/strided.js';
-import { copyIn, copyOut, f32View, f64View, scratch, scratchMark, scratchRelease, wasmExports } from './runtime.js';
+import { copyIn, copyOut, f32View, f64View, remember, residentIn, ringTake, scratch, scratchMark, scratchRelease, wasmExports } from './runtime.js';
 import { type Block, getThreads, MAX_BLOCKS, runBlocks } from './threads.js';
 
 interface FloatKind {
@@ -60,7 +60,7 @@ function mergeAxes(shape: readonly number[], strides: readonly number[], axes: r
 function operandIn(v: RefVal, bAxes: readonly number[], rAxes: readonly number[], kAxes: readonly number[], kind: FloatKind): { ptr: number; sb: number; sr: number; sk: number } {
   const shape = v.aval.shape, st = stridesOf(shape);
   const gb = mergeAxes(shape, st, bAxes), gr = mergeAxes(shape, st, rAxes), gk = mergeAxes(shape, st, kAxes);
-  if (gb && gr && gk) return { ptr: copyIn(v.buffer), sb: gb.stride, sr: gr.stride, sk: gk.stride };
+  if (gb && gr && gk) return { ptr: residentIn(v.buffer), sb: gb.stride, sr: gr.stride, sk: gk.stride }; // read only
   const perm = [...bAxes, ...rAxes, ...kAxes];
   const pshape = perm.map((a) => shape[a]!);
   const n = shapeSize(shape);
@@ -93,12 +93,14 @@ export function dotGeneralWasm(args: RefVal[], params: DotGeneralParams, outAval
   return withScratch(() => {
     const a = operandIn(x, lb, lf, lc, kind);
     const b = operandIn(y, rb, rc, rf, kind);
-    const c = scratch(oa.size * kind.esize);
+    const c = ringTake(oa.size * kind.esize) ?? scratch(oa.size * kind.esize);
     const args = [B, M, N, K, a.ptr, a.sb, a.sr, a.sk, b.ptr, b.sb, b.sr, b.sk, c, M * N, N] as const;
     const T = getThreads();
     if (T > 1 && B * M * N * K >= threading.minMulAdds) runBlocks(gemmBlocks(args, kind.esize, T, ex), ex.gemmWorkBytes(kind.esize));
     else (kind.esize === 4 ? ex.gemmF32 : ex.gemmF64)(...args, scratch(ex.gemmWorkBytes(kind.esize)));
-    return [kind.out(c, oa.size)];
+    const out = kind.out(c, oa.size);
+    if (oa.dtype !== 'float16') remember(out, c); // (float16 results are rounded on the host afterwards)
+    return [out];
   });
 }
 

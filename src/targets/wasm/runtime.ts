@@ -1,5 +1,5 @@
 // The WebAssembly runtime of the wasm target: feature probes, instantiation of the AOT kernels, a scratch arena in
-// the module's memory, and typed-array views / copies in and out.
+// the module's memory with a residency ring at its bottom, and typed-array views / copies in and out.
 //
 // API for kernel modules (gemm/conv here, elementwise and others alongside):
 //   wasmExports()        the instantiated kernels (instantiates synchronously on first use; browsers: await initWasm()).
@@ -8,6 +8,8 @@
 //   scratchMark() / scratchRelease(mark)   nested use: release everything allocated after the mark.
 //   f32View / f64View / i32View / u32View / u8View(ptr, n)   typed-array views of memory at ptr (n elements).
 //   copyIn(typed) → ptr, copyOut(ptr, n, ctor) → a fresh typed array.
+//   residentIn(array's buffer) → a read-only ptr (resident copy), ringTake(bytes) → ring space for a result (or null),
+//   remember(result, ptr): residency, below.
 // Views are invalidated when memory grows (the ArrayBuffer is replaced): take them after the last scratch() call
 // of an operation, or re-take them; never keep one across calls.
 //
@@ -18,7 +20,7 @@
 // The first CONTROL_BYTES of the heap are the pool's control block (controlBlock()), never handed out as scratch.
 import type { TypedArray } from '../../core/dtype.js';
 import { kernelsBase64, kernelsRelaxedBase64 } from './kernels.generated.js';
-import { takeHost } from '../../core/hostPool.js';
+import { onHostReuse, takeHost } from '../../core/hostPool.js';
 
 // The slice of the WebAssembly JS API used here, typed locally (the project's lib settings have no DOM types).
 /** A WebAssembly.Memory. */
@@ -247,6 +249,7 @@ function adopt(inst: WasmInstance, mem: WasmMemory, mod: object): KernelExports 
   ctrl = (instance.heapBase() + 63) & ~63;
   new Uint8Array(mem.buffer, ctrl, CONTROL_BYTES).fill(0);
   base = top = highWater = ctrl + CONTROL_BYTES;
+  Object.assign(ring, { lo: base, bytes: 0, cursor: base, epoch: ring.epoch + 1, held: false });
   return instance;
 }
 
@@ -321,26 +324,31 @@ export function scratch(bytes: number): number {
   wasmExports();
   const p = top;
   const end = p + ((Math.max(0, bytes) + 63) & ~63);
-  const have = memory!.buffer.byteLength;
-  if (end > have) {
-    const need = Math.ceil((end - have) / PAGE);
-    const cur = have / PAGE;
-    const grow = Math.min(MAX_PAGES - cur, Math.max(need, Math.ceil(cur / 2)));
-    if (grow < need) throw new RangeError(`wasm scratch: ${bytes} bytes do not fit in 4 GiB of WebAssembly memory`);
-    try {
-      memory!.grow(grow);
-    } catch (e) {
-      throw new RangeError(`wasm scratch: cannot grow WebAssembly memory from ${have} to ${have + grow * PAGE} bytes for ${bytes} more (${String(e)})`);
-    }
-  }
+  ensureMemory(end, bytes);
   top = end;
   if (top > highWater) highWater = top;
   return p;
 }
 
+/** Grows the memory to hold `end` bytes (for a request of `bytes`; named in the error). */
+function ensureMemory(end: number, bytes: number): void {
+  const have = memory!.buffer.byteLength;
+  if (end <= have) return;
+  const need = Math.ceil((end - have) / PAGE);
+  const cur = have / PAGE;
+  const grow = Math.min(MAX_PAGES - cur, Math.max(need, Math.ceil(cur / 2)));
+  if (grow < need) throw new RangeError(`wasm scratch: ${bytes} bytes do not fit in 4 GiB of WebAssembly memory`);
+  try {
+    memory!.grow(grow);
+  } catch (e) {
+    throw new RangeError(`wasm scratch: cannot grow WebAssembly memory from ${have} to ${have + grow * PAGE} bytes for ${bytes} more (${String(e)})`);
+  }
+}
+
 /** Frees every scratch allocation. */
 export function resetScratch(): void {
   top = base;
+  ring.held = false;
 }
 
 /** The current scratch position, to release back to with scratchRelease (allocations nest like a stack). */
@@ -352,6 +360,7 @@ export const scratchMark = (): number => {
 /** Frees the scratch allocations made after `mark` (never below the arena's base). */
 export function scratchRelease(mark: number): void {
   top = Math.max(mark, base);
+  if (top === base) ring.held = false; // no operation is running: the ring may wrap again
 }
 
 /** Bytes of memory in use by the scratch arena now, its high-water mark, and the memory size. */
@@ -383,6 +392,93 @@ export type TypedCtor<T extends TypedArray> = {
 export function copyIn(src: TypedArray): number {
   const p = scratch(src.byteLength);
   new Uint8Array(buf(), p, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+  return p;
+}
+
+// ---- residency ------------------------------------------------------------------------------------------------
+// The bottom of the scratch arena is a ring (it grows, moving the arena's base up, while no operation holds scratch).
+// An operand copied into it (residentIn) is remembered by its host array with the ring's epoch, and so is a result
+// computed in it and copied out (remember): a later operation reading the same array uses it in place until the ring
+// wraps (a new epoch) or the array's pooled buffer is handed out again (src/core/hostPool.ts). Host arrays never
+// change while an array holds them, so an eager op applied again to the same array, or a scan body reading the same
+// weights every step, copies them in once. A ring pointer handed to the running operation is never written over: while
+// one is held the ring does not wrap (the operand goes to plain scratch instead).
+const ring = { lo: 0, bytes: 0, cursor: 0, epoch: 1, held: false };
+const residentAt = new WeakMap<TypedArray, { ptr: number; bytes: number; epoch: number }>();
+onHostReuse((a) => residentAt.delete(a));
+
+/**
+ * Residency of the AOT kernels' memory: the switch (TENSORLAW_WASM_RESIDENCY=0 starts with it off), the ring's
+ * largest size (it grows to four times the largest operand, up to this), and counters of operands used in place or copied.
+ */
+export const wasmResidency = {
+  enabled: (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORLAW_WASM_RESIDENCY !== '0',
+  maxBytes: 256 << 20,
+  hits: 0,
+  copies: 0,
+  hitBytes: 0,
+};
+
+/** Forgets every resident operand (what a wrap does). */
+function wrapRing(): void {
+  ring.epoch++;
+  ring.cursor = ring.lo;
+}
+
+/** Forgets every resident operand and, while no operation is running, gives the ring's space back to scratch. */
+export function resetResidency(): void {
+  wrapRing();
+  if (instance && top === base) {
+    base = top = ring.lo;
+    ring.bytes = 0;
+  }
+}
+
+/** `bytes` of ring space for the running operation, or null (residency off, too large, or no room without a wrap). */
+export function ringTake(bytes: number): number | null {
+  wasmExports();
+  const need = (bytes + 63) & ~63;
+  if (!wasmResidency.enabled || need === 0 || 2 * need > wasmResidency.maxBytes) return null;
+  if (ring.cursor + need > ring.lo + ring.bytes && top === base && ring.bytes < 4 * need) {
+    // grow (only while the scratch arena is empty: it starts where the ring ends)
+    const grown = Math.min(wasmResidency.maxBytes, Math.max(4 * need, 2 * ring.bytes, 4 << 20));
+    ensureMemory(ring.lo + grown, grown);
+    ring.bytes = grown;
+    base = top = ring.lo + grown;
+    if (top > highWater) highWater = top;
+  }
+  if (ring.cursor + need > ring.lo + ring.bytes) {
+    if (ring.held || need > ring.bytes) return null;
+    wrapRing();
+  }
+  const p = ring.cursor;
+  ring.cursor += need;
+  ring.held = true;
+  return p;
+}
+
+/** Records that host array `a` (which never changes) now equals its `bytes` bytes at ring pointer `ptr`. */
+export function remember(a: TypedArray, ptr: number): void {
+  if (ptr >= ring.lo && ptr < ring.lo + ring.bytes) residentAt.set(a, { ptr, bytes: a.byteLength, epoch: ring.epoch });
+}
+
+/**
+ * A pointer to the contents of `src`, an array's own (immutable) buffer, for reading only: its resident copy when it
+ * has one, else a copy made in the ring (remembered) or, failing that, in scratch.
+ */
+export function residentIn(src: TypedArray): number {
+  const r = wasmResidency.enabled ? residentAt.get(src) : undefined;
+  if (r && r.epoch === ring.epoch && r.bytes >= src.byteLength) {
+    ring.held = true;
+    wasmResidency.hits++;
+    wasmResidency.hitBytes += src.byteLength;
+    return r.ptr;
+  }
+  wasmResidency.copies++;
+  const p = ringTake(src.byteLength);
+  if (p === null) return copyIn(src);
+  new Uint8Array(buf(), p, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+  remember(src, p);
   return p;
 }
 
