@@ -2,7 +2,7 @@
 /// <reference types="@webgpu/types" />
 import {
   type ElemType, type Epilogue, type PassOrEncoder, type RoutineContext, type TileConfig,
-  activation, activationHelpers, bindGroup, cpuLike, instantiate, pipeline, uniforms, withPass,
+  F16_NARROW, activation, activationHelpers, bindGroup, cpuLike, instantiate, pipeline, uniforms, withPass,
 } from './common.js';
 
 export interface MatmulArgs {
@@ -110,14 +110,16 @@ fn loadAT4(b: u32, k: u32, m: u32) -> vec4<f32> {
           : ''
       }`;
   const bb = loadBText(bVec, transB);
+  // f16 outputs are narrowed exactly (h16_: integer rounding), not by WGSL's implementation-defined f16(x)
+  const st = (v: string): string => (T === 'f16' ? `h16_(${v})` : v);
   const c = `fn storeC4(b: u32, m: u32, n: u32, v: vec4<f32>) {
   let o = b * P.cBatch + m * P.ldc + n;
-  C[o] = ${T}(v.x);
-  if (n + 1u < P.n) { C[o + 1u] = ${T}(v.y); }
-  if (n + 2u < P.n) { C[o + 2u] = ${T}(v.z); }
-  if (n + 3u < P.n) { C[o + 3u] = ${T}(v.w); }
+  C[o] = ${st('v.x')};
+  if (n + 1u < P.n) { C[o + 1u] = ${st('v.y')}; }
+  if (n + 2u < P.n) { C[o + 2u] = ${st('v.z')}; }
+  if (n + 3u < P.n) { C[o + 3u] = ${st('v.w')}; }
 }`;
-  return `${a}\n${bb}\n${c}`;
+  return `${T === 'f16' ? F16_NARROW + '\n' : ''}${a}\n${bb}\n${c}`;
 }
 
 let dummies = new WeakMap<GPUDevice, GPUBuffer>();
