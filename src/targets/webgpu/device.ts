@@ -2,7 +2,7 @@
 // batched command submission, error scopes (OOM/validation), device loss, upload and async readback.
 /// <reference types="@webgpu/types" />
 import type { ShapedArray } from '../../core/aval.js';
-import { type DType, type TypedArray, f16Bits, f16FromBits, typedArrayCtor } from '../../core/dtype.js';
+import { type DType, type TypedArray, f16BitsArray, f16FromBits, typedArrayCtor } from '../../core/dtype.js';
 import { ConcreteArray, type DeviceBuffer, mirrorOf, setMirror } from '../../core/array.js';
 
 /** Errors of the webgpu target (device loss, out of memory, validation, unsupported dtype/op). */
@@ -37,7 +37,7 @@ export function wgslType(d: DType, what: string): 'f32' | 'i32' | 'u32' {
  * stores float16 in 16 bits (`f16Storage`, needs 'shader-f16').
  */
 export function storageType(d: DType, what: string): 'f16' | 'f32' | 'i32' | 'u32' {
-  return d === 'float16' && gpu().f16Storage ? 'f16' : wgslType(d, what);
+  return d === 'float16' && state?.f16Storage ? 'f16' : wgslType(d, what);
 }
 
 interface DeviceState {
@@ -352,9 +352,7 @@ export function allocate(aval: Pick<ShapedArray, 'size' | 'dtype'>, what: string
 function hostBytes(data: TypedArray, dtype: DType, half: boolean): ArrayBufferView {
   if (dtype === 'bool') return Uint32Array.from(data as Uint8Array);
   if (!half) return data;
-  const h = new Uint16Array(Math.ceil(data.length / 2) * 2); // padded to a 4-byte multiple (writeBuffer's rule)
-  for (let i = 0; i < data.length; i++) h[i] = f16Bits(data[i]!);
-  return h;
+  return f16BitsArray(data as Float32Array, new Uint16Array(Math.ceil(data.length / 2) * 2)); // padded to a 4-byte multiple (writeBuffer's rule)
 }
 
 /** Uploads host values (queue.writeBuffer; ordered before any later submission). */

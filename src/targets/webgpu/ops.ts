@@ -77,7 +77,7 @@ const reduce = (op: ReducePrim): GpuImpl<ReducePrim> => (b, [x], { axes }, [oa])
   runKernel(b, { shape: x!.aval.shape, inputs: [x!.aval], outputs: [load(0, x!.aval, stridesOf(x!.aval.shape))], reduce: { op, axes } }, [x!.st], [oa!]);
 
 const T = (d: DType, what: string): string => wgslType(d, what);
-/** Stored as f32 on the GPU: float32, and float16 (whose values are rounded to float16 after each operation). */
+/** Computed in f32 on the GPU: float32, and float16 (whose results are rounded to float16 after each operation). */
 const f32s = (d: DType): boolean => d === 'float32' || d === 'float16';
 
 /** A WGSL source with one thread per output element, output coordinates c0.., and `body` storing y0[i]. */
