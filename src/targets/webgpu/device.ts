@@ -166,6 +166,8 @@ export function initDevice(opts: WebGpuOptions = {}): Promise<void> {
         const e = (ev as GPUUncapturedErrorEvent).error;
         s.pendingError ??= new WebGpuError(`webgpu: ${e.constructor.name}: ${e.message}`);
       });
+      // a device acquired here for another f16Storage choice is given back (its arrays were unusable already)
+      if (state && !state.lost && !opts.device && state.keepAlive.length > 0) state.device.destroy();
       state = s;
     } finally {
       initPromise = null;

@@ -537,13 +537,11 @@ const nativeF16 = new Set<FirstOrderPrim>([
  */
 function float16Rule(prim: FirstOrderPrim, rule: AnyGpuImpl): AnyGpuImpl {
   const wide = roundingF16(rule), narrow = staged(rule);
-  const matmulOr = staged(dotGeneralKernel as AnyGpuImpl);
   return (b, ins, params, outAvals) => {
     if (!b.state.f16Storage) return wide(b, ins, params, outAvals);
     if (nativeF16.has(prim) || (!ins.some((x) => isF16(x.aval)) && !outAvals.some(isF16))) return rule(b, ins, params, outAvals);
-    if (prim !== 'dotGeneral') return narrow(b, ins, params, outAvals);
-    const out = tiledMatmul(b, ins[0]!, ins[1]!, params as DotGeneralParams, outAvals[0]!);
-    return out ? [out] : matmulOr(b, ins, params, outAvals);
+    const gemm = prim === 'dotGeneral' ? tiledMatmul(b, ins[0]!, ins[1]!, params as DotGeneralParams, outAvals[0]!) : null;
+    return gemm ? [gemm] : narrow(b, ins, params, outAvals);
   };
 }
 
