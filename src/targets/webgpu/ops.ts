@@ -340,9 +340,8 @@ const isIdentity = (perm: readonly number[]): boolean => perm.every((d, i) => d 
  * routine does not apply (nothing recorded).
  */
 function tiledMatmul(b: Batch, x: GpuIn, y: GpuIn, p: DotGeneralParams, oa: ShapedArray): GpuStorage | null {
-  if (!useRoutines || oa.size === 0 || !f32s(x.aval.dtype) || !f32s(y.aval.dtype) || !f32s(oa.dtype)) return null;
-  const dtype = storageType(oa.dtype, 'dotGeneral') as 'f32' | 'f16';
-  if (x.st.half !== (dtype === 'f16') || y.st.half !== (dtype === 'f16')) return null;
+  const dtype = routineType([x, y], oa);
+  if (!dtype) return null;
   const [lc, rc] = p.contract, [lb, rb] = p.batch;
   const xs = x.aval.shape, ys = y.aval.shape;
   const [lf, rf] = freeAxes(p, xs, ys);
@@ -370,29 +369,41 @@ function tiledMatmul(b: Batch, x: GpuIn, y: GpuIn, p: DotGeneralParams, oa: Shap
 }
 
 /**
- * float32 2-D convolutions without batch groups (forward, and the input and filter gradients, which the AD rules
- * express as convolutions too): the implicit-GEMM routine (kernels/conv.wgsl over matmul.wgsl's tiles) on the
- * primitive's NCHW activations and its OIHW filter copied to HWIO, with strides, padding (cropping too), both
- * dilations and feature groups.
+ * The storage element type a routine runs on for these operands and output: f32, or f16 when all are 16-bit float16
+ * buffers; null for a mix (or a dtype not computed in f32).
  */
-function tiledConv(b: Batch, x: GpuIn, w: GpuIn, out: GpuStorage, p: ConvParams, oa: ShapedArray): boolean {
-  if (!useRoutines || !f32s(x.aval.dtype) || !f32s(w.aval.dtype) || !f32s(oa.dtype)) return false;
-  if (x.aval.ndim !== 4 || p.batchGroupCount !== 1) return false;
+function routineType(ins: readonly GpuIn[], oa: ShapedArray): 'f32' | 'f16' | null {
+  if (!useRoutines || oa.size === 0 || !f32s(oa.dtype) || !ins.every((x) => f32s(x.aval.dtype))) return null;
+  const t = storageType(oa.dtype, 'routine') as 'f32' | 'f16';
+  return ins.every((x) => x.st.half === (t === 'f16')) ? t : null;
+}
+
+/**
+ * float32 (or float16) 2-D convolutions without batch groups (forward, and the input and filter gradients, which the
+ * AD rules express as convolutions too): the implicit-GEMM routine (kernels/conv.wgsl over matmul.wgsl's tiles) on
+ * the primitive's NCHW activations and its OIHW filter copied to HWIO, with strides, padding (cropping too), both
+ * dilations and feature groups; on f32 buffers or, all three 16-bit, on f16 ones. Returns the output, or null when
+ * the routine does not apply (nothing recorded).
+ */
+function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray): GpuStorage | null {
+  const dtype = routineType([x, w], oa);
+  if (!dtype || x.aval.ndim !== 4 || p.batchGroupCount !== 1) return null;
   const [n, cin, h, wd] = x.aval.shape as [number, number, number, number];
   const [cout, , kh, kw] = w.aval.shape as [number, number, number, number];
-  if (n * cin * h * wd === 0 || cout * kh * kw === 0) return false;
+  if (n * cin * h * wd === 0 || cout * kh * kw === 0) return null;
   // the routine reads an HWIO filter as a plain [kh·kw·cg, cout] matrix with vec4 loads: one small transposing copy
   const [, cg] = w.aval.shape as [number, number];
   const st = stridesOf(w.aval.shape);
-  const hwio = view(b, w, new ShapedArray([kh, kw, cg, cout], 'float32'), [st[2]!, st[3]!, st[1]!, st[0]!], 0)[0]!;
+  const hwio = view(b, w, new ShapedArray([kh, kw, cg, cout], w.aval.dtype), [st[2]!, st[3]!, st[1]!, st[0]!], 0)[0]!;
+  const out = b.alloc(oa, 'convGeneralDilated');
   encodeConv2d(routineCtx(b), b.pass(), {
     x: x.st.buffer, filter: hwio.buffer, out: out.buffer, n, h, w: wd, cin, cout, kh, kw,
     stride: [p.windowStrides[0]!, p.windowStrides[1]!], padding: [p.padding[0]!, p.padding[1]!],
     dilation: [p.rhsDilation[0]!, p.rhsDilation[1]!], lhsDilation: [p.lhsDilation[0]!, p.lhsDilation[1]!],
-    groups: p.featureGroupCount, layout: 'NCHW', filterLayout: 'HWIO',
+    groups: p.featureGroupCount, layout: 'NCHW', filterLayout: 'HWIO', dtype,
   });
   hwio.dispose(); // pooled again once this batch is submitted
-  return true;
+  return out;
 }
 
 /**
@@ -401,9 +412,10 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, out: GpuStorage, p: ConvParams,
  */
 export const conv: GpuImpl<'convGeneralDilated'> = (b, [x, w], p: ConvParams, [oa]) => {
   const xs = x!.aval.shape, ws = w!.aval.shape, os = oa!.shape, xst = stridesOf(xs), wst = stridesOf(ws);
+  const tiled = tiledConv(b, x!, w!, p, oa!);
+  if (tiled) return [tiled];
   const out = b.alloc(oa!, 'convGeneralDilated');
   if (oa!.size === 0) return [out];
-  if (tiledConv(b, x!, w!, out, p, oa!)) return [out];
   const [N, C] = [xs[0]!, xs[1]!], [O, I] = [ws[0]!, ws[1]!];
   const G = p.featureGroupCount, Bg = p.batchGroupCount, Og = O / G, Ob = O / Bg, Nout = N / Bg;
   const nsp = xs.length - 2;
@@ -523,25 +535,32 @@ function staged(rule: AnyGpuImpl): AnyGpuImpl {
 
 /**
  * Primitives whose rules read and write 16-bit float16 buffers themselves: kernel-IR kernels (loads widened to f32,
- * stores rounded and narrowed exactly), buffer copies, and dotGeneral's GEMM routine on f16 buffers.
+ * stores rounded and narrowed exactly) and buffer copies.
  */
 const nativeF16 = new Set<FirstOrderPrim>([
   ...unaryPrims, ...binaryPrims, ...comparePrims, 'select', 'convertElementType', 'bitcastConvertType', 'stopGradient',
   'broadcastInDim', 'reshape', 'transpose', 'reduceSum', 'reduceMax', 'reduceMin', 'reduceProd', 'slice', 'rev',
 ]);
 
+/** Routines that run on f16 buffers when they apply (else null, nothing recorded). */
+const f16Routines: Partial<Record<FirstOrderPrim, (b: Batch, ins: readonly GpuIn[], params: never, oa: ShapedArray) => GpuStorage | null>> = {
+  dotGeneral: (b, [x, y], p: DotGeneralParams, oa) => tiledMatmul(b, x!, y!, p, oa),
+  convGeneralDilated: (b, [x, w], p: ConvParams, oa) => tiledConv(b, x!, w!, p, oa),
+};
+
 /**
  * float16 results: each primitive computes in f32 and rounds its float16 outputs once (the reference's rule). In f32
  * buffers the outputs are rounded in place after the rule; in 16-bit buffers (f16Storage) the native rules narrow
- * exactly as they store, dotGeneral uses the f16 GEMM when it applies, and the other rules are staged.
+ * exactly as they store, the GEMM and convolution routines run on f16 buffers when they apply, and the other rules
+ * are staged.
  */
 function float16Rule(prim: FirstOrderPrim, rule: AnyGpuImpl): AnyGpuImpl {
-  const wide = roundingF16(rule), narrow = staged(rule);
+  const wide = roundingF16(rule), narrow = staged(rule), routine = f16Routines[prim];
   return (b, ins, params, outAvals) => {
     if (!b.state.f16Storage) return wide(b, ins, params, outAvals);
     if (nativeF16.has(prim) || (!ins.some((x) => isF16(x.aval)) && !outAvals.some(isF16))) return rule(b, ins, params, outAvals);
-    const gemm = prim === 'dotGeneral' ? tiledMatmul(b, ins[0]!, ins[1]!, params as DotGeneralParams, outAvals[0]!) : null;
-    return gemm ? [gemm] : narrow(b, ins, params, outAvals);
+    const out = routine?.(b, ins, params as never, outAvals[0]!);
+    return out ? [out] : narrow(b, ins, params, outAvals);
   };
 }
 

@@ -35,6 +35,9 @@ export const F16_NARROW = `fn hbits_(x: f32) -> u32 {
 }
 fn h16_(x: f32) -> f16 { return bitcast<vec2<f16>>(hbits_(x)).x; }`;
 
+/** The WGSL function storing an f32 into a buffer of `T` ('' for f32; h16_ for f16), and the source it needs. */
+export const storeAs = (T: ElemType): { fn: string; source: string } => (T === 'f16' ? { fn: 'h16_', source: F16_NARROW } : { fn: '', source: '' });
+
 /** The GEMM tiling: workgroup of wgX·wgY threads, each owning a tm×tn register block; bk = depth of a workgroup-memory tile (0: none). */
 export interface TileConfig {
   readonly wgX: number;
