@@ -84,16 +84,18 @@ describe.skipIf(!ok)('float16 storage on webgpu', () => {
     }
   });
 
-  it('every float16 bit pattern survives upload and readback, a native op and a staged one (±Inf, NaN, -0, subnormals)', async () => {
+  it('every float16 bit pattern survives upload and readback, native ops and a staged one (±Inf, NaN, -0, subnormals)', async () => {
     const all = allHalves();
     const x = h16(all);
     const copied = await data(put([x])[0]!); // upload, a buffer copy, readback
     expect(firstDiff(copied, all)).toBe(-1);
     const negNeg = await data(withTarget('webgpu', () => jit((a: Tensor) => a.neg().neg())(x))); // kernel IR
     expect(firstDiff(negNeg, all)).toBe(-1);
-    const catted = await data(withTarget('webgpu', () => jit((a: Tensor) => np.concatenate([a.reshape([2, -1]), a.reshape([2, -1])], 1))(x))); // staged
+    const catted = await data(withTarget('webgpu', () => jit((a: Tensor) => np.concatenate([a.reshape([2, -1]), a.reshape([2, -1])], 1))(x))); // a move
     const want = Array.from({ length: 2 }, (_, r) => [...all.subarray(r * 0x8000, (r + 1) * 0x8000), ...all.subarray(r * 0x8000, (r + 1) * 0x8000)]).flat();
     expect(firstDiff(catted, want)).toBe(-1);
+    const sorted = await data(withTarget('webgpu', () => jit((a: Tensor) => np.sort(a))(x))); // staged through f32 buffers
+    expect(firstDiff(sorted, Array.from(withTarget('ref', () => np.sort(x)).dataSync(), Number))).toBe(-1);
   });
 
   it('rounds every op result exactly like the reference: ties to even, overflow to ±Inf from 65520, subnormals', async () => {

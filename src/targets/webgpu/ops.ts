@@ -535,11 +535,13 @@ function staged(rule: AnyGpuImpl): AnyGpuImpl {
 
 /**
  * Primitives whose rules read and write 16-bit float16 buffers themselves: kernel-IR kernels (loads widened to f32,
- * stores rounded and narrowed exactly) and buffer copies.
+ * stores rounded and narrowed exactly), buffer copies, and kernels that only move elements (`y0[i] = x0[j]` binds
+ * f16 arrays and copies the values unchanged).
  */
 const nativeF16 = new Set<FirstOrderPrim>([
   ...unaryPrims, ...binaryPrims, ...comparePrims, 'select', 'convertElementType', 'bitcastConvertType', 'stopGradient',
   'broadcastInDim', 'reshape', 'transpose', 'reduceSum', 'reduceMax', 'reduceMin', 'reduceProd', 'slice', 'rev',
+  'pad', 'concatenate', 'dynamicSlice', 'dynamicUpdateSlice', 'gather',
 ]);
 
 /** Routines that run on f16 buffers when they apply (else null, nothing recorded). */
