@@ -5,7 +5,8 @@
 //   dw:  dw[kh,kw,ci,o]  = Σ_{n,oh,ow}  x[n,ih,iw,ci]·dy[n,oh,ow,o]      rows (kh,kw,ci), depth (n,oh,ow), cols o
 // with lhs-dilated input position q = oh·stride - padLo + kh·rhsDilation, ih = q / lhsDilation when divisible
 // (lax.conv_general_dilated semantics). Tensors are addressed by element strides, so NHWC/NCHW and HWIO/OIHW
-// layouts are all served. Placeholders (double braces): MODE (fwd | dx | dw), T, LOADB4, B_AT.
+// layouts are all served. Placeholders (double braces): MODE (fwd | dx | dw), T, LOADB4, B_AT, STORE (the f32 -> T
+// store: empty for f32, h16_ for f16).
 
 struct ConvP {
   xs: vec4<u32>,   // strides of x / dx:  n, h, w, c
@@ -153,8 +154,8 @@ fn loadA4r(b: u32, r: ARow, k: u32) -> vec4<f32> { return {{MODE}}A4r(b, r, k); 
 // loadB4: the generic gather below, or (fwd with dense HWIO filters, a plain k×cout matrix) matmul.ts's row loader.
 {{LOADB4}}
 fn storeC4(b: u32, m: u32, n: u32, v: vec4<f32>) {
-  C[{{MODE}}C(b, m, n)] = {{T}}(v.x);
-  if (n + 1u < P.n) { C[{{MODE}}C(b, m, n + 1u)] = {{T}}(v.y); }
-  if (n + 2u < P.n) { C[{{MODE}}C(b, m, n + 2u)] = {{T}}(v.z); }
-  if (n + 3u < P.n) { C[{{MODE}}C(b, m, n + 3u)] = {{T}}(v.w); }
+  C[{{MODE}}C(b, m, n)] = {{STORE}}(v.x);
+  if (n + 1u < P.n) { C[{{MODE}}C(b, m, n + 1u)] = {{STORE}}(v.y); }
+  if (n + 2u < P.n) { C[{{MODE}}C(b, m, n + 2u)] = {{STORE}}(v.z); }
+  if (n + 3u < P.n) { C[{{MODE}}C(b, m, n + 3u)] = {{STORE}}(v.w); }
 }

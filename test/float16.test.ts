@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { grad, jit, lax, nn, np, optim, random, train, tree, valueAndGrad, vmap, withTarget, type Array } from '../src/index.js';
-import { f16Bits, f16FromBits, promoteTypes, roundF16, roundF16Array } from '../src/core/dtype.js';
+import { f16Bits, f16BitsArray, f16FromBits, promoteTypes, roundF16, roundF16Array } from '../src/core/dtype.js';
 import { fromTyped } from '../src/core/array.js';
 
 type Num = number | 'nan' | 'inf' | '-inf';
@@ -34,6 +34,18 @@ describe('float16 rounding', () => {
       expect(Object.is(roundF16(v), v)).toBe(true);
       expect(Object.is(copy[h], v)).toBe(true);
     }
+  });
+
+  it('f16BitsArray (the webgpu upload) equals f16Bits on every float16 value, ties, overflow and subnormal float32s', () => {
+    const src: number[] = [];
+    for (let h = 0; h < 0x10000; h++) {
+      const a = f16FromBits(h), b = f16FromBits(h + 1);
+      src.push(a, (a + b) / 2, a + (b - a) / 3);
+    }
+    src.push(65519.99, 65520, -65520, 1e30, -Infinity, NaN, -0, 2 ** -25, 3 * 2 ** -26, 1e-40);
+    const x = Float32Array.from(src);
+    const got = f16BitsArray(x);
+    x.forEach((v, i) => got[i] !== f16Bits(v) && expect.fail(`${v}: ${got[i]} vs ${f16Bits(v)}`));
   });
 
   it('matches numpy on 1292 float64 values: ties to even, subnormals, overflow to inf (rounded once, from float64)', () => {

@@ -4,7 +4,8 @@
  * The element types tensorlaw arrays can hold. `float32` is the default. `float16` (IEEE half precision) computes
  * like JAX on a CPU: each operation evaluates in float32 and rounds its result to float16 (round to nearest even,
  * overflow to ±Infinity). Its values are held in a Float32Array (every element exactly a float16 value): Node 20 has
- * no Float16Array, and the webgpu target stores them in f32 buffers and rounds each kernel's float16 results.
+ * no Float16Array. The webgpu target stores them in 16-bit buffers where the adapter has 'shader-f16' (else in f32
+ * buffers) and rounds each kernel's float16 results.
  */
 export type DType = 'float16' | 'float32' | 'float64' | 'int32' | 'uint32' | 'bool';
 
@@ -159,6 +160,22 @@ export function roundF16Array(a: Float32Array, n = a.length): Float32Array {
     else if (abs !== 0) a[i] = roundF16(a[i]!); // subnormal float16
   }
   return a;
+}
+
+/**
+ * The IEEE half-precision bit patterns of float32 values rounded to float16 (`f16Bits` of each, by integer ops on the
+ * float32 bits: ties to even, ±Infinity from 65520 on, NaN as 0x7e00), into `out`.
+ */
+export function f16BitsArray(a: Float32Array, out = new Uint16Array(a.length)): Uint16Array {
+  const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  for (let i = 0; i < a.length; i++) {
+    const b = u[i]!, abs = b & 0x7fffffff, sign = (b >>> 16) & 0x8000;
+    if (abs > 0x7f800000) out[i] = 0x7e00;
+    else if (abs >= F16_MAX_BITS) out[i] = sign | 0x7c00;
+    else if (abs >= 0x38800000) out[i] = sign | ((abs + 0xfff + ((abs >>> 13) & 1) - 0x38000000) >>> 13); // normal
+    else out[i] = f16Bits(a[i]!); // subnormal float16 or zero
+  }
+  return out;
 }
 
 /** The value of the IEEE half-precision bit pattern `h` (16 bits). */

@@ -2,7 +2,7 @@
 // batched command submission, error scopes (OOM/validation), device loss, upload and async readback.
 /// <reference types="@webgpu/types" />
 import type { ShapedArray } from '../../core/aval.js';
-import { type DType, type TypedArray, typedArrayCtor } from '../../core/dtype.js';
+import { type DType, type TypedArray, f16BitsArray, f16FromBits, typedArrayCtor } from '../../core/dtype.js';
 import { ConcreteArray, type DeviceBuffer, mirrorOf, setMirror } from '../../core/array.js';
 
 /** Errors of the webgpu target (device loss, out of memory, validation, unsupported dtype/op). */
@@ -11,8 +11,8 @@ export class WebGpuError extends Error {
 }
 
 /**
- * The WGSL scalar type that stores each dtype (bool as u32 0/1; float16 as f32 holding float16 values, rounded after
- * every operation by ops.ts). float64 has none.
+ * The WGSL scalar type that computes each dtype (bool as u32 0/1; float16 in f32, its results rounded to float16 by
+ * ops.ts). float64 has none. `storageType` is the type of its buffers.
  */
 export function wgslType(d: DType, what: string): 'f32' | 'i32' | 'u32' {
   switch (d) {
@@ -32,8 +32,20 @@ export function wgslType(d: DType, what: string): 'f32' | 'i32' | 'u32' {
   }
 }
 
+/**
+ * The WGSL element type of a dtype's buffers: as `wgslType`, except float16 in 16-bit `f16` buffers when the device
+ * stores float16 in 16 bits (`f16Storage`, needs 'shader-f16').
+ */
+export function storageType(d: DType, what: string): 'f16' | 'f32' | 'i32' | 'u32' {
+  return d === 'float16' && state?.f16Storage ? 'f16' : wgslType(d, what);
+}
+
 interface DeviceState {
   readonly device: GPUDevice;
+  /** float16 arrays live in 16-bit buffers (the adapter has 'shader-f16' and the option did not turn it off). */
+  readonly f16Storage: boolean;
+  /** The `f16Storage` option this state was acquired with (a different one re-acquires the device). */
+  readonly f16Requested: boolean;
   readonly adapterInfo: string;
   readonly features: ReadonlySet<string>;
   /** A CPU rasterizer (lavapipe/llvmpipe/SwiftShader): routines pick register tiles without workgroup memory. */
@@ -58,7 +70,17 @@ export interface WebGpuOptions {
   readonly device?: GPUDevice;
   /** requestAdapter's powerPreference. */
   readonly powerPreference?: GPUPowerPreference;
+  /**
+   * Store float16 arrays in 16-bit buffers when the adapter has 'shader-f16' (default true; the environment variable
+   * TENSORLAW_WEBGPU_F16=0 makes the default false). Off, float16 lives in f32 buffers. Results are the same either
+   * way; a different value than the current device's acquires a new device.
+   */
+  readonly f16Storage?: boolean;
 }
+
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+/** The f16Storage option with its default (TENSORLAW_WEBGPU_F16=0 turns the default off). */
+const f16Requested = (opts: WebGpuOptions): boolean => opts.f16Storage ?? env?.TENSORLAW_WEBGPU_F16 !== '0';
 
 async function getGpu(): Promise<GPU> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
@@ -89,7 +111,7 @@ async function getGpu(): Promise<GPU> {
  * Call once (await it) before `setTarget('webgpu')`; calling again after a device loss re-initialises.
  */
 export function initDevice(opts: WebGpuOptions = {}): Promise<void> {
-  if (state && !state.lost && !opts.device) return Promise.resolve();
+  if (state && !state.lost && !opts.device && state.f16Requested === f16Requested(opts)) return Promise.resolve();
   if (initPromise) return initPromise;
   initPromise = (async () => {
     try {
@@ -122,10 +144,13 @@ export function initDevice(opts: WebGpuOptions = {}): Promise<void> {
           },
         });
       }
+      const features = new Set([...device.features] as string[]);
       const s: DeviceState = {
         device,
+        f16Storage: f16Requested(opts) && features.has('shader-f16'),
+        f16Requested: f16Requested(opts),
         adapterInfo: info,
-        features: new Set([...device.features] as string[]),
+        features,
         cpuLike: /llvmpipe|lavapipe|swiftshader|cpu/i.test(info),
         lost: null,
         keepAlive,
@@ -141,6 +166,8 @@ export function initDevice(opts: WebGpuOptions = {}): Promise<void> {
         const e = (ev as GPUUncapturedErrorEvent).error;
         s.pendingError ??= new WebGpuError(`webgpu: ${e.constructor.name}: ${e.message}`);
       });
+      // a device acquired here for another f16Storage choice is given back (its arrays were unusable already)
+      if (state && !state.lost && !opts.device && state.keepAlive.length > 0) state.device.destroy();
       state = s;
     } finally {
       initPromise = null;
@@ -169,10 +196,16 @@ export function gpu(): DeviceState {
   return s;
 }
 
-/** Information about the current device (adapter, features, pool and submission counters). */
-export function webgpuInfo(): { adapter: string; features: string[]; cpuLike: boolean; f16: boolean; pool: DeviceState['stats'] } | null {
+/**
+ * Information about the current device: adapter, features, whether it has 'shader-f16' (`f16`) and whether float16
+ * arrays are stored in 16-bit buffers (`f16Storage`), pool and submission counters.
+ */
+export function webgpuInfo(): { adapter: string; features: string[]; cpuLike: boolean; f16: boolean; f16Storage: boolean; pool: DeviceState['stats'] } | null {
   if (!state) return null;
-  return { adapter: state.adapterInfo, features: [...state.features], cpuLike: state.cpuLike, f16: state.features.has('shader-f16'), pool: { ...state.stats } };
+  return {
+    adapter: state.adapterInfo, features: [...state.features], cpuLike: state.cpuLike, f16: state.features.has('shader-f16'),
+    f16Storage: state.f16Storage, pool: { ...state.stats },
+  };
 }
 
 /** Destroys the device (for tests of device loss) ; the next init acquires a new one. */
@@ -229,10 +262,17 @@ function release(s: DeviceState, buf: GPUBuffer, batch: Batch | null): void {
 /** The batch being encoded (runJaxpr sets it for the duration of a call). */
 let openBatch: Batch | null = null;
 
-/** Device storage of one array: a pooled GPUBuffer holding `size` 4-byte words of `dtype`. */
+/** Bytes of the buffer of `size` elements: 4 each, or 2 each for 16-bit float16 padded to a 4-byte multiple. */
+const bytesOf = (size: number, half: boolean): number => (half ? Math.ceil(size / 2) * 4 : size * 4);
+
+/**
+ * Device storage of one array: a pooled GPUBuffer holding `size` 4-byte elements of `dtype`, or 2-byte ones (`half`:
+ * float16 on a device with f16Storage; the buffer padded to a 4-byte multiple).
+ */
 export class GpuStorage implements DeviceBuffer {
   readonly target = 'webgpu';
   readonly byteLength: number;
+  readonly half: boolean;
   #buf: GPUBuffer | null;
   /** Resolves to the first error of the submission that wrote this buffer (null = fine). */
   check: Promise<WebGpuError | null> | null = null;
@@ -243,7 +283,8 @@ export class GpuStorage implements DeviceBuffer {
     readonly size: number,
   ) {
     this.#buf = buf;
-    this.byteLength = size * 4;
+    this.half = dtype === 'float16' && state.f16Storage;
+    this.byteLength = bytesOf(size, this.half);
   }
   get buffer(): GPUBuffer {
     if (!this.#buf) throw new ReferenceError('webgpu: this buffer was disposed');
@@ -261,8 +302,7 @@ export class GpuStorage implements DeviceBuffer {
   async read(): Promise<TypedArray> {
     const buf = this.buffer;
     const s = gpu();
-    const bytes = Math.max(4, this.size * 4);
-    const staging = s.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = s.device.createBuffer({ size: Math.max(4, this.byteLength), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const enc = s.device.createCommandEncoder();
     enc.copyBufferToBuffer(buf, 0, staging, 0, staging.size);
     s.device.queue.submit([enc.finish()]);
@@ -278,10 +318,10 @@ export class GpuStorage implements DeviceBuffer {
       if (s.lost !== null) gpu();
       throw new WebGpuError(`webgpu: reading an array back failed: ${(e as Error).message}`);
     }
-    const words = new Uint32Array(staging.getMappedRange().slice(0, this.size * 4));
+    const bytes = staging.getMappedRange().slice(0, this.byteLength);
     staging.unmap();
     staging.destroy();
-    return fromWords(words, this.dtype);
+    return this.half ? fromHalves(new Uint16Array(bytes, 0, this.size)) : fromWords(new Uint32Array(bytes), this.dtype);
   }
   dispose(): void {
     const b = this.#buf;
@@ -297,22 +337,32 @@ function fromWords(words: Uint32Array, dtype: DType): TypedArray {
   return new typedArrayCtor[dtype](words.buffer as ArrayBuffer);
 }
 
+let halfValues: Float32Array | null = null;
+/** float16 values (held in a Float32Array) of IEEE half bit patterns, by a table of all 65536. */
+function fromHalves(h: Uint16Array): Float32Array {
+  const t = (halfValues ??= Float32Array.from({ length: 65536 }, (_, b) => f16FromBits(b)));
+  return Float32Array.from(h, (b) => t[b]!);
+}
+
 /** A new (uninitialised) storage for an array of `aval`. */
-export function allocate(aval: ShapedArray, what: string): GpuStorage {
-  wgslType(aval.dtype, what);
+export function allocate(aval: Pick<ShapedArray, 'size' | 'dtype'>, what: string): GpuStorage {
   const s = gpu();
-  return new GpuStorage(s, acquire(s, aval.size * 4, what), aval.dtype, aval.size);
+  return new GpuStorage(s, acquire(s, bytesOf(aval.size, storageType(aval.dtype, what) === 'f16'), what), aval.dtype, aval.size);
+}
+
+/** The bytes a storage of `dtype` is uploaded from: u32 0/1 for bool, half bit patterns for 16-bit float16. */
+function hostBytes(data: TypedArray, dtype: DType, half: boolean): ArrayBufferView {
+  if (dtype === 'bool') return Uint32Array.from(data as Uint8Array);
+  if (!half) return data;
+  return f16BitsArray(data as Float32Array, new Uint16Array(Math.ceil(data.length / 2) * 2)); // padded to a 4-byte multiple (writeBuffer's rule)
 }
 
 /** Uploads host values (queue.writeBuffer; ordered before any later submission). */
 export function upload(data: TypedArray, dtype: DType, what: string): GpuStorage {
-  wgslType(dtype, what);
-  const s = gpu();
-  const n = data.length;
-  const st = new GpuStorage(s, acquire(s, n * 4, what), dtype, n);
-  if (n > 0) {
-    const words = dtype === 'bool' ? Uint32Array.from(data as Uint8Array) : data;
-    s.device.queue.writeBuffer(st.buffer, 0, words.buffer, words.byteOffset, n * 4);
+  const st = allocate({ size: data.length, dtype }, what);
+  if (data.length > 0) {
+    const bytes = hostBytes(data, dtype, st.half);
+    st.state.device.queue.writeBuffer(st.buffer, 0, bytes.buffer, bytes.byteOffset, st.byteLength);
   }
   return st;
 }
@@ -331,10 +381,21 @@ export function storageOf(x: ConcreteArray, what: string): GpuStorage {
   return up;
 }
 
-/** Copies `words` 32-bit words (a device-side copy, recorded in the batch). */
-export function copyWords(b: Batch, src: GpuStorage, dst: GpuStorage, words: number, srcOffset = 0, dstOffset = 0): void {
-  if (words <= 0) return;
-  b.copy(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, words * 4);
+/**
+ * Copies `n` elements by a device-side buffer copy (recorded in the batch) when it can: 4-byte elements, or 16-bit
+ * ones at even offsets (or the whole padded buffer). Returns false for a 16-bit copy that is not 4-byte aligned
+ * (ops.ts copies those with a kernel).
+ */
+export function copyBytes(b: Batch, src: GpuStorage, dst: GpuStorage, n: number, srcOffset = 0, dstOffset = 0): boolean {
+  if (n <= 0) return true;
+  if (!src.half) {
+    b.copy(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, n * 4);
+    return true;
+  }
+  const whole = srcOffset === 0 && dstOffset === 0 && n === src.size && n === dst.size;
+  if (!whole && (srcOffset % 2 !== 0 || dstOffset % 2 !== 0 || n % 2 !== 0)) return false;
+  b.copy(src.buffer, srcOffset * 2, dst.buffer, dstOffset * 2, whole ? src.byteLength : n * 2);
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------------------

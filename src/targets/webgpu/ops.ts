@@ -7,8 +7,9 @@ import {
 } from '../../core/primitive.js';
 import type { KExpr, KOp, Kernel } from '../../compiler/kernel.js';
 import type { FirstOrderPrim } from '../../rules/impl.js';
-import { type Batch, type GpuStorage, WebGpuError, copyWords, groupsFor, wgslType } from './device.js';
+import { type Batch, type GpuStorage, WebGpuError, copyBytes, groupsFor, storageType, wgslType } from './device.js';
 import { encodeConv2d, encodeMatmul, encodeSort, type RoutineContext } from './routines/index.js';
+import { uniforms } from './routines/common.js';
 import { Helpers, MAIN_1D, WG, bindings, coordLines, literal, offsetExpr, renderWgsl } from './wgsl.js';
 
 /** An operand of a GPU op: its storage and aval. */
@@ -55,15 +56,28 @@ function view(b: Batch, x: GpuIn, oa: ShapedArray, strides: readonly number[], o
 
 function copy(b: Batch, x: GpuIn, oa: ShapedArray): GpuStorage[] {
   const out = b.alloc(oa, 'copy');
-  copyWords(b, x.st, out, oa.size);
+  copyElements(b, x.st, out, oa.size);
   return [out];
+}
+
+/**
+ * Copies `n` elements from `src` (from element srcOffset) into `dst` (from dstOffset): a buffer copy, or for 16-bit
+ * float16 at odd offsets or lengths (not 4-byte aligned) a kernel moving the f16 values (offsets in a uniform).
+ */
+export function copyElements(b: Batch, src: GpuStorage, dst: GpuStorage, n: number, srcOffset = 0, dstOffset = 0): void {
+  if (copyBytes(b, src, dst, n, srcOffset, dstOffset)) return;
+  const code = [
+    bindings([src.dtype], [dst.dtype], 'copy'), '@group(0) @binding(2) var<uniform> off: vec4<u32>;',
+    MAIN_1D, '  if (i < off.x) { y0[off.z + i] = x0[off.y + i]; }', '}',
+  ].join('\n');
+  b.dispatch(code, [src.buffer, dst.buffer, uniforms(routineCtx(b), [n, srcOffset, dstOffset, 0])], groupsFor(n, WG));
 }
 
 const reduce = (op: ReducePrim): GpuImpl<ReducePrim> => (b, [x], { axes }, [oa]) =>
   runKernel(b, { shape: x!.aval.shape, inputs: [x!.aval], outputs: [load(0, x!.aval, stridesOf(x!.aval.shape))], reduce: { op, axes } }, [x!.st], [oa!]);
 
 const T = (d: DType, what: string): string => wgslType(d, what);
-/** Stored as f32 on the GPU: float32, and float16 (whose values are rounded to float16 after each operation). */
+/** Computed in f32 on the GPU: float32, and float16 (whose results are rounded to float16 after each operation). */
 const f32s = (d: DType): boolean => d === 'float32' || d === 'float16';
 
 /** A WGSL source with one thread per output element, output coordinates c0.., and `body` storing y0[i]. */
@@ -170,7 +184,7 @@ const gather: GpuImpl<'gather'> = (b, [x, ...idx], p, [oa]) => {
 /** scatterAdd: copy the operand, then one thread per update adds atomically (floats by compare-exchange). */
 const scatterAdd: GpuImpl<'scatterAdd'> = (b, [x, u, ...idx], p, [oa]) => {
   const out = b.alloc(oa!, 'scatterAdd');
-  copyWords(b, x!.st, out, oa!.size);
+  copyElements(b, x!.st, out, oa!.size);
   const us = u!.aval.shape, dt = oa!.dtype, n = u!.aval.size;
   if (n === 0) return [out];
   const decl = [
@@ -191,7 +205,7 @@ const scatterAdd: GpuImpl<'scatterAdd'> = (b, [x, u, ...idx], p, [oa]) => {
 /** scatter (last write wins): pass 1 records the last update index per position (atomicMax), pass 2 writes it. */
 const scatter: GpuImpl<'scatter'> = (b, [x, u, ...idx], p, [oa]) => {
   const out = b.alloc(oa!, 'scatter');
-  copyWords(b, x!.st, out, oa!.size);
+  copyElements(b, x!.st, out, oa!.size);
   const us = u!.aval.shape, n = u!.aval.size;
   if (n === 0) return [out];
   const win = b.alloc(new ShapedArray([oa!.size], 'int32'), 'scatter');
@@ -246,14 +260,24 @@ const cumsum: GpuImpl<'cumsum'> = (b, [x], { axis, reverse }, [oa]) => {
  * dotGeneral: out[batch…, lhsFree…, rhsFree…] = Σ over the contracting axes. A tiled kernel for the common
  * [B,M,K]x[B,K,N] forms (every layout through strides), 4x4 outputs per thread, f32 accumulation.
  */
-export const dotGeneral: GpuImpl<'dotGeneral'> = (b, [x, y], p: DotGeneralParams, [oa]) => {
+export const dotGeneral: GpuImpl<'dotGeneral'> = (b, ins, p, outAvals) => {
+  const out = tiledMatmul(b, ins[0]!, ins[1]!, p, outAvals[0]!);
+  return out ? [out] : dotGeneralKernel(b, ins, p, outAvals);
+};
+
+/** Free (non-batch, non-contracting) axes of the lhs and rhs of a dotGeneral. */
+function freeAxes(p: DotGeneralParams, xs: readonly number[], ys: readonly number[]): [number[], number[]] {
+  const [lc, rc] = p.contract, [lb, rb] = p.batch;
+  return [xs.map((_, d) => d).filter((d) => !lc.includes(d) && !lb.includes(d)), ys.map((_, d) => d).filter((d) => !rc.includes(d) && !rb.includes(d))];
+}
+
+/** dotGeneral by the generated tiled kernel (every layout and dtype). */
+const dotGeneralKernel: GpuImpl<'dotGeneral'> = (b, [x, y], p: DotGeneralParams, [oa]) => {
   const [lc, rc] = p.contract, [lb, rb] = p.batch;
   const xs = x!.aval.shape, ys = y!.aval.shape, xst = stridesOf(xs), yst = stridesOf(ys);
-  const lf = xs.map((_, d) => d).filter((d) => !lc.includes(d) && !lb.includes(d));
-  const rf = ys.map((_, d) => d).filter((d) => !rc.includes(d) && !rb.includes(d));
+  const [lf, rf] = freeAxes(p, xs, ys);
   const out = b.alloc(oa!, 'dotGeneral');
   if (oa!.size === 0) return [out];
-  if (tiledMatmul(b, x!, y!, out, p, lf, rf, oa!)) return [out];
   const tIn = T(x!.aval.dtype, 'dotGeneral'), tOut = T(oa!.dtype, 'dotGeneral');
   const os = oa!.shape;
   // flatten M (lhs free), N (rhs free), K (contract) and B (batch) into one index each, mapped through strides
@@ -310,59 +334,76 @@ const useRoutines = (globalThis as { process?: { env?: Record<string, string | u
 const isIdentity = (perm: readonly number[]): boolean => perm.every((d, i) => d === i);
 
 /**
- * float32 dotGeneral whose operands are batched matrices in row-major layout (batch axes leading, then the free and
- * contracting axes as two contiguous groups in either order): the tiled GEMM routine (kernels/matmul.wgsl).
+ * float32 (or float16) dotGeneral whose operands are batched matrices in row-major layout (batch axes leading, then
+ * the free and contracting axes as two contiguous groups in either order): the tiled GEMM routine
+ * (kernels/matmul.wgsl), on f32 buffers or, all three 16-bit, on f16 ones. Returns the output, or null when the
+ * routine does not apply (nothing recorded).
  */
-function tiledMatmul(b: Batch, x: GpuIn, y: GpuIn, out: GpuStorage, p: DotGeneralParams, lf: number[], rf: number[], oa: ShapedArray): boolean {
-  if (!useRoutines || !f32s(x.aval.dtype) || !f32s(y.aval.dtype) || !f32s(oa.dtype)) return false;
+function tiledMatmul(b: Batch, x: GpuIn, y: GpuIn, p: DotGeneralParams, oa: ShapedArray): GpuStorage | null {
+  const dtype = routineType([x, y], oa);
+  if (!dtype) return null;
   const [lc, rc] = p.contract, [lb, rb] = p.batch;
   const xs = x.aval.shape, ys = y.aval.shape;
+  const [lf, rf] = freeAxes(p, xs, ys);
   const size = (s: readonly number[], ax: readonly number[]) => ax.reduce((a, d) => a * s[d]!, 1);
   const transA = isIdentity([...lb, ...lc, ...lf]) && !isIdentity([...lb, ...lf, ...lc]);
-  if (!transA && !isIdentity([...lb, ...lf, ...lc])) return false;
+  if (!transA && !isIdentity([...lb, ...lf, ...lc])) return null;
   const transB = isIdentity([...rb, ...rf, ...rc]) && !isIdentity([...rb, ...rc, ...rf]);
-  if (!transB && !isIdentity([...rb, ...rc, ...rf])) return false;
+  if (!transB && !isIdentity([...rb, ...rc, ...rf])) return null;
   const batch = size(xs, lb), m = size(xs, lf), k = size(xs, lc), n = size(ys, rf);
   // CPU adapters (lavapipe) pay per storage load: the routine reads a transposed operand by vec4 along its stored rows
   // when those are 4-aligned (m for A, k for B); otherwise the operand is copied to the plain layout first.
   const vecT = (!transA || m % 4 === 0) && (!transB || k % 4 === 0);
+  const out = b.alloc(oa, 'dotGeneral');
   if (!b.state.cpuLike || (!transA && !transB) || vecT) {
-    encodeMatmul(routineCtx(b), b.pass(), { a: x.st.buffer, b: y.st.buffer, out: out.buffer, batch, m, n, k, transA, transB });
-    return true;
+    encodeMatmul(routineCtx(b), b.pass(), { a: x.st.buffer, b: y.st.buffer, out: out.buffer, batch, m, n, k, transA, transB, dtype });
+    return out;
   }
   const plain = (v: GpuIn, rows: number, cols: number): GpuStorage =>
-    view(b, { st: v.st, aval: new ShapedArray([batch, cols, rows], 'float32') }, new ShapedArray([batch, rows, cols], 'float32'), [rows * cols, 1, rows], 0)[0]!;
+    view(b, { st: v.st, aval: new ShapedArray([batch, cols, rows], v.aval.dtype) }, new ShapedArray([batch, rows, cols], v.aval.dtype), [rows * cols, 1, rows], 0)[0]!;
   const a = transA ? plain(x, m, k) : x.st, bb = transB ? plain(y, k, n) : y.st;
-  encodeMatmul(routineCtx(b), b.pass(), { a: a.buffer, b: bb.buffer, out: out.buffer, batch, m, n, k, transA: false, transB: false });
+  encodeMatmul(routineCtx(b), b.pass(), { a: a.buffer, b: bb.buffer, out: out.buffer, batch, m, n, k, transA: false, transB: false, dtype });
   if (a !== x.st) a.dispose(); // pooled again once this batch is submitted
   if (bb !== y.st) bb.dispose();
-  return true;
+  return out;
 }
 
 /**
- * float32 2-D convolutions without batch groups (forward, and the input and filter gradients, which the AD rules
- * express as convolutions too): the implicit-GEMM routine (kernels/conv.wgsl over matmul.wgsl's tiles) on the
- * primitive's NCHW activations and its OIHW filter copied to HWIO, with strides, padding (cropping too), both
- * dilations and feature groups.
+ * The storage element type a routine runs on for these operands and output: f32, or f16 when all are 16-bit float16
+ * buffers; null for a mix (or a dtype not computed in f32).
  */
-function tiledConv(b: Batch, x: GpuIn, w: GpuIn, out: GpuStorage, p: ConvParams, oa: ShapedArray): boolean {
-  if (!useRoutines || !f32s(x.aval.dtype) || !f32s(w.aval.dtype) || !f32s(oa.dtype)) return false;
-  if (x.aval.ndim !== 4 || p.batchGroupCount !== 1) return false;
+function routineType(ins: readonly GpuIn[], oa: ShapedArray): 'f32' | 'f16' | null {
+  if (!useRoutines || oa.size === 0 || !f32s(oa.dtype) || !ins.every((x) => f32s(x.aval.dtype))) return null;
+  const t = storageType(oa.dtype, 'routine') as 'f32' | 'f16';
+  return ins.every((x) => x.st.half === (t === 'f16')) ? t : null;
+}
+
+/**
+ * float32 (or float16) 2-D convolutions without batch groups (forward, and the input and filter gradients, which the
+ * AD rules express as convolutions too): the implicit-GEMM routine (kernels/conv.wgsl over matmul.wgsl's tiles) on
+ * the primitive's NCHW activations and its OIHW filter copied to HWIO, with strides, padding (cropping too), both
+ * dilations and feature groups; on f32 buffers or, all three 16-bit, on f16 ones. Returns the output, or null when
+ * the routine does not apply (nothing recorded).
+ */
+function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray): GpuStorage | null {
+  const dtype = routineType([x, w], oa);
+  if (!dtype || x.aval.ndim !== 4 || p.batchGroupCount !== 1) return null;
   const [n, cin, h, wd] = x.aval.shape as [number, number, number, number];
   const [cout, , kh, kw] = w.aval.shape as [number, number, number, number];
-  if (n * cin * h * wd === 0 || cout * kh * kw === 0) return false;
+  if (n * cin * h * wd === 0 || cout * kh * kw === 0) return null;
   // the routine reads an HWIO filter as a plain [kh·kw·cg, cout] matrix with vec4 loads: one small transposing copy
   const [, cg] = w.aval.shape as [number, number];
   const st = stridesOf(w.aval.shape);
-  const hwio = view(b, w, new ShapedArray([kh, kw, cg, cout], 'float32'), [st[2]!, st[3]!, st[1]!, st[0]!], 0)[0]!;
+  const hwio = view(b, w, new ShapedArray([kh, kw, cg, cout], w.aval.dtype), [st[2]!, st[3]!, st[1]!, st[0]!], 0)[0]!;
+  const out = b.alloc(oa, 'convGeneralDilated');
   encodeConv2d(routineCtx(b), b.pass(), {
     x: x.st.buffer, filter: hwio.buffer, out: out.buffer, n, h, w: wd, cin, cout, kh, kw,
     stride: [p.windowStrides[0]!, p.windowStrides[1]!], padding: [p.padding[0]!, p.padding[1]!],
     dilation: [p.rhsDilation[0]!, p.rhsDilation[1]!], lhsDilation: [p.lhsDilation[0]!, p.lhsDilation[1]!],
-    groups: p.featureGroupCount, layout: 'NCHW', filterLayout: 'HWIO',
+    groups: p.featureGroupCount, layout: 'NCHW', filterLayout: 'HWIO', dtype,
   });
   hwio.dispose(); // pooled again once this batch is submitted
-  return true;
+  return out;
 }
 
 /**
@@ -371,9 +412,10 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, out: GpuStorage, p: ConvParams,
  */
 export const conv: GpuImpl<'convGeneralDilated'> = (b, [x, w], p: ConvParams, [oa]) => {
   const xs = x!.aval.shape, ws = w!.aval.shape, os = oa!.shape, xst = stridesOf(xs), wst = stridesOf(ws);
+  const tiled = tiledConv(b, x!, w!, p, oa!);
+  if (tiled) return [tiled];
   const out = b.alloc(oa!, 'convGeneralDilated');
   if (oa!.size === 0) return [out];
-  if (tiledConv(b, x!, w!, out, p, oa!)) return [out];
   const [N, C] = [xs[0]!, xs[1]!], [O, I] = [ws[0]!, ws[1]!];
   const G = p.featureGroupCount, Bg = p.batchGroupCount, Og = O / G, Ob = O / Bg, Nout = N / Bg;
   const nsp = xs.length - 2;
@@ -457,12 +499,70 @@ function roundF16InPlace(b: Batch, st: GpuStorage, n: number): void {
   runCustom(b, code, [], [st], n);
 }
 
-/** float16 results: each primitive computes in f32 and its float16 outputs are rounded once (the reference's rule). */
+/** float16 results in f32 buffers: each primitive computes in f32 and its float16 outputs are rounded once (the reference's rule). */
 function roundingF16(rule: AnyGpuImpl): AnyGpuImpl {
   return (b, ins, params, outAvals) => {
     const outs = rule(b, ins, params, outAvals);
     outAvals.forEach((a, i) => a.dtype === 'float16' && a.size > 0 && roundF16InPlace(b, outs[i]!, a.size));
     return outs;
+  };
+}
+
+const isF16 = (a: ShapedArray): boolean => a.dtype === 'float16';
+/** The float32 aval a float16 one is computed in (others unchanged). */
+const wideAval = (a: ShapedArray): ShapedArray => (isF16(a) ? a.withDType('float32') : a);
+/** A value converted to `to` (float16 <-> float32: widened exactly, or rounded and narrowed exactly). */
+const converted = (b: Batch, x: GpuIn, to: ShapedArray): GpuStorage => elementwise('convertElementType')(b, [x], {}, [to])[0]!;
+
+/**
+ * A rule staged around 16-bit float16 buffers: its float16 operands widened into f32 buffers, the rule run on float32
+ * avals, and its float16 outputs rounded and narrowed (one converting kernel each; the temporaries go back to the pool
+ * after the submission).
+ */
+function staged(rule: AnyGpuImpl): AnyGpuImpl {
+  return (b, ins, params, outAvals) => {
+    const wide = ins.map((x) => (isF16(x.aval) ? { st: converted(b, x, wideAval(x.aval)), aval: wideAval(x.aval) } : x));
+    const outs = rule(b, wide, params, outAvals.map(wideAval));
+    wide.forEach((w, i) => w !== ins[i] && w.st.dispose());
+    return outs.map((st, i) => {
+      if (!isF16(outAvals[i]!)) return st;
+      const h = converted(b, { st, aval: wideAval(outAvals[i]!) }, outAvals[i]!);
+      st.dispose();
+      return h;
+    });
+  };
+}
+
+/**
+ * Primitives whose rules read and write 16-bit float16 buffers themselves: kernel-IR kernels (loads widened to f32,
+ * stores rounded and narrowed exactly), buffer copies, and kernels that only move elements (`y0[i] = x0[j]` binds
+ * f16 arrays and copies the values unchanged).
+ */
+const nativeF16 = new Set<FirstOrderPrim>([
+  ...unaryPrims, ...binaryPrims, ...comparePrims, 'select', 'convertElementType', 'bitcastConvertType', 'stopGradient',
+  'broadcastInDim', 'reshape', 'transpose', 'reduceSum', 'reduceMax', 'reduceMin', 'reduceProd', 'slice', 'rev',
+  'pad', 'concatenate', 'dynamicSlice', 'dynamicUpdateSlice', 'gather',
+]);
+
+/** Routines that run on f16 buffers when they apply (else null, nothing recorded). */
+const f16Routines: Partial<Record<FirstOrderPrim, (b: Batch, ins: readonly GpuIn[], params: never, oa: ShapedArray) => GpuStorage | null>> = {
+  dotGeneral: (b, [x, y], p: DotGeneralParams, oa) => tiledMatmul(b, x!, y!, p, oa),
+  convGeneralDilated: (b, [x, w], p: ConvParams, oa) => tiledConv(b, x!, w!, p, oa),
+};
+
+/**
+ * float16 results: each primitive computes in f32 and rounds its float16 outputs once (the reference's rule). In f32
+ * buffers the outputs are rounded in place after the rule; in 16-bit buffers (f16Storage) the native rules narrow
+ * exactly as they store, the GEMM and convolution routines run on f16 buffers when they apply, and the other rules
+ * are staged.
+ */
+function float16Rule(prim: FirstOrderPrim, rule: AnyGpuImpl): AnyGpuImpl {
+  const wide = roundingF16(rule), narrow = staged(rule), routine = f16Routines[prim];
+  return (b, ins, params, outAvals) => {
+    if (!b.state.f16Storage) return wide(b, ins, params, outAvals);
+    if (nativeF16.has(prim) || (!ins.some((x) => isF16(x.aval)) && !outAvals.some(isF16))) return rule(b, ins, params, outAvals);
+    const out = routine?.(b, ins, params as never, outAvals[0]!);
+    return out ? [out] : narrow(b, ins, params, outAvals);
   };
 }
 
@@ -517,7 +617,7 @@ const gpuImplsF32 = {
 } satisfies { [P in FirstOrderPrim]: GpuImpl<P> };
 
 /** The GPU implementation of every first-order primitive, float16 results rounded. */
-export const gpuImpls = table(Object.keys(gpuImplsF32) as FirstOrderPrim[], (p) => roundingF16(gpuImplsF32[p] as AnyGpuImpl)) as typeof gpuImplsF32;
+export const gpuImpls = table(Object.keys(gpuImplsF32) as FirstOrderPrim[], (p) => float16Rule(p, gpuImplsF32[p] as AnyGpuImpl)) as typeof gpuImplsF32;
 
 /** Primitives whose GPU entry only raises the clear "no WebGPU implementation" error. */
 export const missingOnGpu: ReadonlySet<FirstOrderPrim> = new Set<FirstOrderPrim>([]);

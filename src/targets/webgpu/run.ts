@@ -9,8 +9,8 @@ import { schedule, type Plan } from '../../compiler/kernel.js';
 import { lastUses } from '../../compiler/run.js';
 import { abstractEvalRules } from '../../rules/abstractEval.js';
 import { type FirstOrderPrim, isHigherOrder } from '../../rules/impl.js';
-import { Batch, type GpuStorage, WebGpuError, copyWords, groupsFor, storageOf, wgslType } from './device.js';
-import { type GpuIn, type GpuImpl, gpuImpls, runKernel } from './ops.js';
+import { Batch, type GpuStorage, WebGpuError, groupsFor, storageOf, storageType, wgslType } from './device.js';
+import { type GpuIn, type GpuImpl, copyElements, gpuImpls, runKernel } from './ops.js';
 import { MAIN_1D, WG, bindings } from './wgsl.js';
 
 interface Compiled {
@@ -60,7 +60,7 @@ function compile(j0: Jaxpr): Compiled {
 /** A fresh copy of a value (outputs of a body never alias its inputs or literals). */
 function fresh(b: Batch, x: GpuIn): GpuIn {
   const out = b.alloc(x.aval, 'copy');
-  copyWords(b, x.st, out, x.aval.size);
+  copyElements(b, x.st, out, x.aval.size);
   return { st: out, aval: x.aval };
 }
 
@@ -138,7 +138,7 @@ function execCond(b: Batch, [idx, ...ops]: readonly GpuIn[], p: Params<'cond'>):
   return results[0]!.map((first, o) => {
     const aval = first.aval;
     const out = b.alloc(aval, 'cond');
-    const t = wgslType(aval.dtype, 'cond');
+    const t = storageType(aval.dtype, 'cond');
     const code = [
       bindings([idx!.aval.dtype, ...results.map(() => aval.dtype)], [aval.dtype], 'cond'),
       MAIN_1D, `  if (i >= ${aval.size}u) { return; }`,
@@ -169,7 +169,7 @@ function execScan(b: Batch, ins: readonly GpuIn[], p: Params<'scan'>): GpuIn[] {
     const xi = xs.map((x) => {
       const aval = x.aval.withShape(x.aval.shape.slice(1));
       const st = b.alloc(aval, 'scan');
-      copyWords(b, x.st, st, aval.size, i * aval.size, 0);
+      copyElements(b, x.st, st, aval.size, i * aval.size, 0);
       return { st, aval };
     });
     const outs = execJaxpr(b, p.jaxpr, [...consts, ...carry, ...xi]);
@@ -178,7 +178,7 @@ function execScan(b: Batch, ins: readonly GpuIn[], p: Params<'scan'>): GpuIn[] {
     carry = outs.slice(0, p.numCarry);
     ownCarry = true;
     outs.slice(p.numCarry).forEach((y, j) => {
-      copyWords(b, y.st, ys[j]!.st, y.aval.size, 0, i * y.aval.size);
+      copyElements(b, y.st, ys[j]!.st, y.aval.size, 0, i * y.aval.size);
       y.st.dispose();
     });
   }

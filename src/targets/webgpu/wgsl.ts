@@ -3,7 +3,8 @@
 import type { DType } from '../../core/dtype.js';
 import type { KExpr, KOp, Kernel } from '../../compiler/kernel.js';
 import type { ReducePrim } from '../../core/primitive.js';
-import { WebGpuError, wgslType } from './device.js';
+import { WebGpuError, storageType, wgslType } from './device.js';
+import { F16_NARROW } from './routines/common.js';
 
 /** Threads per workgroup of the generated kernels. */
 export const WG = 64;
@@ -78,6 +79,7 @@ const helpers: Record<string, string> = {
   return r;
 }`,
   f2i_: 'fn f2i_(x: f32) -> i32 { if (isnan_(x)) { return 0; } if (x >= 2147483647.0) { return 2147483647; } if (x <= -2147483648.0) { return -2147483647 - 1; } return i32(x); }',
+  h16_: F16_NARROW,
   f2u_: 'fn f2u_(x: f32) -> u32 { if (isnan_(x) || x <= 0.0) { return 0u; } if (x >= 4294967295.0) { return 4294967295u; } return u32(x); }',
 };
 const helperDeps: Record<string, string[]> = {
@@ -225,13 +227,23 @@ export function offsetExpr(offset: number, strides: readonly number[], coord: (k
   return terms.join(' + ');
 }
 
-/** Binding declarations: inputs read-only, outputs read_write, all of their storage type. */
+/**
+ * Binding declarations: inputs read-only, outputs read_write, all of their storage type (preceded by `enable f16;`
+ * when one is a 16-bit float16 buffer: the declarations come first in every kernel).
+ */
 export function bindings(ins: readonly DType[], outs: readonly DType[], what: string): string {
   const l: string[] = [];
-  ins.forEach((d, i) => l.push(`@group(0) @binding(${i}) var<storage, read> x${i}: array<${wgslType(d, what)}>;`));
-  outs.forEach((d, j) => l.push(`@group(0) @binding(${ins.length + j}) var<storage, read_write> y${j}: array<${wgslType(d, what)}>;`));
+  ins.forEach((d, i) => l.push(`@group(0) @binding(${i}) var<storage, read> x${i}: array<${storageType(d, what)}>;`));
+  outs.forEach((d, j) => l.push(`@group(0) @binding(${ins.length + j}) var<storage, read_write> y${j}: array<${storageType(d, what)}>;`));
+  if ([...ins, ...outs].some((d) => storageType(d, what) === 'f16')) l.unshift('enable f16;');
   return l.join('\n');
 }
+
+/** A loaded element as its computing type: 16-bit float16 widens to f32 (exact). */
+export const widened = (v: string, d: DType): string => (storageType(d, 'load') === 'f16' ? `f32(${v})` : v);
+
+/** A computed value as stored: into a 16-bit float16 buffer it is rounded and narrowed exactly (h16_). */
+export const narrowed = (v: string, d: DType, h: Helpers): string => (storageType(d, 'store') === 'f16' ? `${h.use('h16_')}(${v})` : v);
 
 export const MAIN_1D = `@compute @workgroup_size(${WG})\nfn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {\n  let i = gid.x + gid.y * nwg.x * ${WG}u;`;
 
@@ -255,7 +267,7 @@ function renderExprs(k: Kernel, roots: readonly KExpr[], coord: (d: number) => s
         memo.set(e, prev);
         return prev;
       }
-      code = `x${e.input}[${idx}]`;
+      code = widened(`x${e.input}[${idx}]`, e.dtype);
       const name = `t${t++}`;
       body.push(`let ${name} = ${code};`);
       loadMemo.set(key, name);
@@ -315,10 +327,10 @@ export function renderWgsl(k: Kernel, groupsFor: (n: number, wg: number) => [num
     const body: string[] = [];
     const coords = coordLines(k.shape, 'i', 'c');
     const names = renderExprs(k, k.outputs, (d) => `c${d}`, h, body, 'i');
+    const stores = names.map((nm, j) => `  y${j}[i] = ${narrowed(nm, outDts[j]!, h)};`);
     const code = [
       decl, h.source(), MAIN_1D, `  if (i >= ${n}u) { return; }`,
-      ...coords.map((l) => '  ' + l), ...body.map((l) => '  ' + l),
-      ...names.map((nm, j) => `  y${j}[i] = ${nm};`), '}',
+      ...coords.map((l) => '  ' + l), ...body.map((l) => '  ' + l), ...stores, '}',
     ].join('\n');
     return { code, groups: groupsFor(n, WG) };
   }
@@ -339,7 +351,7 @@ export function renderWgsl(k: Kernel, groupsFor: (n: number, wg: number) => [num
     const code = [
       decl, '', MAIN_1D, `  let o = i;`, `  if (o >= ${nOut}u) { return; }`, ...keptLines.map((l) => '  ' + l),
       `  var acc: ${T} = ${init};`, `  for (var j = 0u; j < ${R}u; j++) {`, ...redLines.map((l) => '    ' + l),
-      ...body.map((l) => '    ' + l), `    acc = ${combine(op, dt, 'acc', v!, h)};`, '  }', '  y0[o] = acc;', '}',
+      ...body.map((l) => '    ' + l), `    acc = ${combine(op, dt, 'acc', v!, h)};`, '  }', `  y0[o] = ${narrowed('acc', dt, h)};`, '}',
     ].join('\n');
     return { code: code.replace('\n\n', `\n${h.source()}\n`), groups: groupsFor(nOut, WG) };
   }
@@ -353,7 +365,7 @@ export function renderWgsl(k: Kernel, groupsFor: (n: number, wg: number) => [num
     ...body.map((l) => '    ' + l), `    acc = ${combine(op, dt, 'acc', v!, h)};`, '  }',
     '  part[lane] = acc;', '  workgroupBarrier();',
     `  for (var s = ${WG / 2}u; s > 0u; s >>= 1u) {`, `    if (lane < s) { part[lane] = ${combine(op, dt, 'part[lane]', 'part[lane + s]', h)}; }`, '    workgroupBarrier();', '  }',
-    `  if (lane == 0u && o < ${nOut}u) { y0[o] = part[0]; }`, '}',
+    `  if (lane == 0u && o < ${nOut}u) { y0[o] = ${narrowed('part[0]', dt, h)}; }`, '}',
   ].join('\n');
   return { code: code.replace('\n\n', `\n${h.source()}\n`), groups: groupsFor(nOut, 1) };
 }

@@ -18,6 +18,26 @@ export interface RoutineContext {
 /** Element type of a storage buffer; f16 needs the device feature 'shader-f16'. */
 export type ElemType = 'f32' | 'f16';
 
+/**
+ * WGSL: `hbits_(x)` is the IEEE half bit pattern of f32 x rounded to float16 by integer ops (ties to even, ±Inf from
+ * 65520 up, NaN as the quiet NaN 0x7e00), and `h16_(x)` that value as an f16 through bitcast<vec2<f16>>. WGSL leaves
+ * the rounding and overflow of its f32 → f16 conversion to the implementation; this narrowing is exact everywhere.
+ * Needs `enable f16;` for h16_.
+ */
+export const F16_NARROW = `fn hbits_(x: f32) -> u32 {
+  let u = bitcast<u32>(x);
+  let s = (u >> 16u) & 0x8000u;
+  let a = u & 0x7fffffffu;
+  if (a > 0x7f800000u) { return 0x7e00u; }
+  if (a >= 0x477ff000u) { return s | 0x7c00u; }
+  if (a >= 0x38800000u) { return s | ((a + 0xfffu + ((a >> 13u) & 1u) - 0x38000000u) >> 13u); }
+  return s | u32(round(bitcast<f32>(a) * 16777216.0));
+}
+fn h16_(x: f32) -> f16 { return bitcast<vec2<f16>>(hbits_(x)).x; }`;
+
+/** The WGSL function storing an f32 into a buffer of `T` ('' for f32; h16_ for f16), and the source it needs. */
+export const storeAs = (T: ElemType): { fn: string; source: string } => (T === 'f16' ? { fn: 'h16_', source: F16_NARROW } : { fn: '', source: '' });
+
 /** The GEMM tiling: workgroup of wgX·wgY threads, each owning a tm×tn register block; bk = depth of a workgroup-memory tile (0: none). */
 export interface TileConfig {
   readonly wgX: number;

@@ -1,6 +1,6 @@
 // encodeConv2d / encodeConv2dInputGrad / encodeConv2dFilterGrad: 2-D convolution and its gradients as implicit GEMMs (kernels/conv.wgsl + matmul.wgsl).
 /// <reference types="@webgpu/types" />
-import { type ElemType, type Epilogue, type PassOrEncoder, type RoutineContext, bindGroup, instantiate, pipeline, uniforms, withPass } from './common.js';
+import { type ElemType, type Epilogue, type PassOrEncoder, type RoutineContext, bindGroup, instantiate, pipeline, storeAs, uniforms, withPass } from './common.js';
 import { dummyBuffer, gemmCode, gemmGrid, loadBText } from './matmul.js';
 
 /** Activation layout: NHWC (channels last) or NCHW (the library's primitive); filter layout: HWIO or OIHW. */
@@ -95,7 +95,8 @@ function encodeConvGemm(
   const generic = `fn loadB4(b: u32, k: u32, n: u32) -> vec4<f32> {
   return vec4<f32>(${mode}B(b, k, n), ${mode}B(b, k, n + 1u), ${mode}B(b, k, n + 2u), ${mode}B(b, k, n + 3u));
 }`;
-  const loads = instantiate('conv.wgsl', { MODE: mode, T, LOADB4: plainB ? loadBText(bVec, false) : generic, B_AT: bVec ? 'f32(B[i / 4u][i % 4u])' : 'f32(B[i])' });
+  const st = storeAs(T); // f16 outputs narrowed exactly (h16_), not by WGSL's implementation-defined f16(x)
+  const loads = st.source + '\n' + instantiate('conv.wgsl', { MODE: mode, T, STORE: st.fn, LOADB4: plainB ? loadBText(bVec, false) : generic, B_AT: bVec ? 'f32(B[i / 4u][i % 4u])' : 'f32(B[i])' });
   const { code, entry, tiles } = gemmCode(ctx, { T, aVec: false, bVec, hasBias: !!bias, epilogue, loads, m, n, rowHoist: true });
   const p = pipeline(ctx, code, entry);
   const [gx, gy, gz] = gemmGrid(ctx, tiles, m, n, geo.g, op);

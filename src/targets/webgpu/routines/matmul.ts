@@ -2,7 +2,7 @@
 /// <reference types="@webgpu/types" />
 import {
   type ElemType, type Epilogue, type PassOrEncoder, type RoutineContext, type TileConfig,
-  activation, activationHelpers, bindGroup, cpuLike, instantiate, pipeline, uniforms, withPass,
+  activation, activationHelpers, bindGroup, cpuLike, instantiate, pipeline, storeAs, uniforms, withPass,
 } from './common.js';
 
 export interface MatmulArgs {
@@ -88,7 +88,7 @@ fn loadBT4(b: u32, n: u32, k: u32) -> vec4<f32> {
 /** WGSL of loadA4(b, m, k) = A[b][m, k..k+3], loadB4(b, k, n) = B[b][k, n..n+3] and storeC4 for the layouts given; zero outside.
  * A transposed operand bound as vec4 (aVec with transA, bVec with transB) also gets loadAT4(b, k, m) = A[b][m..m+3, k] and
  * loadBT4(b, n, k) = B[b][k..k+3, n]: one vector load of the stored row, which gemmDirect transposes in registers. */
-function loads(T: string, aVec: boolean, bVec: boolean, transA: boolean, transB: boolean): string {
+function loads(T: ElemType, aVec: boolean, bVec: boolean, transA: boolean, transB: boolean): string {
   const z = 'vec4<f32>(0.0)';
   const a = aVec && !transA
     ? `fn loadA4(b: u32, m: u32, k: u32) -> vec4<f32> {
@@ -110,14 +110,16 @@ fn loadAT4(b: u32, k: u32, m: u32) -> vec4<f32> {
           : ''
       }`;
   const bb = loadBText(bVec, transB);
+  // f16 outputs are narrowed exactly (h16_: integer rounding), not by WGSL's implementation-defined f16(x)
+  const st = storeAs(T);
   const c = `fn storeC4(b: u32, m: u32, n: u32, v: vec4<f32>) {
   let o = b * P.cBatch + m * P.ldc + n;
-  C[o] = ${T}(v.x);
-  if (n + 1u < P.n) { C[o + 1u] = ${T}(v.y); }
-  if (n + 2u < P.n) { C[o + 2u] = ${T}(v.z); }
-  if (n + 3u < P.n) { C[o + 3u] = ${T}(v.w); }
+  C[o] = ${st.fn}(v.x);
+  if (n + 1u < P.n) { C[o + 1u] = ${st.fn}(v.y); }
+  if (n + 2u < P.n) { C[o + 2u] = ${st.fn}(v.z); }
+  if (n + 3u < P.n) { C[o + 3u] = ${st.fn}(v.w); }
 }`;
-  return `${a}\n${bb}\n${c}`;
+  return `${st.source}\n${a}\n${bb}\n${c}`;
 }
 
 let dummies = new WeakMap<GPUDevice, GPUBuffer>();
