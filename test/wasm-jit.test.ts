@@ -165,9 +165,10 @@ describe('wasm jit: random fused programs agree with the reference target', () =
       }
     };
     const copied = run(false);
-    const hits = jitResidency.hits;
+    const hits = jitResidency.hits, deferred = jitResidency.deferredBytes;
     const inPlace = run(true);
     expect(jitResidency.hits).toBeGreaterThan(hits); // some operand was used in place
+    expect(jitResidency.deferredBytes).toBeGreaterThan(deferred); // an intermediate only wasm kernels read was not copied out
     inPlace.forEach((o, k) => expect(globalThis.Array.from(o)).toEqual(globalThis.Array.from(copied[k]!)));
     // a tiny ring wraps every call or two: results stay the same
     const ring = jitResidency.ringBytes;

@@ -11,7 +11,7 @@ import { renderJs, type KernelFn } from '../targets/ref/fused.js';
 import { schedule, type Kernel, type Plan } from './kernel.js';
 import { renderModuleAs } from '../targets/wasm/jit/render.js';
 import { cachedModule, compileModule, jitAscOptions, jitStats, mathPrelude, moduleKey } from '../targets/wasm/jit/compile.js';
-import { instantiate, wasmKernelFn } from '../targets/wasm/jit/module.js';
+import { forgetDeferred, instantiate, wasmKernelFn } from '../targets/wasm/jit/module.js';
 
 export interface Compiled {
   readonly plan: Plan;
@@ -84,9 +84,20 @@ function wasmJitPlan(j: Jaxpr, prefix: string): { plan: Plan; kernels: (Kernel |
 /** The compiled plan running the kernels exported by a jit module instance (the others as JS loops). */
 function wasmCompiled(j: Jaxpr, plan: Plan, names: readonly (string | null)[], exps: Record<string, unknown>): Compiled {
   const fnOf = (i: number) => (names[i] ? (exps[names[i]!] as ((...p: number[]) => void) | undefined) : undefined);
+  // intermediates that only wasm kernels of this plan read need not be copied out of the jit memory (deferred)
+  const readers = new Map<Var, boolean>(); // var -> every reader is a wasm kernel
+  plan.steps.forEach((s, i) => {
+    const wasm = s.kind === 'kernel' && !!fnOf(i);
+    const ins = s.kind === 'kernel' ? s.ins : s.eqn.ins.filter((a): a is Var => a instanceof Var);
+    for (const v of ins) readers.set(v, (readers.get(v) ?? true) && wasm);
+  });
+  for (const o of j.outs) if (o instanceof Var) readers.set(o, false);
+  const deferred = (v: Var): boolean => readers.get(v) === true;
   return {
     plan,
-    fns: plan.steps.map((s, i) => (s.kind !== 'kernel' ? null : fnOf(i) ? wasmKernelFn(s.kernel, fnOf(i)!, exps, names[i]!) : renderJs(s.kernel).fn)),
+    fns: plan.steps.map((s, i) =>
+      s.kind !== 'kernel' ? null : fnOf(i) ? wasmKernelFn(s.kernel, fnOf(i)!, exps, names[i]!, s.outs.map(deferred)) : renderJs(s.kernel).fn,
+    ),
     kinds: plan.steps.map((s, i) => (s.kind !== 'kernel' ? null : fnOf(i) ? 'wasm' : 'js')),
     frees: lastUses(j, plan),
   };
@@ -204,7 +215,10 @@ export function runJaxpr(j: Jaxpr, args: readonly Array[]): Array[] {
       if (!a) continue;
       const h = (holders.get(a) ?? 1) - 1;
       holders.set(a, h);
-      if (h === 0 && !(args as readonly Array[]).includes(a) && !literalArrays.has(a)) a.dispose(); // its host buffer goes back to the pool
+      if (h === 0 && !(args as readonly Array[]).includes(a) && !literalArrays.has(a)) {
+        if (a instanceof ConcreteArray && a.isHost) forgetDeferred(a.buffer);
+        a.dispose(); // its host buffer goes back to the pool
+      }
     }
   });
   return j.outs.map(outputOf(read));

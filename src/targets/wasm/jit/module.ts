@@ -34,7 +34,13 @@ const align = (n: number): number => (n + 63) & ~63;
 // (src/core/hostPool.ts) is forgotten first.
 let cursor = ARENA_BASE, epoch = 1;
 const resident = new WeakMap<TypedArray, { ptr: number; bytes: number; epoch: number }>();
-onHostReuse((a) => resident.delete(a));
+// Deferred outputs: an intermediate of a plan that only wasm kernels read stays in the arena, uncopied, until it is
+// freed (forgetDeferred) or the ring wraps (then it is copied out first, so a later reader finds it on the host).
+const pending = new Map<TypedArray, number>();
+onHostReuse((a) => {
+  resident.delete(a);
+  pending.delete(a);
+});
 /**
  * Residency switch (tests compare with it off; TENSORLAW_JIT_RESIDENCY=0 starts with it off), the ring's size in
  * bytes (1 MiB, grown to four times the largest call's operands; tests shrink it to wrap often), and counters of
@@ -47,12 +53,27 @@ export const jitResidency = {
   copies: 0,
   hitBytes: 0,
   copyBytes: 0,
+  /** Bytes of outputs left in the arena (deferred) instead of copied out. */
+  deferredBytes: 0,
 };
 
-/** Starts over at the arena's base, forgetting every resident operand (what a wrap does; tests call it). */
+/**
+ * Starts over at the arena's base, forgetting every resident operand (what a wrap does; tests call it); deferred
+ * outputs are copied out to their host arrays first.
+ */
 export function resetJitArena(): void {
+  if (pending.size) {
+    const buf = jitMemory().buffer;
+    for (const [y, ptr] of pending) new Uint8Array(y.buffer, y.byteOffset, y.byteLength).set(new Uint8Array(buf, ptr, y.byteLength));
+    pending.clear();
+  }
   epoch++;
   cursor = ARENA_BASE;
+}
+
+/** Drops a deferred output whose array is being freed (it will never be read: no copy out at the next wrap). */
+export function forgetDeferred(y: TypedArray): void {
+  pending.delete(y);
 }
 
 /** Makes room for `bytes` contiguous bytes at the cursor (wrapping, which invalidates every resident operand). */
@@ -116,7 +137,13 @@ function threaded(exps: Record<string, unknown>, name: string, size: number): ((
  * A KernelFn calling export `fn` of a jit module for kernel `k`; given the module's exports and the export's name, a
  * large kernel with a `_range` export runs it over parts of its range on the thread pool (setThreads).
  */
-export function wasmKernelFn(k: Kernel, fn: (...ptrs: number[]) => void, exps?: Record<string, unknown>, name?: string): KernelFn {
+export function wasmKernelFn(
+  k: Kernel,
+  fn: (...ptrs: number[]) => void,
+  exps?: Record<string, unknown>,
+  name?: string,
+  defer: readonly boolean[] = [],
+): KernelFn {
   const inBytes = k.inputs.map((a) => a.size * bytesOf(a.dtype));
   const outSize = k.reduce ? k.shape.filter((_, d) => !k.reduce!.axes.includes(d)).reduce((a, b) => a * b, 1) : k.shape.reduce((a, b) => a * b, 1);
   const outBytes = k.outputs.map((o) => outSize * bytesOf(o.dtype));
@@ -139,6 +166,11 @@ export function wasmKernelFn(k: Kernel, fn: (...ptrs: number[]) => void, exps?: 
         jitResidency.hitBytes += inBytes[i]!;
         continue;
       }
+      const late = pending.get(x); // deferred, but residency was switched off since: copy it out now
+      if (late !== undefined) {
+        new Uint8Array(x.buffer, x.byteOffset, x.byteLength).set(new Uint8Array(buf, late, x.byteLength));
+        pending.delete(x);
+      }
       const p = take(inBytes[i]!);
       new Uint8Array(buf, p, inBytes[i]!).set(new Uint8Array(x.buffer, x.byteOffset, inBytes[i]!));
       if (jitResidency.enabled) resident.set(x, { ptr: p, bytes: inBytes[i]!, epoch });
@@ -149,10 +181,15 @@ export function wasmKernelFn(k: Kernel, fn: (...ptrs: number[]) => void, exps?: 
     for (const b of outBytes) ptrs.push(take(b));
     if (!split?.(ptrs)) fn(...ptrs);
     for (let j = 0; j < outs.length; j++) {
-      const y = outs[j]!;
-      const ctor = y.constructor as new (b: ArrayBuffer, o: number, n: number) => TypedArray;
-      (y as Float32Array).set(new ctor(buf, ptrs[nIn + j]!, y.length) as Float32Array);
-      if (keep[j]) resident.set(y, { ptr: ptrs[nIn + j]!, bytes: outBytes[j]!, epoch });
+      const y = outs[j]!, ptr = ptrs[nIn + j]!;
+      if (keep[j] && defer[j] && jitResidency.enabled) {
+        pending.set(y, ptr);
+        jitResidency.deferredBytes += outBytes[j]!;
+      } else {
+        const ctor = y.constructor as new (b: ArrayBuffer, o: number, n: number) => TypedArray;
+        (y as Float32Array).set(new ctor(buf, ptr, y.length) as Float32Array);
+      }
+      if (keep[j]) resident.set(y, { ptr, bytes: outBytes[j]!, epoch });
     }
   };
 }
