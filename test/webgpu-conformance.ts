@@ -2,10 +2,23 @@
 // the webgpu test files.
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { type Array, jit, withTarget } from '../src/index.js';
+import { type Array, initWebGpu, jit, withTarget } from '../src/index.js';
 import { specs } from '../laws/specs.js';
 import type { Prim } from '../src/core/primitive.js';
 import { roundF16 } from '../src/core/dtype.js';
+
+/** Acquires the WebGPU device for a test file: '' when ready, else why not (printed: the file's tests skip). */
+export async function acquireWebGpu(): Promise<string> {
+  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  try {
+    await initWebGpu();
+    return '';
+  } catch (e) {
+    const why = (e as Error).message;
+    process.stderr.write(`webgpu tests skipped: ${why}\n`);
+    return why;
+  }
+}
 
 /** Values as float64 for comparison (bool as 0/1). */
 export const values = async (x: Array): Promise<Float64Array> => Float64Array.from(await x.data(), Number);

@@ -7,16 +7,9 @@ import { f16FromBits } from '../src/core/dtype.js';
 import type { Prim } from '../src/core/primitive.js';
 import type { GpuStorage } from '../src/targets/webgpu/device.js';
 import { sizeClass } from '../src/targets/webgpu/device.js';
-import { conformance, put, tol16 } from './webgpu-conformance.js';
+import { acquireWebGpu, conformance, put, tol16 } from './webgpu-conformance.js';
 
-process.env.XDG_RUNTIME_DIR ??= '/tmp';
-let why = '';
-try {
-  await initWebGpu();
-} catch (e) {
-  why = (e as Error).message;
-  process.stderr.write(`webgpu tests skipped: ${why}\n`);
-}
+const why = await acquireWebGpu();
 const ok = why === '';
 /** 16-bit buffers are possible here (the adapter has shader-f16). */
 const has16 = ok && webgpuInfo()!.f16;

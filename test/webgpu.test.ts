@@ -9,16 +9,9 @@ import { specs } from '../laws/specs.js';
 import type { Prim } from '../src/core/primitive.js';
 import { destroyDevice } from '../src/targets/webgpu/index.js';
 import { f16FromBits, roundF16Array } from '../src/core/dtype.js';
-import { close, conformance, put, refValues, tol16, tolFor, unsupported, values } from './webgpu-conformance.js';
+import { acquireWebGpu, close, conformance, put, refValues, tol16, tolFor, unsupported, values } from './webgpu-conformance.js';
 
-process.env.XDG_RUNTIME_DIR ??= '/tmp';
-let why = '';
-try {
-  await initWebGpu();
-} catch (e) {
-  why = (e as Error).message;
-  process.stderr.write(`webgpu tests skipped: ${why}\n`);
-}
+const why = await acquireWebGpu();
 const ok = why === '';
 afterAll(() => setTarget('ref'));
 
