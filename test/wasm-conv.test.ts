@@ -2,7 +2,7 @@
 // padding (negative too), lhs/rhs dilation, feature and batch groups and 1-3 spatial axes; exact on integer-valued
 // data, within the float summation bound otherwise (see wasm-gemm.test.ts); gradients and jit of a small CNN.
 import fc from 'fast-check';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fromTyped } from '../src/core/array.js';
 import type { DType } from '../src/core/dtype.js';
 import type { ConvParams } from '../src/core/primitive.js';
@@ -13,7 +13,7 @@ import type { RefVal } from '../src/rules/types.js';
 import { convImpl } from '../src/targets/ref/linalg.js';
 import { withTarget } from '../src/targets/registry.js';
 import '../src/targets/wasm/index.js';
-import { convChunking, convWasm } from '../src/targets/wasm/linalg.js';
+import { convChunking, convFormStats, convForms, convWasm } from '../src/targets/wasm/linalg.js';
 import { hasRelaxedSimd, scratchStats, selectWasmVariant, wasmExports, wasmVariant } from '../src/targets/wasm/runtime.js';
 import { grad } from '../src/transforms/grad.js';
 import { jit } from '../src/transforms/jit.js';
@@ -101,9 +101,11 @@ function expectWithinBound(c: ConvCase, dtype: FDType, seed: number) {
 const variants = hasRelaxedSimd() ? (['relaxed', 'simd128'] as const) : (['simd128'] as const);
 
 const defaultChunking = { ...convChunking };
+const defaultForms = { ...convForms };
 afterEach(() => {
   wasmExports().resetBlocking();
   Object.assign(convChunking, defaultChunking);
+  Object.assign(convForms, defaultForms);
 });
 
 describe.each(variants)('wasm convGeneralDilated = reference (%s kernels)', (variant) => {
@@ -238,6 +240,52 @@ describe.each(variants)('wasm convGeneralDilated = reference (%s kernels)', (var
     };
     const { ref, got } = runBoth(c, 'int32', 3, true);
     expect(got).toBeInstanceOf(Int32Array);
+    expect(Array.from(got)).toEqual(Array.from(ref));
+  });
+});
+
+describe('wasm convGeneralDilated, the tap-GEMM form (forced wherever it applies) = reference', () => {
+  beforeEach(() => Object.assign(convForms, { ratio: Infinity, minInputs: 1 }));
+  it('is exact on integer-valued operands, float32 and float64 (strides, padding, rhs dilation, 1-3 spatial axes)', () => {
+    fc.assert(
+      fc.property(convCase(9), fc.constantFrom<FDType>('float32', 'float64'), fc.nat(), (c, dtype, seed) => {
+        const { ref, got } = runBoth(c, dtype, seed, true);
+        expect(Array.from(got)).toEqual(Array.from(ref));
+      }),
+      { numRuns: 200 },
+    );
+    expect(scratchStats().used).toBe(0);
+  });
+  it('stays within the summation error bound on random data', () => {
+    fc.assert(
+      fc.property(convCase(8), fc.constantFrom<FDType>('float32', 'float64'), fc.nat(), (c, dtype, seed) => expectWithinBound(c, dtype, seed)),
+      { numRuns: 100 },
+    );
+  });
+  it('propagates NaN and ±Inf like the reference (a non-finite filter takes the im2col form: padding gives 0·w)', () => {
+    fc.assert(
+      fc.property(convCase(7), fc.nat(), fc.array(fc.tuple(fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity)), { maxLength: 3 }), (c, seed, specials) => {
+        const x = operand(c.lhs, 'float32', seed, true), w = operand(c.rhs, 'float32', seed + 1, true);
+        for (const [i, v] of specials) {
+          const t = i % 2 === 0 ? x.buffer : w.buffer;
+          t[(i >> 1) % t.length] = v;
+        }
+        const outAvals = abstractEval('convGeneralDilated', [x.aval, w.aval], c.p);
+        expect(Array.from(convWasm([x, w], c.p, outAvals)[0]!)).toEqual(Array.from(convImpl([x, w], c.p, outAvals)[0]!));
+      }),
+      { numRuns: 100 },
+    );
+  });
+  it('takes the form for a narrowing layer by default, within the error bound (the input gradient of a widening layer)', () => {
+    Object.assign(convForms, defaultForms);
+    const c: ConvCase = {
+      lhs: [3, 32, 10, 9], rhs: [8, 32, 3, 3],
+      p: { windowStrides: [1, 1], padding: [[1, 1], [1, 1]], lhsDilation: [1, 1], rhsDilation: [1, 1], featureGroupCount: 1, batchGroupCount: 1 },
+    };
+    const taps = convFormStats.taps;
+    for (const dtype of ['float32', 'float64'] as const) expectWithinBound(c, dtype, 5);
+    expect(convFormStats.taps).toBe(taps + 2);
+    const { ref, got } = runBoth(c, 'float32', 9, true);
     expect(Array.from(got)).toEqual(Array.from(ref));
   });
 });

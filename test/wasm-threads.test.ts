@@ -17,7 +17,7 @@ import type { ConvParams } from '../src/core/primitive.js';
 import { abstractEval } from '../src/rules/abstractEval.js';
 import { convImpl, dotGeneralImpl } from '../src/targets/ref/linalg.js';
 import { getThreads, setThreads } from '../src/targets/wasm/index.js';
-import { convChunking, convWasm, dotGeneralWasm, threading } from '../src/targets/wasm/linalg.js';
+import { convChunking, convFormStats, convForms, convWasm, dotGeneralWasm, threading } from '../src/targets/wasm/linalg.js';
 import { hasRelaxedSimd, hasSharedMemory, scratchMark, scratchStats, selectWasmVariant, u8View, wasmExports, wasmVariant } from '../src/targets/wasm/runtime.js';
 import { threadStats, threadsReady } from '../src/targets/wasm/threads.js';
 import { getTarget, jit, lax, np, setTarget, type Array } from '../src/index.js';
@@ -242,16 +242,18 @@ describe('threaded convGeneralDilated equals the single-threaded kernel bit for 
       chunking: fc.constantFrom({ bytes: 393216, minColumns: 64, maxBytes: 8 << 20 }, { bytes: 256, minColumns: 8, maxBytes: 2048 }, { bytes: 64, minColumns: 8, maxBytes: 512 }),
       dtype: fc.constantFrom('float32' as const, 'float64' as const),
       seed: fc.nat(),
+      taps: fc.boolean(), // force the tap-GEMM form wherever it applies
     })
     .filter((c) => (c.size[0] - 1) * c.ld + 1 + 2 * c.pad >= c.k[0] && c.size[1] + c.pad >= (c.k[1] - 1) * c.rd + 1 && (c.G === 1 || c.B === 1));
   it('random convolutions, 2 threads, float32 and float64 (integer-valued: exact against the reference)', async () => {
     setThreads(2);
     await threadsReady();
-    const saved = { ...convChunking };
-    const before = threadStats().workerBlocks;
+    const saved = { ...convChunking }, savedForms = { ...convForms };
+    const before = threadStats().workerBlocks, taps = convFormStats.taps;
     fc.assert(
       fc.property(convCase, (c) => {
         Object.assign(convChunking, c.chunking);
+        Object.assign(convForms, c.taps ? { ratio: Infinity, minInputs: 1 } : savedForms);
         const r = rng(c.seed);
         const O = c.G * c.B * c.oPer;
         const x = operand([c.n * c.B, c.I * c.G, ...c.size], c.dtype, r, true);
@@ -275,6 +277,8 @@ describe('threaded convGeneralDilated equals the single-threaded kernel bit for 
       { numRuns: 150, seed: 41 },
     );
     Object.assign(convChunking, saved);
+    Object.assign(convForms, savedForms);
+    expect(convFormStats.taps).toBeGreaterThan(taps + 20); // the tap-GEMM form ran, split and unsplit
     expect(threadStats().workerBlocks).toBeGreaterThan(before); // the workers did take part
   });
 });

@@ -1,7 +1,8 @@
 // Convolution kernels: packed im2col over the output positions of one or more images of a group, written straight
 // into the packed-B layout of gemmPacked (gemm.ts), so a convolution is im2col (chunk by chunk of columns) + one
-// GEMM per chunk; and the scatter of a chunk that spans images back into the [N, O, positions] output.
-import { MR32, MR64, NR32, NR64, gemmPackedF32, gemmPackedF64, packedBBytes } from './gemm';
+// GEMM per chunk; the scatter of a chunk that spans images back into the [N, O, positions] output; and the
+// tap-GEMM form (convTapsBlock): one GEMM over the input pixels per image, then the taps shifted and added.
+import { MR32, MR64, NR32, NR64, gemmF32, gemmF64, gemmPackedF32, gemmPackedF64, gemmWorkBytes, packedBBytes } from './gemm';
 
 /**
  * Window tables (built by the caller): the spatial axes are split into the outer ones (all but the last, flattened)
@@ -214,4 +215,90 @@ export function convBlockF64(
   M: i32, IK: i32, outBase: usize, outStride: i32, chunk: i32, batched: i32, begin: i32, end: i32, work: usize,
 ): void {
   convBlock<f64>(ap, xg, I, ic, Ssz, imgStride, Ysz, tabO, Yo, Ko, tabL, runL, Yl, Kl, M, IK, outBase, outStride, chunk, batched, begin, end, work);
+}
+
+/**
+ * The tap-GEMM form of a convolution (groups 1, no lhs dilation), for images begin ≤ n < end: Z = W'·x_n, one GEMM
+ * with rows (o, tap) of W' (M = O·Ksz rows of depth I, row-major, built by the caller), columns the Ssz input pixels
+ * of image n, then out[n, o, y] = Σ_tap Z[(o, tap), src(y, tap)], src from the window tables (tabO for the outer
+ * axes, tabL for the last; -1 = padding). Where taps along the last axis read consecutive inputs (`unit`), the valid
+ * output range of each tap kl is rngL[2kl] ≤ yl < rngL[2kl+1] and the rows are added by v128. It moves O·Ksz·Ssz
+ * values instead of im2col's I·Ksz·Ysz: the better form when O < I (the input gradient of a widening layer).
+ * The result of each image depends only on that image: bit-identical however the images are split across threads.
+ * `work`: convTapsWorkBytes (Z, then the GEMM's packing space).
+ */
+function convTaps<T>(
+  wp: usize, x: usize, I: i32, Ssz: i32, imgStride: i32, O: i32, Ksz: i32, Ysz: i32,
+  tabO: usize, Yo: i32, Ko: i32, tabL: usize, rngL: usize, unit: i32, Yl: i32, Kl: i32,
+  out: usize, outStride: i32, begin: i32, end: i32, work: usize,
+): void {
+  const E = sizeof<T>();
+  const M = O * Ksz;
+  const z = work;
+  const gw = z + ((<usize>M * Ssz * E + 63) & ~63);
+  for (let n = begin; n < end; n++) {
+    const xn = x + <usize>n * imgStride * E;
+    if (E == 4) gemmF32(1, M, Ssz, I, wp, 0, I, 1, xn, 0, Ssz, 1, z, 0, Ssz, gw);
+    else gemmF64(1, M, Ssz, I, wp, 0, I, 1, xn, 0, Ssz, 1, z, 0, Ssz, gw);
+    const on = out + <usize>n * outStride * E;
+    memory.fill(on, 0, <usize>O * Ysz * E);
+    for (let o = 0; o < O; o++) {
+      const oo = on + <usize>o * Ysz * E;
+      for (let ko = 0; ko < Ko; ko++)
+        for (let kl = 0; kl < Kl; kl++) {
+          const zr = z + <usize>((o * Ko + ko) * Kl + kl) * Ssz * E;
+          const a = load<i32>(rngL + <usize>kl * 8), b = load<i32>(rngL + <usize>kl * 8 + 4);
+          for (let yo = 0; yo < Yo; yo++) {
+            const so = load<i32>(tabO + (<usize>ko * Yo + yo) * 4);
+            if (so < 0) continue;
+            const dst = oo + <usize>yo * Yl * E;
+            if (unit) {
+              if (a >= b) continue;
+              const src = zr + <usize>(so + load<i32>(tabL + (<usize>kl * Yl + a) * 4)) * E;
+              addRow<T>(dst + <usize>a * E, src, b - a);
+            } else {
+              for (let yl = 0; yl < Yl; yl++) {
+                const sl = load<i32>(tabL + (<usize>kl * Yl + yl) * 4);
+                if (sl >= 0) store<T>(dst + <usize>yl * E, load<T>(dst + <usize>yl * E) + load<T>(zr + <usize>(so + sl) * E));
+              }
+            }
+          }
+        }
+    }
+  }
+}
+
+/** dst[0..n) += src[0..n). */
+@inline function addRow<T>(dst: usize, src: usize, n: i32): void {
+  const E = sizeof<T>();
+  const L = 16 / E;
+  let j = 0;
+  for (; j + L <= n; j += L) {
+    const q = <usize>j * E;
+    if (E == 4) v128.store(dst + q, f32x4.add(v128.load(dst + q), v128.load(src + q)));
+    else v128.store(dst + q, f64x2.add(v128.load(dst + q), v128.load(src + q)));
+  }
+  for (; j < n; j++) store<T>(dst + <usize>j * E, load<T>(dst + <usize>j * E) + load<T>(src + <usize>j * E));
+}
+
+/** Work bytes of one convTaps participant: Z (M × Ssz) and the GEMM's packing space. */
+export function convTapsWorkBytes(esize: i32, M: i32, Ssz: i32): i32 {
+  return ((M * Ssz * esize + 63) & ~63) + gemmWorkBytes(esize);
+}
+
+/** convTaps for f32 (see convTaps). */
+export function convTapsF32(
+  wp: usize, x: usize, I: i32, Ssz: i32, imgStride: i32, O: i32, Ksz: i32, Ysz: i32,
+  tabO: usize, Yo: i32, Ko: i32, tabL: usize, rngL: usize, unit: i32, Yl: i32, Kl: i32,
+  out: usize, outStride: i32, begin: i32, end: i32, work: usize,
+): void {
+  convTaps<f32>(wp, x, I, Ssz, imgStride, O, Ksz, Ysz, tabO, Yo, Ko, tabL, rngL, unit, Yl, Kl, out, outStride, begin, end, work);
+}
+/** convTaps for f64 (see convTaps). */
+export function convTapsF64(
+  wp: usize, x: usize, I: i32, Ssz: i32, imgStride: i32, O: i32, Ksz: i32, Ysz: i32,
+  tabO: usize, Yo: i32, Ko: i32, tabL: usize, rngL: usize, unit: i32, Yl: i32, Kl: i32,
+  out: usize, outStride: i32, begin: i32, end: i32, work: usize,
+): void {
+  convTaps<f64>(wp, x, I, Ssz, imgStride, O, Ksz, Ysz, tabO, Yo, Ko, tabL, rngL, unit, Yl, Kl, out, outStride, begin, end, work);
 }

@@ -233,6 +233,13 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
     const wp = copyIn(w.buffer);
     const tabOp = copyIn(tabO), tabLp = copyIn(tabL), runLp = copyIn(runL);
     const out = scratch(oa.size * e);
+    // (padding contributes 0·w in XLA: NaN where w is not finite, which the tap form, skipping padding, would not give)
+    if (tapForm(G, Bg, p, O, I, Ssz, Ysz) && (w.buffer as Float32Array | Float64Array).every(Number.isFinite)) {
+      convTaps(kind, w.buffer, xp, N, I, Ssz, O, Ksz, Ysz, tabOp, Yo, Ko, tabL, tabLp, Yl, Kl, p.windowStrides[nsp - 1] === 1, out);
+      convFormStats.taps++;
+      return [kind.out(out, oa.size)];
+    }
+    convFormStats.im2col++;
     // Columns are (image, output position) pairs of a group. Per chunk of columns the packed im2col block is IK × chunk:
     // about convChunking.bytes (L2-sized, written by im2col and read right after by the GEMM), but at least minColumns
     // columns so that each packed rhs block is reused across many B strips. Images with fewer positions than a chunk
@@ -276,6 +283,54 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
       }
     return [kind.out(out, oa.size)];
   });
+}
+
+/**
+ * When a convolution takes the tap-GEMM form (convTaps in wasm/conv.ts: Z = W'·x per image, then the taps shifted and
+ * added) instead of im2col: one group, no lhs dilation, at least `minInputs` input channels, and fewer values to move
+ * (O·Ksz·Ssz against I·Ksz·Ysz, by the factor `ratio`). Mutable for tests (ratio Infinity / 0 forces one form).
+ */
+export const convForms = { ratio: 0.75, minInputs: 16 };
+/** How many convolutions took each form (tests read it). */
+export const convFormStats = { taps: 0, im2col: 0 };
+function tapForm(G: number, Bg: number, p: ConvParams, O: number, I: number, Ssz: number, Ysz: number): boolean {
+  return G === 1 && Bg === 1 && p.lhsDilation.every((d) => d === 1) && I >= convForms.minInputs && O * Ssz < convForms.ratio * I * Ysz;
+}
+
+/** Runs the tap-GEMM form into `out` ([N, O, Ysz]), blocks of images split across the pool. */
+function convTaps(
+  kind: FloatKind, w: TypedArray, xp: number, N: number, I: number, Ssz: number, O: number, Ksz: number, Ysz: number,
+  tabOp: number, Yo: number, Ko: number, tabL: Int32Array, tabLp: number, Yl: number, Kl: number, unit: boolean, out: number,
+): void {
+  const e = kind.esize, ex = wasmExports();
+  const M = O * Ksz;
+  // W' rows (o, tap), depth i, from the rhs [O, I, taps…]
+  const wp = scratch(M * I * e);
+  const wv = kind.view(wp, M * I);
+  for (let o = 0; o < O; o++)
+    for (let i = 0; i < I; i++)
+      for (let t = 0; t < Ksz; t++) wv[(o * Ksz + t) * I + i] = w[(o * I + i) * Ksz + t]!;
+  // valid output range of each last-axis tap (contiguous when `unit`)
+  const rng = new Int32Array(2 * Kl);
+  for (let kl = 0; kl < Kl; kl++) {
+    let a = 0, b = Yl;
+    while (a < Yl && tabL[kl * Yl + a]! < 0) a++;
+    while (b > a && tabL[kl * Yl + b - 1]! < 0) b--;
+    rng[2 * kl] = a;
+    rng[2 * kl + 1] = b;
+  }
+  const rngP = copyIn(rng);
+  const workBytes = (ex.convTapsWorkBytes as (...a: number[]) => number)(e, M, Ssz);
+  const T = getThreads();
+  const nb = T > 1 && N > 1 && N * M * Ssz * I >= threading.minMulAdds ? Math.min(MAX_BLOCKS, N, T * threading.blocksPerThread * 2) : 1;
+  const per = Math.ceil(N / nb);
+  const blocks: Block[] = [];
+  for (let n = 0; n < N; n += per)
+    blocks.push({
+      fn: e === 4 ? 'convTapsF32' : 'convTapsF64', esize: e,
+      args: [wp, xp, I, Ssz, I * Ssz, O, Ksz, Ysz, tabOp, Yo, Ko, tabLp, rngP, unit ? 1 : 0, Yl, Kl, out, O * Ysz, n, Math.min(N, n + per)],
+    });
+  runBlocks(blocks, workBytes);
 }
 
 /** Whether the wasm kernels (rather than the reference fallback) run for these operand and output dtypes. */
