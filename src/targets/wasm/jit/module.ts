@@ -25,13 +25,13 @@ function ensure(bytes: number): void {
 
 const align = (n: number): number => (n + 63) & ~63;
 
-// Residency. The arena is a bump allocator over a ring of jitResidency.ringBytes from ARENA_BASE: each call takes fresh space for the operands
-// it copies in and for its outputs, wrapping to ARENA_BASE (and advancing `epoch`) when the space left is too small.
-// After a call copies an operand in, or an output out to its host array, that array is remembered with its arena
-// address and the epoch: a later call that reads the same array uses it in place, as long as the epoch has not moved
-// (nothing was written over it since): a jitted function called again on the same inputs copies them in once per
-// epoch, as the webgpu target uploads a host array once. Host arrays do not change while an array holds them; a pooled buffer handed out again
-// (src/core/hostPool.ts) is forgotten first.
+// Residency. The arena is a bump allocator over a ring of jitResidency.ringBytes from ARENA_BASE: each call takes
+// fresh space for the operands it copies in and for its outputs, wrapping to ARENA_BASE (and advancing `epoch`) when
+// the space left is too small. After a call copies an operand in, or an output out to its host array, that array is
+// remembered with its arena address and the epoch: a later call that reads the same array uses it in place, as long
+// as the epoch has not moved (nothing was written over it since). So a jitted function called again on the same
+// inputs copies them in once per epoch, as the webgpu target uploads a host array once. Host arrays do not change
+// while an array holds them; a pooled buffer handed out again (src/core/hostPool.ts) is forgotten first.
 let cursor = ARENA_BASE, epoch = 1;
 const resident = new WeakMap<TypedArray, { ptr: number; bytes: number; epoch: number }>();
 // Deferred outputs: an intermediate of a plan that only wasm kernels read stays in the arena, uncopied, until it is
