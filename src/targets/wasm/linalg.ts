@@ -162,6 +162,28 @@ function axisTable(Y: number, Kk: number, S: number, stride: number, rd: number,
 }
 
 /**
+ * The vector-run table of im2col along the last spatial axis: runL[kl·Yl + yl] = 1 if the NR positions from yl read NR
+ * consecutive valid inputs, 2 if every other input, else 0.
+ */
+function runTable(tabL: Int32Array, Kl: number, Yl: number, NR: number): Uint8Array {
+  const runL = new Uint8Array(Kl * Yl);
+  for (let kl = 0; kl < Kl; kl++)
+    for (let yl = 0; yl + NR <= Yl; yl++) {
+      const t0 = tabL[kl * Yl + yl]!;
+      if (t0 < 0) continue;
+      for (const step of [1, 2]) {
+        let ok = true;
+        for (let j = 1; j < NR && ok; j++) ok = tabL[kl * Yl + yl + j] === t0 + j * step;
+        if (ok) {
+          runL[kl * Yl + yl] = step;
+          break;
+        }
+      }
+    }
+  return runL;
+}
+
+/**
  * conv_general_dilated (XLA semantics, layouts lhs [N, C, …], rhs [O, I, …], out [N/B, O, …]):
  *   out[n, o, y] = Σ_{i, k} lhs[g_B(o)·N/B + n, g_F(o)·I + i, window(y, k)] · rhs[o, i, k]
  * with feature group g_F(o) = o div (O/G) and batch group g_B(o) = o div (O/B), exactly as the reference. Per group:
@@ -210,36 +232,22 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
   }
   const tabL = tables[nsp - 1]!, Yl = outSp[nsp - 1]!, Kl = kSp[nsp - 1]!;
   const NR = (e === 4 ? ex.NR32 : ex.NR64).value as number;
-  // runL[kl·Yl + yl]: 1 if the NR positions from yl read NR consecutive valid inputs, 2 if every other input, else 0
-  const runL = new Uint8Array(Kl * Yl);
-  for (let kl = 0; kl < Kl; kl++)
-    for (let yl = 0; yl + NR <= Yl; yl++) {
-      const t0 = tabL[kl * Yl + yl]!;
-      if (t0 < 0) continue;
-      for (const step of [1, 2]) {
-        let ok = true;
-        for (let j = 1; j < NR && ok; j++) ok = tabL[kl * Yl + yl + j] === t0 + j * step;
-        if (ok) {
-          runL[kl * Yl + yl] = step;
-          break;
-        }
-      }
-    }
+  // (padding contributes 0·w in XLA: NaN where w is not finite, which the tap form, skipping padding, would not give)
+  const taps = tapForm(G, Bg, p, O, I, Ssz, Ysz) && (w.buffer as Float32Array | Float64Array).every(Number.isFinite);
 
   return withScratch(() => {
     // the stride-2 path reads up to one element past the last one it keeps: the input gets 64 bytes of slack
     const xp = scratch(x.buffer.byteLength + 64);
     kind.view(xp, x.buffer.length).set(x.buffer as Float32Array & Float64Array);
-    const wp = copyIn(w.buffer);
-    const tabOp = copyIn(tabO), tabLp = copyIn(tabL), runLp = copyIn(runL);
+    const tabOp = copyIn(tabO), tabLp = copyIn(tabL);
     const out = scratch(oa.size * e);
-    // (padding contributes 0·w in XLA: NaN where w is not finite, which the tap form, skipping padding, would not give)
-    if (tapForm(G, Bg, p, O, I, Ssz, Ysz) && (w.buffer as Float32Array | Float64Array).every(Number.isFinite)) {
+    if (taps) {
       convTaps(kind, w.buffer, xp, N, I, Ssz, O, Ksz, Ysz, tabOp, Yo, Ko, tabL, tabLp, Yl, Kl, p.windowStrides[nsp - 1] === 1, out);
       convFormStats.taps++;
       return [kind.out(out, oa.size)];
     }
     convFormStats.im2col++;
+    const wp = copyIn(w.buffer), runLp = copyIn(runTable(tabL, Kl, Yl, NR));
     // Columns are (image, output position) pairs of a group. Per chunk of columns the packed im2col block is IK × chunk:
     // about convChunking.bytes (L2-sized, written by im2col and read right after by the GEMM), but at least minColumns
     // columns so that each packed rhs block is reused across many B strips. Images with fewer positions than a chunk
