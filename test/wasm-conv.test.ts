@@ -97,6 +97,22 @@ function expectWithinBound(c: ConvCase, dtype: FDType, seed: number) {
   }
 }
 
+/** Integer-valued operands with up to 3 NaN/±Inf planted in x or w: the wasm convolution gives the reference's values. */
+function expectSpecialsLikeReference(): void {
+  fc.assert(
+    fc.property(convCase(7), fc.nat(), fc.array(fc.tuple(fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity)), { maxLength: 3 }), (c, seed, specials) => {
+      const x = operand(c.lhs, 'float32', seed, true), w = operand(c.rhs, 'float32', seed + 1, true);
+      for (const [i, v] of specials) {
+        const t = i % 2 === 0 ? x.buffer : w.buffer;
+        t[(i >> 1) % t.length] = v;
+      }
+      const outAvals = abstractEval('convGeneralDilated', [x.aval, w.aval], c.p);
+      expect(Array.from(convWasm([x, w], c.p, outAvals)[0]!)).toEqual(Array.from(convImpl([x, w], c.p, outAvals)[0]!));
+    }),
+    { numRuns: 100 },
+  );
+}
+
 /** Both kernel builds where the engine has relaxed SIMD (Node 20: enabled by the runtime), else SIMD128 only. */
 const variants = hasRelaxedSimd() ? (['relaxed', 'simd128'] as const) : (['simd128'] as const);
 
@@ -127,20 +143,7 @@ describe.each(variants)('wasm convGeneralDilated = reference (%s kernels)', (var
     expect(scratchStats().used).toBe(0);
   });
 
-  it('propagates NaN and ±Inf like the reference (padding contributes 0·w, as in XLA)', () => {
-    fc.assert(
-      fc.property(convCase(7), fc.nat(), fc.array(fc.tuple(fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity)), { maxLength: 3 }), (c, seed, specials) => {
-        const x = operand(c.lhs, 'float32', seed, true), w = operand(c.rhs, 'float32', seed + 1, true);
-        for (const [i, v] of specials) {
-          const t = i % 2 === 0 ? x.buffer : w.buffer;
-          t[(i >> 1) % t.length] = v;
-        }
-        const outAvals = abstractEval('convGeneralDilated', [x.aval, w.aval], c.p);
-        expect(Array.from(convWasm([x, w], c.p, outAvals)[0]!)).toEqual(Array.from(convImpl([x, w], c.p, outAvals)[0]!));
-      }),
-      { numRuns: 100 },
-    );
-  });
+  it('propagates NaN and ±Inf like the reference (padding contributes 0·w, as in XLA)', expectSpecialsLikeReference);
 
   it('is exact on integer-valued float64 operands', () => {
     fc.assert(
@@ -262,20 +265,7 @@ describe('wasm convGeneralDilated, the tap-GEMM form (forced wherever it applies
       { numRuns: 100 },
     );
   });
-  it('propagates NaN and ±Inf like the reference (a non-finite filter takes the im2col form: padding gives 0·w)', () => {
-    fc.assert(
-      fc.property(convCase(7), fc.nat(), fc.array(fc.tuple(fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity)), { maxLength: 3 }), (c, seed, specials) => {
-        const x = operand(c.lhs, 'float32', seed, true), w = operand(c.rhs, 'float32', seed + 1, true);
-        for (const [i, v] of specials) {
-          const t = i % 2 === 0 ? x.buffer : w.buffer;
-          t[(i >> 1) % t.length] = v;
-        }
-        const outAvals = abstractEval('convGeneralDilated', [x.aval, w.aval], c.p);
-        expect(Array.from(convWasm([x, w], c.p, outAvals)[0]!)).toEqual(Array.from(convImpl([x, w], c.p, outAvals)[0]!));
-      }),
-      { numRuns: 100 },
-    );
-  });
+  it('propagates NaN and ±Inf like the reference (a non-finite filter takes the im2col form: padding gives 0·w)', expectSpecialsLikeReference);
   it('takes the form for a narrowing layer by default, within the error bound (the input gradient of a widening layer)', () => {
     Object.assign(convForms, defaultForms);
     const c: ConvCase = {
