@@ -135,8 +135,18 @@ fn fwdRow(g: u32, m: u32) -> ARow {
   return ARow(m, n * Q.xs.x + g * Q.cg * Q.xs.w, i32(oh) * Q.sh - Q.ph, i32(ow) * Q.sw - Q.pw);
 }
 // fwdA4 from a decoded row: only the tap (kh, kw, ci) is decoded per step (channels ci..ci+3 when cg % 4 == 0).
+// One tap from a decoded row (channel counts not a multiple of 4, such as a first layer's 1 or 3).
+fn fwdA1r(r: ARow, k: u32) -> f32 {
+  if (r.m >= P.m || k >= P.k) { return 0.0; }
+  let t2 = qdiv(k, Q.cg); let ci = k - t2 * Q.cg; let kh = qdiv(t2, Q.kw); let kw = t2 - kh * Q.kw;
+  let ih = r.qh + i32(kh) * Q.dh;
+  let iw = r.qw + i32(kw) * Q.dw;
+  if (ih < 0 || iw < 0 || ih >= Q.h || iw >= Q.w) { return 0.0; }
+  return f32(A[r.base + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z + ci * Q.xs.w]);
+}
 fn fwdA4r(g: u32, r: ARow, k: u32) -> vec4<f32> {
-  if (Q.cg % 4u != 0u || Q.lh != 1 || Q.lw != 1) { return fwdA4(g, r.m, k); }
+  if (Q.lh != 1 || Q.lw != 1) { return fwdA4(g, r.m, k); }
+  if (Q.cg % 4u != 0u) { return vec4<f32>(fwdA1r(r, k), fwdA1r(r, k + 1u), fwdA1r(r, k + 2u), fwdA1r(r, k + 3u)); }
   if (r.m >= P.m || k >= P.k) { return vec4<f32>(0.0); }
   let t2 = qdiv(k, Q.cg); let ci = k - t2 * Q.cg; let kh = qdiv(t2, Q.kw); let kw = t2 - kh * Q.kw;
   let ih = r.qh + i32(kh) * Q.dh;
@@ -144,6 +154,23 @@ fn fwdA4r(g: u32, r: ARow, k: u32) -> vec4<f32> {
   if (ih < 0 || iw < 0 || ih >= Q.h || iw >= Q.w) { return vec4<f32>(0.0); }
   let o = r.base + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z + ci * Q.xs.w;
   return vec4<f32>(f32(A[o]), f32(A[o + Q.xs.w]), f32(A[o + 2u * Q.xs.w]), f32(A[o + 3u * Q.xs.w]));
+}
+// The tap loop (fwd with cg % 4 == 0 and no lhs dilation; matmul.ts's `tap` form): depth k = tap·cg + c, with
+// tap = kh·kw_size + kw. tapRow gives row r's input offset for a tap once per tap (−1 on padding), loadA4t the 4
+// channels c..c+3 there: a clamped load and a select, no branch and no index decode in the depth loop.
+fn taps() -> u32 { return Q.kh * Q.kw; }
+fn tapDepth() -> u32 { return Q.cg; }
+fn tapRow(r: ARow, tap: u32) -> i32 {
+  let kh = tap / Q.kw; let kw = tap - kh * Q.kw;
+  let ih = r.qh + i32(kh) * Q.dh;
+  let iw = r.qw + i32(kw) * Q.dw;
+  if (r.m >= P.m || ih < 0 || iw < 0 || ih >= Q.h || iw >= Q.w) { return -1; }
+  return i32(r.base + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z);
+}
+fn loadA4t(o: i32, c: u32) -> vec4<f32> {
+  let i = u32(max(o, 0)) + c * Q.xs.w;
+  let v = vec4<f32>(f32(A[i]), f32(A[i + Q.xs.w]), f32(A[i + 2u * Q.xs.w]), f32(A[i + 3u * Q.xs.w]));
+  return select(vec4<f32>(0.0), v, o >= 0);
 }
 fn dxRow(g: u32, m: u32) -> ARow { return ARow(m, 0u, 0, 0); }
 fn dxA4r(g: u32, r: ARow, k: u32) -> vec4<f32> { return dxA4(g, r.m, k); }

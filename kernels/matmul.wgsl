@@ -2,7 +2,8 @@
 // two entry points: `gemmDirect` (no workgroup memory: what CPU rasterizers like lavapipe vectorise best)
 // and `gemmTiled` (BM×BK and BK×BN tiles staged in workgroup memory, for GPUs).
 // Placeholders (double braces) filled by src/targets/webgpu/routines/matmul.ts: ENABLE T AV BV WGX WGY TM TN4 BK
-// HAS_BIAS LOADS (loadA4 / loadB4 / storeC4 for the operand layouts) ACT HELPERS DIRECT_ARGS DIRECT_DECL DIRECT_STEP DIRECT_STORE.
+// HAS_BIAS LOADS (loadA4 / loadB4 / storeC4 for the operand layouts) ACT HELPERS DIRECT_ARGS DIRECT_DECL DIRECT_LOOP
+// DIRECT_STEP DIRECT_END DIRECT_STORE.
 {{ENABLE}}
 
 struct Params {
@@ -56,9 +57,9 @@ fn gemmDirect(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
   // Unrolled by matmul.ts (DIRECT_* placeholders): TM×TN4 vec4 accumulators acc_i_j in registers, never a private
   // array (lavapipe lowers dynamically indexed private arrays to per-lane scratch memory).
 {{DIRECT_DECL}}
-  for (var k = 0u; k < P.k; k = k + 4u) {
+{{DIRECT_LOOP}}
 {{DIRECT_STEP}}
-  }
+{{DIRECT_END}}
 {{DIRECT_STORE}}
 }
 

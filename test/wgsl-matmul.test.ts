@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { lax, np, vjp, withTarget } from '../src/index.js';
 import type { Epilogue, TileConfig } from '../src/targets/webgpu/routines/common.js';
-import { conv2dOutShape, encodeConv2d, encodeConv2dFilterGrad, encodeConv2dInputGrad } from '../src/targets/webgpu/routines/conv.js';
+import { conv2dOutShape, convForms, encodeConv2d, encodeConv2dFilterGrad, encodeConv2dInputGrad } from '../src/targets/webgpu/routines/conv.js';
 import { encodeMatmul } from '../src/targets/webgpu/routines/matmul.js';
 import { empty, gpuContext, randoms, readBytes, readF32, submit, upload, worstError } from './wgsl-support.js';
 
@@ -191,6 +191,41 @@ d('encodeConv2d and its gradients', () => {
         dw: worstError(await readF32(ctx!, dw, wn), ref.dw),
       };
       expect({ c, errs }).toEqual({ c, errs: { y: expect.toSatisfy((e: number) => e <= 1), dx: expect.toSatisfy((e: number) => e <= 1), dw: expect.toSatisfy((e: number) => e <= 1) } });
+    }
+  });
+
+  // The forward's tap loop (cg % 4 == 0, HWIO filter, no lhs dilation) walks depth k = tap·cg + c in the same order as
+  // the per-step decode, so both forms must give the same bits; and both must match the ref target. Layouts the
+  // target calls it with (NCHW activations, HWIO filter) and channels-last; padding beyond the kernel, cropping,
+  // strides, dilations, groups, row counts that are not a multiple of the tile, a fused bias and relu.
+  it('the forward tap loop gives the per-step decode\'s bits and matches the ref target', { timeout: 120_000 }, async () => {
+    const tapBase: ConvCase = { ...base, layout: 'NCHW', filterLayout: 'HWIO' };
+    const tapCases: [ConvCase, boolean][] = [
+      [{ ...tapBase, cin: 8, cout: 8, stride: [2, 1], dilation: [1, 2], padding: [[1, 0], [2, 1]] }, false],
+      [{ ...tapBase, cin: 8, cout: 12, groups: 2, padding: [[-1, 1], [1, 3]] }, true],
+      [{ ...tapBase, n: 1, h: 5, w: 3, cin: 12, cout: 20, kh: 5, kw: 3, padding: [[4, 4], [2, 2]] }, false],
+      [{ ...tapBase, layout: 'NHWC', n: 3, h: 6, w: 5, cin: 16, cout: 8, kh: 3, kw: 2, stride: [1, 2], padding: [[1, 1], [0, 1]] }, true],
+    ];
+    const saved = convForms.tap;
+    try {
+      for (const [c, fused] of tapCases) {
+        const [oh, ow] = conv2dOutShape(c);
+        const xn = c.n * c.h * c.w * c.cin, wn = c.kh * c.kw * (c.cin / c.groups) * c.cout, yn = c.n * oh * ow * c.cout;
+        const x = randoms(xn, 31), w = randoms(wn, 32), bias = randoms(c.cout, 33);
+        const chan = (i: number): number => (c.layout === 'NHWC' ? i % c.cout : Math.floor(i / (oh * ow)) % c.cout);
+        const ref = refConv(c, x, w, new Float32Array(yn), oh, ow).y.map((v, i) => (fused ? Math.max(0, v + bias[chan(i)]!) : v));
+        const outs: Float32Array[] = [];
+        for (const tap of [true, false]) {
+          convForms.tap = tap;
+          const y = empty(ctx!, yn * 4);
+          await submit(ctx!, (enc) => encodeConv2d(ctx!, enc, { ...c, x: upload(ctx!, x), filter: upload(ctx!, w), out: y, ...(fused ? { bias: upload(ctx!, bias), epilogue: 'relu' as const } : {}) }));
+          outs.push(await readF32(ctx!, y, yn));
+        }
+        expect({ c, err: worstError(outs[0]!, ref) }).toEqual({ c, err: expect.toSatisfy((e: number) => e <= 1) });
+        expect(new Uint32Array(outs[0]!.buffer)).toEqual(new Uint32Array(outs[1]!.buffer));
+      }
+    } finally {
+      convForms.tap = saved;
     }
   });
 

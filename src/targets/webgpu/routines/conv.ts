@@ -78,6 +78,9 @@ function geometry(op: string, c: Conv2dShape): Geometry {
   return { oh, ow, cg, og: c.cout / g, g, s: [s[0], s[1]], p: [pad[0][0], pad[1][0]], d: [d[0], d[1]], l: [l[0], l[1]], xs: act(c.h, c.w, c.cin), ws, ys: act(oh, ow, c.cout) };
 }
 
+/** Switches for A/B measurements and tests: `tap` lets forward convolutions use gemmDirect's tap loop */
+export const convForms = { tap: true };
+
 function encodeConvGemm(
   ctx: RoutineContext, target: PassOrEncoder, op: string, mode: 'fwd' | 'dx' | 'dw', c: Conv2dShape,
   a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, bias: GPUBuffer | undefined, epilogue: Epilogue,
@@ -95,9 +98,12 @@ function encodeConvGemm(
   const generic = `fn loadB4(b: u32, k: u32, n: u32) -> vec4<f32> {
   return vec4<f32>(${mode}B(b, k, n), ${mode}B(b, k, n + 1u), ${mode}B(b, k, n + 2u), ${mode}B(b, k, n + 3u));
 }`;
+  // The tap loop: depth k = tap·cg + c in whole vec4 channel steps inside a tap. (Binding channels-last activations as
+  // vec4 for one vector load per row was measured slower on lavapipe: 512 against 468 CPU ms for W6.)
+  const tap = mode === 'fwd' && plainB && geo.cg % 4 === 0 && geo.l[0] === 1 && geo.l[1] === 1 && convForms.tap;
   const st = storeAs(T); // f16 outputs narrowed exactly (h16_), not by WGSL's implementation-defined f16(x)
   const loads = st.source + '\n' + instantiate('conv.wgsl', { MODE: mode, T, STORE: st.fn, LOADB4: plainB ? loadBText(bVec, false) : generic, B_AT: bVec ? 'f32(B[i / 4u][i % 4u])' : 'f32(B[i])' });
-  const { code, entry, tiles } = gemmCode(ctx, { T, aVec: false, bVec, hasBias: !!bias, epilogue, loads, m, n, rowHoist: true });
+  const { code, entry, tiles } = gemmCode(ctx, { T, aVec: false, bVec, hasBias: !!bias, epilogue, loads, m, n, rowHoist: true, tap });
   const p = pipeline(ctx, code, entry);
   const [gx, gy, gz] = gemmGrid(ctx, tiles, m, n, geo.g, op);
   const u = uniforms(ctx, [m, n, k, geo.g, 0, plainB ? geo.og : 0, 0, 0, plainB ? c.cout : 0, 0, Math.ceil(n / (tiles.wgX * tiles.tn)), geo.og]);

@@ -152,10 +152,18 @@ export function matmulShader(ctx: RoutineContext, args: MatmulArgs): { code: str
   return code;
 }
 
+/** How gemmDirect walks A (see directBody): transposed operands read by rows, hoisted row decode, the tap loop. */
+export interface DirectForm {
+  readonly aT?: boolean;
+  readonly bT?: boolean;
+  readonly rowHoist?: boolean;
+  readonly tap?: boolean;
+}
+
 /** kernels/matmul.wgsl instantiated with the given operand access functions (loadA4/loadB4/storeC4): shared by matmul and conv. */
 export function gemmCode(
   ctx: RoutineContext,
-  o: { T: ElemType; aVec: boolean; bVec: boolean; hasBias: boolean; epilogue: Epilogue; loads: string; m: number; n: number; aT?: boolean; bT?: boolean; rowHoist?: boolean },
+  o: { T: ElemType; aVec: boolean; bVec: boolean; hasBias: boolean; epilogue: Epilogue; loads: string; m: number; n: number } & DirectForm,
 ): { code: string; entry: string; tiles: ReturnType<typeof matmulTiles> } {
   const tiles = matmulTiles(ctx, o.m, o.n);
   const sg = tiles.kind === 'direct' ? broadcastWidth(ctx, tiles) : 0;
@@ -169,7 +177,7 @@ export function gemmCode(
     HELPERS: activationHelpers,
     LOADS: o.loads,
     ACT: activation(o.epilogue, 'v'),
-    ...directBody(tiles.tm, tiles.tn / 4, sg, o.aT ?? false, o.bT ?? false, o.rowHoist ?? false),
+    ...directBody(tiles.tm, tiles.tn / 4, sg, o),
   });
   return { code, entry: tiles.kind === 'direct' ? 'gemmDirect' : 'gemmTiled', tiles };
 }
@@ -182,8 +190,14 @@ export function gemmCode(
 // (loadAT4 / loadBT4) and transposed in registers: 4 vector loads where a column gather takes 16 scalar ones.
 // With `rowHoist` (the loads define rowA(b, m) -> ARow and loadA4r(b, row, k)), each A row is decoded once before the
 // depth loop (the convolutions' output-pixel decode) and the step only loads.
-function directBody(tm: number, tn4: number, sg: number, aT = false, bT = false, rowHoist = false): Record<'DIRECT_ARGS' | 'DIRECT_DECL' | 'DIRECT_STEP' | 'DIRECT_STORE', string> {
+// With `tap` as well (the loads also define taps(), tapDepth(), tapRow(row, tap) -> i32 and loadA4t(offset, c)), the
+// depth loop is two loops, over the taps and, inside, over the tapDepth() channels of a tap by 4: each row's input
+// offset for the tap (−1 on padding) is found once per tap, and the step is one load per row with no index decode.
+function directBody(tm: number, tn4: number, sg: number, o: DirectForm): Record<'DIRECT_ARGS' | 'DIRECT_DECL' | 'DIRECT_LOOP' | 'DIRECT_STEP' | 'DIRECT_END' | 'DIRECT_STORE', string> {
+  const { aT = false, bT = false, rowHoist = false, tap = false } = o;
+  if (tap && (!rowHoist || aT)) throw new Error('wgsl gemm: the tap loop needs row hoisting and a plain A');
   const decl: string[] = [], step: string[] = [], store: string[] = [];
+  let loop = '  for (var k = 0u; k < P.k; k = k + 4u) {', end = '  }';
   const comp = ['x', 'y', 'z', 'w'];
   /** vec4(v_0.c, v_1.c, v_2.c, v_3.c): component c of four vectors (a column of the 4×4 block). */
   const column = (v: (q: number) => string, c: number): string => `vec4<f32>(${[0, 1, 2, 3].map((q) => `${v(q)}.${comp[c]}`).join(', ')})`;
@@ -198,10 +212,20 @@ function directBody(tm: number, tn4: number, sg: number, aT = false, bT = false,
   } else if (rowHoist) {
     const rows = sg > 0 ? tm / sg : tm;
     for (let r = 0; r < rows; r++) decl.push(`  let ar${r} = rowA(b, row0 + ${sg > 0 ? `${r * sg}u + sgid` : `${r}u`});`);
+    const load = (r: number): string => (tap ? `loadA4t(to${r}, c)` : `loadA4r(b, ar${r}, k)`);
+    if (tap) {
+      loop = [
+        '  for (var tap = 0u; tap < taps(); tap = tap + 1u) {',
+        ...Array.from({ length: rows }, (_, r) => `    let to${r} = tapRow(ar${r}, tap);`),
+        '    for (var c = 0u; c < tapDepth(); c = c + 4u) {',
+        '    let k = tap * tapDepth() + c;',
+      ].join('\n');
+      end = '    }\n  }';
+    }
     if (sg > 0) {
-      for (let r = 0; r < rows; r++) step.push(`    let al${r} = loadA4r(b, ar${r}, k);`);
+      for (let r = 0; r < rows; r++) step.push(`    let al${r} = ${load(r)};`);
       for (let i = 0; i < tm; i++) step.push(`    let a${i} = subgroupBroadcast(al${Math.floor(i / sg)}, ${i % sg}u);`);
-    } else for (let i = 0; i < tm; i++) step.push(`    let a${i} = loadA4r(b, ar${i}, k);`);
+    } else for (let i = 0; i < tm; i++) step.push(`    let a${i} = ${load(i)};`);
   } else if (sg > 0) {
     for (let r = 0; r < tm / sg; r++) step.push(`    let al${r} = loadA4(b, row0 + ${r * sg}u + sgid, k);`);
     for (let i = 0; i < tm; i++) step.push(`    let a${i} = subgroupBroadcast(al${Math.floor(i / sg)}, ${i % sg}u);`);
@@ -216,7 +240,7 @@ function directBody(tm: number, tn4: number, sg: number, aT = false, bT = false,
   for (let i = 0; i < tm; i++) for (let j = 0; j < tn4; j++) store.push(`  finish(b, row0 + ${i}u, col0 + ${4 * j}u, acc_${i}_${j});`);
   return {
     DIRECT_ARGS: sg > 0 ? ', @builtin(subgroup_invocation_id) sgid: u32' : '',
-    DIRECT_DECL: decl.join('\n'), DIRECT_STEP: step.join('\n'), DIRECT_STORE: store.join('\n'),
+    DIRECT_DECL: decl.join('\n'), DIRECT_LOOP: loop, DIRECT_STEP: step.join('\n'), DIRECT_END: end, DIRECT_STORE: store.join('\n'),
   };
 }
 
