@@ -8,6 +8,7 @@ import {
 import { specs } from '../laws/specs.js';
 import type { Prim } from '../src/core/primitive.js';
 import { destroyDevice } from '../src/targets/webgpu/index.js';
+import { ELEMS, ELEMS_MIN } from '../src/targets/webgpu/wgsl.js';
 import { f16FromBits, roundF16Array } from '../src/core/dtype.js';
 import { acquireWebGpu, close, conformance, put, refValues, tol16, tolFor, unsupported, values } from './webgpu-conformance.js';
 
@@ -78,16 +79,34 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
     );
   });
 
+  it('large fused elementwise kernels (several elements per invocation) equal ref at and around the size that switches', async () => {
+    // sizes below and at ELEMS_MIN, a size the invocations cover exactly (a multiple of 64·ELEMS), and sizes where the
+    // last invocations run out partway; transposed and broadcast reads
+    const tight = 64 * ELEMS * Math.ceil(ELEMS_MIN / (64 * ELEMS) + 10);
+    for (const [rows, cols] of [[8, ELEMS_MIN / 8 - 1], [8, ELEMS_MIN / 8], [8, tight / 8], [7, Math.ceil((4 * ELEMS_MIN + 3) / 7)], [3, tight / 2 + 1]] as const) {
+      const n = rows * cols;
+      const x = random.normal(random.key(n), [cols, rows]), y = random.normal(random.key(n + 1), [rows]);
+      const f = (x: Array, y: Array): Array => np.tanh(x.T.mul(1.5)).add(y.reshape([rows, 1])).mul(x.T);
+      const want = refValues(withTarget('ref', () => f(x, y)));
+      const got = await values(withTarget('webgpu', () => jit(f)(x, y)));
+      expect(got.length).toBe(rows * cols);
+      let bad = -1;
+      for (let i = 0; i < got.length && bad < 0; i++) if (Math.abs(got[i]! - want[i]!) > 1e-6 * (1 + Math.abs(want[i]!))) bad = i;
+      expect({ n, bad }).toEqual({ n, bad: -1 });
+    }
+  });
+
   it('2-D convolutions (implicit-GEMM routine) and their gradients equal ref: strides, padding, dilations, groups', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.record({
-          n: fc.integer({ min: 1, max: 3 }), g: fc.integer({ min: 1, max: 2 }), cg: fc.integer({ min: 1, max: 3 }), og: fc.integer({ min: 1, max: 5 }),
+          n: fc.integer({ min: 1, max: 3 }), g: fc.integer({ min: 1, max: 2 }), cg: fc.constantFrom(1, 2, 3, 4, 8), og: fc.integer({ min: 1, max: 5 }),
           h: fc.integer({ min: 3, max: 9 }), w: fc.integer({ min: 3, max: 9 }), kh: fc.integer({ min: 1, max: 3 }), kw: fc.integer({ min: 1, max: 3 }),
           sh: fc.integer({ min: 1, max: 2 }), sw: fc.integer({ min: 1, max: 2 }), dh: fc.integer({ min: 1, max: 2 }), dw: fc.integer({ min: 1, max: 2 }),
           pt: fc.integer({ min: -1, max: 2 }), pb: fc.integer({ min: 0, max: 2 }), pl: fc.integer({ min: 0, max: 2 }), pr: fc.integer({ min: -1, max: 2 }),
           seed: fc.nat(1000),
         }),
+        // cg 4 and 8: the forward's tap loop (gemmDirect's depth in whole taps)
         async (c) => {
           const x = random.normal(random.key(c.seed), [c.n, c.g * c.cg, c.h, c.w]);
           const k = random.normal(random.key(c.seed + 1), [c.g * c.og, c.cg, c.kh, c.kw]);
