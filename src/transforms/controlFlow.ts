@@ -19,6 +19,7 @@ import { dce } from '../ir/passes.js';
 import { backwardPass, instantiateCt, addCt } from './transpose.js';
 import { flattenFun, toArray } from './util.js';
 import { moveBatchAxis, vmapFlat } from './vmap.js';
+import { hoistXsOnly } from './scanHoist.js';
 
 // ---- helpers -------------------------------------------------------------------------------------
 
@@ -413,9 +414,13 @@ export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X | nu
         `scan: the body returns carry leaf ${i} as ${o} but it came in as ${carry[i]!.aval}; the carry type must not change (check dtype promotion, e.g. a weak JS number init)`,
       );
   });
-  const outs = bind('scan', [...cj.consts, ...carry, ...xArrs], {
-    jaxpr: cj.jaxpr,
-    numConsts: cj.consts.length,
+  // Products of the xs alone (an RNN's input projection x·W) run once over all steps, before the loop (scanHoist.ts).
+  const h = hoistXsOnly(cj.jaxpr, cj.consts.length, carry.length);
+  const pre = h ? vmapFlat((...a) => evalJaxpr(h.pre, a), [...cj.consts, ...xArrs], [...cj.consts.map(() => null), ...xArrs.map(() => 0)], h.pre.outs.map(() => 0), length) : [];
+  const consts = h ? h.keptConsts.map((i) => cj.consts[i]!) : cj.consts;
+  const outs = bind('scan', [...consts, ...carry, ...(h ? [...h.keptXs.map((i) => xArrs[i]!), ...pre] : xArrs)], {
+    jaxpr: h ? h.body : cj.jaxpr,
+    numConsts: consts.length,
     numCarry: carry.length,
     length,
     reverse: !!opts.reverse,
