@@ -16,6 +16,18 @@ import { Helpers, MAIN_1D, WG, bindings, coordLines, literal, offsetExpr, render
 export interface GpuIn {
   readonly st: GpuStorage;
   readonly aval: ShapedArray;
+  /**
+   * A transpose the jit plan did not materialise (run.ts, lazyViews): `aval`'s element (i₀, i₁, …) is `st`'s element
+   * Σ iₖ·strides[k]. Only the convolution routine is given one; {@link materialized} copies it for anything else.
+   */
+  readonly view?: { readonly strides: readonly number[] };
+}
+
+/** The operand as a buffer of its own shape: a lazy view (GpuIn.view) copied out, anything else as it is. */
+export function materialized(b: Batch, x: GpuIn): GpuIn {
+  if (!x.view) return x;
+  const st = runKernel(b, { shape: x.aval.shape, inputs: [x.aval], outputs: [load(0, x.aval, x.view.strides)] }, [x.st], [x.aval])[0]!;
+  return { st, aval: x.aval };
 }
 /** A primitive on the GPU: records its work into the batch and returns the output storages. */
 export type GpuImpl<P extends FirstOrderPrim> = (b: Batch, ins: readonly GpuIn[], params: Params<P>, outAvals: readonly ShapedArray[]) => GpuStorage[];
@@ -396,8 +408,11 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray)
   const st = stridesOf(w.aval.shape);
   const hwio = view(b, w, new ShapedArray([kh, kw, cg, cout], w.aval.dtype), [st[2]!, st[3]!, st[1]!, st[0]!], 0)[0]!;
   const out = b.alloc(oa, 'convGeneralDilated');
+  // a transposed input the plan left in place (an NHWC activation, say) is read through its strides
+  const xv = x.view?.strides;
   encodeConv2d(routineCtx(b), b.pass(), {
     x: x.st.buffer, filter: hwio.buffer, out: out.buffer, n, h, w: wd, cin, cout, kh, kw,
+    ...(xv ? { xStrides: [xv[0]!, xv[2]!, xv[3]!, xv[1]!] as const } : {}),
     stride: [p.windowStrides[0]!, p.windowStrides[1]!], padding: [p.padding[0]!, p.padding[1]!],
     dilation: [p.rhsDilation[0]!, p.rhsDilation[1]!], lhsDilation: [p.lhsDilation[0]!, p.lhsDilation[1]!],
     groups: p.featureGroupCount, layout: 'NCHW', filterLayout: 'HWIO', dtype,
@@ -410,12 +425,16 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray)
  * convGeneralDilated (lhs N C spatial…, rhs O I spatial…): the implicit-GEMM routine for float32 2-D convolutions
  * (tiledConv), else one thread per output, direct summation.
  */
-export const conv: GpuImpl<'convGeneralDilated'> = (b, [x, w], p: ConvParams, [oa]) => {
-  const xs = x!.aval.shape, ws = w!.aval.shape, os = oa!.shape, xst = stridesOf(xs), wst = stridesOf(ws);
-  const tiled = tiledConv(b, x!, w!, p, oa!);
+export const conv: GpuImpl<'convGeneralDilated'> = (b, [xIn, w], p: ConvParams, [oa]) => {
+  const tiled = tiledConv(b, xIn!, w!, p, oa!);
   if (tiled) return [tiled];
+  const x = materialized(b, xIn!);
+  const xs = x.aval.shape, ws = w!.aval.shape, os = oa!.shape, xst = stridesOf(xs), wst = stridesOf(ws);
   const out = b.alloc(oa!, 'convGeneralDilated');
-  if (oa!.size === 0) return [out];
+  if (oa!.size === 0) {
+    if (x !== xIn) x.st.dispose();
+    return [out];
+  }
   const [N, C] = [xs[0]!, xs[1]!], [O, I] = [ws[0]!, ws[1]!];
   const G = p.featureGroupCount, Bg = p.batchGroupCount, Og = O / G, Ob = O / Bg, Nout = N / Bg;
   const nsp = xs.length - 2;
@@ -436,7 +455,8 @@ export const conv: GpuImpl<'convGeneralDilated'> = (b, [x, w], p: ConvParams, [o
   const wOff = `c1 * ${wst[0]} + ci * ${wst[1]}${kSp.map((_, a) => ` + k${a} * ${wst[2 + a]}`).join('')}`;
   body.push(`    if (ok) { acc += ${tOut}(x0[off]) * ${tOut}(x1[${wOff}]); }`, '  }', '}', 'y0[i] = acc;');
   void C;
-  runCustom(b, perElement('convGeneralDilated', [x!.aval.dtype, w!.aval.dtype], oa!.dtype, os, body), [x!.st, w!.st], [out], oa!.size);
+  runCustom(b, perElement('convGeneralDilated', [x.aval.dtype, w!.aval.dtype], oa!.dtype, os, body), [x.st, w!.st], [out], oa!.size);
+  if (x !== xIn) x.st.dispose(); // pooled again once this batch is submitted
   return [out];
 };
 

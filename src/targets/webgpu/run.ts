@@ -21,6 +21,38 @@ interface Compiled {
   readonly plan: Plan;
   /** Per step, the vars whose last use it is (intermediates only). */
   readonly frees: readonly (readonly Var[])[];
+  /** Steps left unmaterialised: transposes read in place by the convolutions that are their only users (lazyViews). */
+  readonly lazy: ReadonlySet<number>;
+}
+
+/**
+ * Kernel steps that only transpose one input (a single strided load, offset 0, non-negative strides) and whose output
+ * only convolutions read, as their lhs: the convolution routine reads the input through the strides instead (an NHWC
+ * activation in place, for a model written channels-last), so the copy is never made.
+ */
+export function lazyViews(j: Jaxpr, plan: Plan): Set<number> {
+  const users = new Map<Var, { conv: number; other: number }>();
+  const use = (a: Atom, conv: boolean): void => {
+    if (!(a instanceof Var)) return;
+    const u = users.get(a) ?? { conv: 0, other: 0 };
+    conv ? u.conv++ : u.other++;
+    users.set(a, u);
+  };
+  for (const s of plan.steps) {
+    if (s.kind === 'kernel') s.ins.forEach((v) => use(v, false));
+    else s.eqn.ins.forEach((a, i) => use(a, i === 0 && s.eqn.prim === 'convGeneralDilated'));
+  }
+  j.outs.forEach((a) => use(a, false));
+  const lazy = new Set<number>();
+  plan.steps.forEach((s, k) => {
+    if (s.kind !== 'kernel' || s.ins.length !== 1 || s.outs.length !== 1 || s.kernel.reduce) return;
+    const e = s.kernel.outputs[0]!, out = s.outs[0]!;
+    if (e.kind !== 'load' || e.view.offset !== 0 || e.view.strides.some((d) => d < 0) || e.dtype !== s.ins[0]!.aval.dtype) return;
+    if (out.aval.ndim !== 4 || !out.aval.shape.every((d, i) => d === s.kernel.shape[i])) return;
+    const u = users.get(out);
+    if (u && u.conv > 0 && u.other === 0) lazy.add(k);
+  });
+  return lazy;
 }
 const plans = new WeakMap<Jaxpr, Compiled>();
 
@@ -51,7 +83,7 @@ function compile(j0: Jaxpr): Compiled {
   if (!c) {
     const { j, extra } = hoistDeviceLits(j0);
     const plan = schedule(j);
-    c = { jaxpr: j, extra, plan, frees: lastUses(j, plan) };
+    c = { jaxpr: j, extra, plan, frees: lastUses(j, plan), lazy: lazyViews(j, plan) };
     plans.set(j0, c);
   }
   return c;
@@ -71,14 +103,20 @@ const litIn = (l: Lit): GpuIn => ({ st: storageOf(l.val as ConcreteArray, 'liter
  * caller; intermediates go back to the pool (after the submission) at their last use.
  */
 export function execJaxpr(b: Batch, j0: Jaxpr, args0: readonly GpuIn[]): GpuIn[] {
-  const { jaxpr: j, extra, plan, frees } = compile(j0);
+  const { jaxpr: j, extra, plan, frees, lazy } = compile(j0);
   const args = extra.length ? [...args0, ...extra.map((x) => ({ st: storageOf(x, 'literal'), aval: x.aval }))] : args0;
   const env = new Map<Var, GpuIn>();
   j.inBinders.forEach((v, i) => env.set(v, args[i]!));
   const read = (a: Atom): GpuIn => (a instanceof Lit ? litIn(a) : env.get(a)!);
   const inputs = new Set<Var>(j.inBinders);
+  // storages read by live lazy views, and those among them whose own variable is already dead
+  const held = new Map<GpuStorage, number>(), late = new Set<GpuStorage>();
   plan.steps.forEach((s, k) => {
-    if (s.kind === 'kernel') {
+    if (lazy.has(k) && s.kind === 'kernel' && s.kernel.outputs[0]!.kind === 'load') {
+      const src = env.get(s.ins[0]!)!;
+      env.set(s.outs[0]!, { st: src.st, aval: s.outs[0]!.aval, view: { strides: s.kernel.outputs[0]!.view.strides } });
+      held.set(src.st, (held.get(src.st) ?? 0) + 1);
+    } else if (s.kind === 'kernel') {
       const outs = runKernel(b, s.kernel, s.ins.map((v) => env.get(v)!.st), s.outs.map((v) => v.aval));
       s.outs.forEach((v, i) => env.set(v, { st: outs[i]!, aval: v.aval }));
     } else {
@@ -89,7 +127,14 @@ export function execJaxpr(b: Batch, j0: Jaxpr, args0: readonly GpuIn[]): GpuIn[]
     for (const v of frees[k]!) {
       const x = env.get(v);
       env.delete(v);
-      if (x && !inputs.has(v)) x.st.dispose();
+      if (!x || inputs.has(v)) continue;
+      // a lazy view's storage is its source's: the source is disposed once both are dead, whichever dies last
+      if (x.view) {
+        const n = held.get(x.st)! - 1;
+        if (n > 0) held.set(x.st, n);
+        else if ((held.delete(x.st), late.delete(x.st))) x.st.dispose();
+      } else if (held.has(x.st)) late.add(x.st);
+      else x.st.dispose();
     }
   });
   const seen = new Set<GpuStorage>();
