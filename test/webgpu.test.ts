@@ -9,7 +9,7 @@ import { specs } from '../laws/specs.js';
 import type { Prim } from '../src/core/primitive.js';
 import { destroyDevice } from '../src/targets/webgpu/index.js';
 import { ELEMS, ELEMS_MIN } from '../src/targets/webgpu/wgsl.js';
-import { lazyViews } from '../src/targets/webgpu/run.js';
+import { lazyViews, outViews } from '../src/targets/webgpu/run.js';
 import { schedule } from '../src/compiler/kernel.js';
 import { f16FromBits, roundF16Array } from '../src/core/dtype.js';
 import { acquireWebGpu, close, conformance, put, refValues, tol16, tolFor, unsupported, values } from './webgpu-conformance.js';
@@ -98,12 +98,15 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
     }
   });
 
-  it('jitted channels-last convolutions read their transposed input in place (lazy views) and equal ref, gradients too', async () => {
+  it('jitted channels-last convolutions read their transposed input in place and write their output transposed, equal to ref, gradients too', async () => {
     const x = random.normal(random.key(40), [2, 7, 5, 8]), w = random.normal(random.key(41), [3, 2, 8, 12]);
     const nhwc = (x: Array, w: Array) => lax.convGeneralDilated(x, w, { padding: [[1, 2], [0, 1]], windowStrides: [1, 2], dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] });
     // the transposed input only feeds the convolution: it is left in place (one lazy step in the plan)
     const j = makeJaxpr(nhwc)(x, w).jaxpr;
     expect([...lazyViews(j, schedule(j))].length).toBe(1);
+    // and the output goes straight into NHWC: the transpose back is the convolution's only reader
+    const jp = schedule(j);
+    expect([...outViews(j, jp, lazyViews(j, jp)).values()].map((o) => o.yStrides)).toEqual([[8 * 3 * 12, 3 * 12, 12, 1]]); // y [2, 8, 3, 12] in NHWC
     // ... not when a product reads it too; when the convolution takes the generic path (batch groups) it is copied there
     const shared = (x: Array, w: Array) => {
       const xt = np.transpose(x, [0, 3, 1, 2]);
@@ -112,6 +115,7 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
     };
     const js = makeJaxpr(shared)(x, w).jaxpr;
     expect([...lazyViews(js, schedule(js))].length).toBe(0);
+    expect(outViews(js, schedule(js), new Set()).size).toBe(0); // its output is summed, not transposed
     const xb = random.normal(random.key(42), [4, 6, 5, 3]), wb = random.normal(random.key(43), [2, 2, 3, 6]);
     const grouped = (x: Array, w: Array) => lax.convGeneralDilated(x, w, { padding: 'SAME', batchGroupCount: 2, dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] });
     const cases: [(x: Array, w: Array) => Array, Array, Array][] = [[nhwc, x, w], [shared, x, w], [grouped, xb, wb]];

@@ -397,7 +397,7 @@ function routineType(ins: readonly GpuIn[], oa: ShapedArray): 'f32' | 'f16' | nu
  * dilations and feature groups; on f32 buffers or, all three 16-bit, on f16 ones. Returns the output, or null when
  * the routine does not apply (nothing recorded).
  */
-function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray): GpuStorage | null {
+function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray, into?: ConvInto): GpuStorage | null {
   const dtype = routineType([x, w], oa);
   if (!dtype || x.aval.ndim !== 4 || p.batchGroupCount !== 1) return null;
   const [n, cin, h, wd] = x.aval.shape as [number, number, number, number];
@@ -407,18 +407,30 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray)
   const [, cg] = w.aval.shape as [number, number];
   const st = stridesOf(w.aval.shape);
   const hwio = view(b, w, new ShapedArray([kh, kw, cg, cout], w.aval.dtype), [st[2]!, st[3]!, st[1]!, st[0]!], 0)[0]!;
-  const out = b.alloc(oa, 'convGeneralDilated');
+  const out = into ? into.st : b.alloc(oa, 'convGeneralDilated');
   // a transposed input the plan left in place (an NHWC activation, say) is read through its strides
   const xv = x.view?.strides;
   encodeConv2d(routineCtx(b), b.pass(), {
     x: x.st.buffer, filter: hwio.buffer, out: out.buffer, n, h, w: wd, cin, cout, kh, kw,
     ...(xv ? { xStrides: [xv[0]!, xv[2]!, xv[3]!, xv[1]!] as const } : {}),
+    ...(into ? { yStrides: into.yStrides } : {}),
     stride: [p.windowStrides[0]!, p.windowStrides[1]!], padding: [p.padding[0]!, p.padding[1]!],
     dilation: [p.rhsDilation[0]!, p.rhsDilation[1]!], lhsDilation: [p.lhsDilation[0]!, p.lhsDilation[1]!],
     groups: p.featureGroupCount, layout: 'NCHW', filterLayout: 'HWIO', dtype,
   });
   hwio.dispose(); // pooled again once this batch is submitted
   return out;
+}
+
+/** Where a convolution writes instead of a fresh NCHW buffer: `st`, with y's element (n, c, h, w) at n·s₀ + h·s₁ + w·s₂ + c·s₃. */
+export interface ConvInto {
+  readonly st: GpuStorage;
+  readonly yStrides: readonly [number, number, number, number];
+}
+
+/** The convolution written straight into `into` (a transposed layout its only reader wants); false when the routine does not apply. */
+export function convInto(b: Batch, [x, w]: readonly GpuIn[], p: ConvParams, oa: ShapedArray, into: ConvInto): boolean {
+  return tiledConv(b, x!, w!, p, oa, into) !== null;
 }
 
 /**

@@ -10,7 +10,7 @@ import { lastUses } from '../../compiler/run.js';
 import { abstractEvalRules } from '../../rules/abstractEval.js';
 import { type FirstOrderPrim, isHigherOrder } from '../../rules/impl.js';
 import { Batch, type GpuStorage, WebGpuError, groupsFor, storageOf, storageType, wgslType } from './device.js';
-import { type GpuIn, type GpuImpl, copyElements, gpuImpls, runKernel } from './ops.js';
+import { type GpuIn, type GpuImpl, convInto, copyElements, gpuImpls, runKernel } from './ops.js';
 import { MAIN_1D, WG, bindings } from './wgsl.js';
 
 interface Compiled {
@@ -23,6 +23,60 @@ interface Compiled {
   readonly frees: readonly (readonly Var[])[];
   /** Steps left unmaterialised: transposes read in place by the convolutions that are their only users (lazyViews). */
   readonly lazy: ReadonlySet<number>;
+  /** Convolution steps that write straight into the transposed layout of their only reader (outViews). */
+  readonly into: ReadonlyMap<number, OutView>;
+}
+
+/** A convolution step's output transposed by its only reader: that kernel step and the strides to write y with. */
+interface OutView {
+  readonly step: number;
+  readonly yStrides: readonly [number, number, number, number];
+}
+
+const contiguous = (shape: readonly number[]): number[] => {
+  const st = shape.map(() => 1);
+  for (let d = shape.length - 2; d >= 0; d--) st[d] = st[d + 1]! * shape[d + 1]!;
+  return st;
+};
+
+/**
+ * Convolution steps whose output (NCHW) only one kernel step reads, and that kernel only transposes it (a single load
+ * whose strides permute y's dimensions, offset 0): the convolution writes each element where the transpose would put
+ * it, and the transpose is skipped. The usual case is a channels-last model's output going back to NHWC.
+ */
+export function outViews(j: Jaxpr, plan: Plan, lazy: ReadonlySet<number>): Map<number, OutView> {
+  const readers = new Map<Var, number[]>();
+  plan.steps.forEach((s, k) => {
+    const ins = s.kind === 'kernel' ? s.ins : s.eqn.ins;
+    for (const a of ins) if (a instanceof Var) readers.set(a, [...(readers.get(a) ?? []), k]);
+  });
+  const outs = new Set(j.outs.filter((a): a is Var => a instanceof Var));
+  const res = new Map<number, OutView>();
+  plan.steps.forEach((s, k) => {
+    if (s.kind !== 'eqn' || s.eqn.prim !== 'convGeneralDilated') return;
+    const y = s.eqn.outs[0]!;
+    const r = readers.get(y);
+    if (outs.has(y) || !r || r.length !== 1 || y.aval.ndim !== 4 || lazy.has(r[0]!)) return;
+    const v = plan.steps[r[0]!]!;
+    if (v.kind !== 'kernel' || v.ins.length !== 1 || v.outs.length !== 1 || v.kernel.reduce) return;
+    const e = v.kernel.outputs[0]!, z = v.outs[0]!;
+    if (e.kind !== 'load' || e.view.offset !== 0 || e.dtype !== y.aval.dtype || z.aval.ndim !== 4) return;
+    if (!z.aval.shape.every((d, i) => d === v.kernel.shape[i])) return;
+    // z dim i reads y dim perm[i]: a permutation of y's dimensions (size-1 dimensions are free to go anywhere)
+    const yc = contiguous(y.aval.shape), zc = contiguous(z.aval.shape);
+    const ys = [0, 0, 0, 0], taken = new Set<number>();
+    for (let i = 0; i < 4; i++) {
+      if (z.aval.shape[i] === 1) continue;
+      const d = [0, 1, 2, 3].find((q) => !taken.has(q) && y.aval.shape[q] === z.aval.shape[i] && yc[q] === e.view.strides[i]);
+      if (d === undefined) return;
+      taken.add(d);
+      ys[d] = zc[i]!;
+    }
+    if ([0, 1, 2, 3].some((q) => y.aval.shape[q]! > 1 && !taken.has(q))) return;
+    // y is NCHW; the routine takes (n, h, w, c)
+    res.set(k, { step: r[0]!, yStrides: [ys[0]!, ys[2]!, ys[3]!, ys[1]!] });
+  });
+  return res;
 }
 
 /**
@@ -83,7 +137,8 @@ function compile(j0: Jaxpr): Compiled {
   if (!c) {
     const { j, extra } = hoistDeviceLits(j0);
     const plan = schedule(j);
-    c = { jaxpr: j, extra, plan, frees: lastUses(j, plan), lazy: lazyViews(j, plan) };
+    const lazy = lazyViews(j, plan);
+    c = { jaxpr: j, extra, plan, frees: lastUses(j, plan), lazy, into: outViews(j, plan, lazy) };
     plans.set(j0, c);
   }
   return c;
@@ -103,7 +158,8 @@ const litIn = (l: Lit): GpuIn => ({ st: storageOf(l.val as ConcreteArray, 'liter
  * caller; intermediates go back to the pool (after the submission) at their last use.
  */
 export function execJaxpr(b: Batch, j0: Jaxpr, args0: readonly GpuIn[]): GpuIn[] {
-  const { jaxpr: j, extra, plan, frees, lazy } = compile(j0);
+  const { jaxpr: j, extra, plan, frees, lazy, into } = compile(j0);
+  const done = new Set<number>(); // transposes a convolution already wrote
   const args = extra.length ? [...args0, ...extra.map((x) => ({ st: storageOf(x, 'literal'), aval: x.aval }))] : args0;
   const env = new Map<Var, GpuIn>();
   j.inBinders.forEach((v, i) => env.set(v, args[i]!));
@@ -112,7 +168,21 @@ export function execJaxpr(b: Batch, j0: Jaxpr, args0: readonly GpuIn[]): GpuIn[]
   // storages read by live lazy views, and those among them whose own variable is already dead
   const held = new Map<GpuStorage, number>(), late = new Set<GpuStorage>();
   plan.steps.forEach((s, k) => {
-    if (lazy.has(k) && s.kind === 'kernel' && s.kernel.outputs[0]!.kind === 'load') {
+    const iv = into.get(k);
+    if (done.has(k)) {
+      // written by the convolution (into)
+    } else if (iv && s.kind === 'eqn') {
+      const v = plan.steps[iv.step]!, z = v.kind === 'kernel' ? v.outs[0]! : null;
+      const st = b.alloc(z!.aval, 'convGeneralDilated');
+      if (convInto(b, s.eqn.ins.map(read), s.eqn.params as Params<'convGeneralDilated'>, s.eqn.outs[0]!.aval, { st, yStrides: iv.yStrides })) {
+        env.set(z!, { st, aval: z!.aval });
+        done.add(iv.step);
+      } else {
+        st.dispose();
+        const outs = execEqn(b, s.eqn.prim, s.eqn.ins.map(read), s.eqn.params, s.eqn.outs.map((v) => v.aval));
+        s.eqn.outs.forEach((v, i) => env.set(v, outs[i]!));
+      }
+    } else if (lazy.has(k) && s.kind === 'kernel' && s.kernel.outputs[0]!.kind === 'load') {
       const src = env.get(s.ins[0]!)!;
       env.set(s.outs[0]!, { st: src.st, aval: s.outs[0]!.aval, view: { strides: s.kernel.outputs[0]!.view.strides } });
       held.set(src.st, (held.get(src.st) ?? 0) + 1);

@@ -28,6 +28,8 @@ export interface Conv2dShape {
   readonly layout?: ConvLayout;
   /** Element strides of x (or dx) in (n, h, w, c) order, overriding `layout`'s (a transposed view read in place). */
   readonly xStrides?: readonly [number, number, number, number];
+  /** Element strides of y (forward output) in (n, h, w, c) order, overriding `layout`'s (written straight into a transposed layout). */
+  readonly yStrides?: readonly [number, number, number, number];
   readonly filterLayout?: FilterLayout;
   readonly dtype?: ElemType;
 }
@@ -77,7 +79,7 @@ function geometry(op: string, c: Conv2dShape): Geometry {
   // Element strides: activations in (n, h, w, c) order, filters in (kh, kw, i, o) order.
   const act = (hh: number, ww: number, ch: number): number[] => (c.layout ?? 'NHWC') === 'NHWC' ? [hh * ww * ch, ww * ch, ch, 1] : [ch * hh * ww, ww, 1, hh * ww];
   const ws = (c.filterLayout ?? 'HWIO') === 'HWIO' ? [c.kw * cg * c.cout, cg * c.cout, c.cout, 1] : [c.kw, 1, c.kh * c.kw, cg * c.kh * c.kw];
-  return { oh, ow, cg, og: c.cout / g, g, s: [s[0], s[1]], p: [pad[0][0], pad[1][0]], d: [d[0], d[1]], l: [l[0], l[1]], xs: c.xStrides ? [...c.xStrides] : act(c.h, c.w, c.cin), ws, ys: act(oh, ow, c.cout) };
+  return { oh, ow, cg, og: c.cout / g, g, s: [s[0], s[1]], p: [pad[0][0], pad[1][0]], d: [d[0], d[1]], l: [l[0], l[1]], xs: c.xStrides ? [...c.xStrides] : act(c.h, c.w, c.cin), ws, ys: c.yStrides ? [...c.yStrides] : act(oh, ow, c.cout) };
 }
 
 /** Switches for A/B measurements and tests: `tap` lets forward convolutions use gemmDirect's tap loop */
