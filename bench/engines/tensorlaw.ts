@@ -274,7 +274,9 @@ export async function create(variant: string, threads: number): Promise<Engine> 
         }
         case 'W6': {
           const x = arr(inputs, 'x', [32, 32, 32, 64]), w = arr(inputs, 'w', [3, 3, 64, 64]);
-          return simple(() => lax.convGeneralDilated(x, w, { padding: 'SAME', dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] }), 'y');
+          const conv = (x: Array, w: Array) => lax.convGeneralDilated(x, w, { padding: 'SAME', dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] });
+          const f = c.key === 'jit' ? jit(conv) : conv;
+          return simple(() => f(x, w), 'y');
         }
         case 'W7': {
           const step = jit(sgdStep(cnnLoss, c.params.lr!));

@@ -89,19 +89,19 @@ export function casesOf(w: WorkloadId): Case[] {
     case 'W5':
       return [{ workload: w, key: 'main', title: 'W5 10,000 eager scalar adds', metric: 'us/op', opsPerRep: 10_000, inputs: [], params: { n: 10_000 }, outputs: ['x'], tol: 1e-6 }];
     case 'W6':
-      return [
-        {
+      // 'main' as each library runs an operation eagerly; 'jit' compiled where the library has a jit (tensorlaw,
+      // jax-js), the same eager call elsewhere
+      return (['main', 'jit'] as const).map((mode) => ({
           workload: w,
-          key: 'main',
-          title: 'W6 conv2d forward, batch 32, 32×32, 64→64, 3×3, SAME',
+          key: mode,
+          title: `W6 conv2d forward, batch 32, 32×32, 64→64, 3×3, SAME${mode === 'jit' ? ', jit' : ''}`,
           metric: 'GFLOP/s',
           flops: 2 * 32 * 32 * 32 * 64 * 64 * 9,
           inputs: [sym('x', [32, 32, 32, 64], 61, 1), sym('w', [3, 3, 64, 64], 62, 1 / Math.sqrt(576))],
           params: {},
           outputs: ['y'],
           tol: 1e-3,
-        },
-      ];
+        }));
     case 'W7':
       return [
         {
