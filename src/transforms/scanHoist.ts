@@ -51,25 +51,14 @@ export function hoistXsOnly(j: Jaxpr, numConsts: number, numCarry: number): Hois
     }
   }
   if (!worth) return null;
-  // the hoisted values the rest reads: inputs of kept equations, and body outputs
-  const frontier: Var[] = [];
-  const seen = new Set<Var>();
-  const need = (a: Atom): void => {
-    if (a instanceof Var && kind.get(a) === 'x' && !j.inBinders.includes(a) && !seen.has(a)) seen.add(a), frontier.push(a);
-  };
-  for (const e of j.eqns) if (!hoisted.has(e)) e.ins.forEach(need);
-  j.outs.forEach(need);
-  // `pre`: fresh variables, the hoisted equations in order
-  const preMap = new Map<Var, Var>();
-  const fresh = (m: Map<Var, Var>) => (v: Var): Var => {
-    let w = m.get(v);
-    if (!w) m.set(v, (w = new Var(v.aval)));
-    return w;
-  };
-  const pv = fresh(preMap);
-  const pa = (a: Atom): Atom => (a instanceof Lit ? a : pv(a));
-  const preBinders = [...j.inBinders.slice(0, numConsts), ...j.inBinders.slice(numConsts + numCarry)].map(pv);
-  // consts-only equations the hoisted ones read (a transposed weight, say) are copied into `pre` as well
+  // the values the rest reads (inputs of kept equations, and body outputs); the hoisted ones among them cross over
+  const used = new Set<Var>();
+  for (const e of j.eqns) if (!hoisted.has(e)) e.ins.forEach((a) => a instanceof Var && used.add(a));
+  j.outs.forEach((a) => a instanceof Var && used.add(a));
+  const binders = new Set(j.inBinders);
+  const frontier = [...used].filter((v) => kind.get(v) === 'x' && !binders.has(v));
+  // `pre` (the variables are shared with the body, as dce shares them): consts-only equations the hoisted ones read
+  // (a transposed weight, say) are copied into it as well
   const producer = new Map<Var, Eqn>();
   for (const e of j.eqns) e.outs.forEach((o) => producer.set(o, e));
   const copied = new Set<Eqn>();
@@ -80,25 +69,15 @@ export function hoistXsOnly(j: Jaxpr, numConsts: number, numCarry: number): Hois
     e.ins.forEach(pull);
   };
   for (const e of hoisted) e.ins.forEach(pull);
-  const preEqns: Eqn[] = j.eqns
-    .filter((e) => hoisted.has(e) || copied.has(e))
-    .map((e) => ({ prim: e.prim, ins: e.ins.map(pa), params: e.params, outs: e.outs.map(pv) }));
-  const pre = new Jaxpr(preBinders, preEqns, frontier.map(pv));
-  // the new body: the kept equations; x slices it no longer reads are dropped; the hoisted values come in as x slices
-  const used = new Set<Var>();
-  for (const e of j.eqns) if (!hoisted.has(e)) e.ins.forEach((a) => a instanceof Var && used.add(a));
-  j.outs.forEach((a) => a instanceof Var && used.add(a));
   const xsBinders = j.inBinders.slice(numConsts + numCarry);
+  const pre = new Jaxpr([...j.inBinders.slice(0, numConsts), ...xsBinders], j.eqns.filter((e) => hoisted.has(e) || copied.has(e)), frontier);
+  // the new body: the kept equations; x slices it no longer reads are dropped, and so are consts only the hoisted part
+  // read (else reverse mode carries their zero cotangents through the loop); the hoisted values come in as x slices
   const keptXs = xsBinders.map((v, i) => (used.has(v) ? i : -1)).filter((i) => i >= 0);
-  // consts only the hoisted part read are dropped too (else reverse mode carries their zero cotangents through the loop)
   const keptConsts = j.inBinders.slice(0, numConsts).map((v, i) => (used.has(v) ? i : -1)).filter((i) => i >= 0);
-  const bodyMap = new Map<Var, Var>();
-  const bv = fresh(bodyMap);
-  const ba = (a: Atom): Atom => (a instanceof Lit ? a : bv(a));
   const bodyBinders = [
     ...keptConsts.map((i) => j.inBinders[i]!), ...j.inBinders.slice(numConsts, numConsts + numCarry), ...keptXs.map((i) => xsBinders[i]!), ...frontier,
-  ].map(bv);
-  const bodyEqns: Eqn[] = j.eqns.filter((e) => !hoisted.has(e)).map((e) => ({ prim: e.prim, ins: e.ins.map(ba), params: e.params, outs: e.outs.map(bv) }));
-  const body = new Jaxpr(bodyBinders, bodyEqns, j.outs.map(ba));
+  ];
+  const body = new Jaxpr(bodyBinders, j.eqns.filter((e) => !hoisted.has(e)), j.outs);
   return { pre, body, keptConsts, keptXs };
 }
