@@ -25,9 +25,7 @@ export interface GpuIn {
 
 /** The operand as a buffer of its own shape: a lazy view (GpuIn.view) copied out, anything else as it is. */
 export function materialized(b: Batch, x: GpuIn): GpuIn {
-  if (!x.view) return x;
-  const st = runKernel(b, { shape: x.aval.shape, inputs: [x.aval], outputs: [load(0, x.aval, x.view.strides)] }, [x.st], [x.aval])[0]!;
-  return { st, aval: x.aval };
+  return x.view ? { st: view(b, x, x.aval, x.view.strides, 0)[0]!, aval: x.aval } : x;
 }
 /** A primitive on the GPU: records its work into the batch and returns the output storages. */
 export type GpuImpl<P extends FirstOrderPrim> = (b: Batch, ins: readonly GpuIn[], params: Params<P>, outAvals: readonly ShapedArray[]) => GpuStorage[];

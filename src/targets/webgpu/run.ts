@@ -1,10 +1,10 @@
 // Runs a whole jaxpr on the GPU: the shared fusion plan (src/compiler/kernel.ts) rendered to WGSL, every kernel,
 // primitive and nested body of the call recorded in ONE command encoder and submitted once.
-import { ShapedArray } from '../../core/aval.js';
+import { ShapedArray, stridesOf } from '../../core/aval.js';
 import { ConcreteArray } from '../../core/array.js';
 import type { Params } from '../../core/primitive.js';
 import type { Array } from '../../core/trace.js';
-import { Jaxpr, Lit, Var, type Atom } from '../../ir/jaxpr.js';
+import { type Eqn, Jaxpr, Lit, Var, type Atom } from '../../ir/jaxpr.js';
 import { schedule, type Plan } from '../../compiler/kernel.js';
 import { lastUses } from '../../compiler/run.js';
 import { abstractEvalRules } from '../../rules/abstractEval.js';
@@ -27,86 +27,81 @@ interface Compiled {
   readonly into: ReadonlyMap<number, OutView>;
 }
 
-/** A convolution step's output transposed by its only reader: that kernel step and the strides to write y with. */
+/** A convolution step's output transposed by its only reader: that kernel step, its output, and the strides to write y with. */
 interface OutView {
   readonly step: number;
+  readonly z: Var;
   readonly yStrides: readonly [number, number, number, number];
 }
 
-const contiguous = (shape: readonly number[]): number[] => {
-  const st = shape.map(() => 1);
-  for (let d = shape.length - 2; d >= 0; d--) st[d] = st[d + 1]! * shape[d + 1]!;
-  return st;
-};
+/** Every reader of each variable: (step, argument index) pairs, step −1 for the jaxpr's outputs. */
+function readersOf(j: Jaxpr, plan: Plan): Map<Var, { step: number; arg: number }[]> {
+  const r = new Map<Var, { step: number; arg: number }[]>();
+  const add = (a: Atom, step: number, arg: number): void => {
+    if (a instanceof Var) r.set(a, [...(r.get(a) ?? []), { step, arg }]);
+  };
+  plan.steps.forEach((s, k) => (s.kind === 'kernel' ? s.ins : s.eqn.ins).forEach((a, i) => add(a, k, i)));
+  j.outs.forEach((a, i) => add(a, -1, i));
+  return r;
+}
+
+/** The strided load of a kernel step that only reads its one 4-D input through strides (offset 0, same dtype), or null. */
+function viewLoad(s: Plan['steps'][number]): { readonly strides: readonly number[] } | null {
+  if (s.kind !== 'kernel' || s.ins.length !== 1 || s.outs.length !== 1 || s.kernel.reduce) return null;
+  const e = s.kernel.outputs[0]!, out = s.outs[0]!;
+  if (e.kind !== 'load' || e.view.offset !== 0 || e.dtype !== s.ins[0]!.aval.dtype) return null;
+  return out.aval.ndim === 4 && out.aval.shape.every((d, i) => d === s.kernel.shape[i]) ? e.view : null;
+}
 
 /**
- * Convolution steps whose output (NCHW) only one kernel step reads, and that kernel only transposes it (a single load
- * whose strides permute y's dimensions, offset 0): the convolution writes each element where the transpose would put
- * it, and the transpose is skipped. The usual case is a channels-last model's output going back to NHWC.
+ * Kernel steps that only transpose one input (viewLoad, non-negative strides) and whose output only convolutions read,
+ * as their lhs: the convolution routine reads the input through the strides instead (an NHWC activation in place, for
+ * a model written channels-last), so the copy is never made.
+ */
+export function lazyViews(j: Jaxpr, plan: Plan): Set<number> {
+  const readers = readersOf(j, plan);
+  const convLhs = ({ step, arg }: { step: number; arg: number }): boolean => {
+    const s = plan.steps[step];
+    return arg === 0 && s?.kind === 'eqn' && s.eqn.prim === 'convGeneralDilated';
+  };
+  const lazy = new Set<number>();
+  plan.steps.forEach((s, k) => {
+    const v = viewLoad(s);
+    if (v && s.kind === 'kernel' && v.strides.every((d) => d >= 0) && readers.get(s.outs[0]!)?.every(convLhs)) lazy.add(k);
+  });
+  return lazy;
+}
+
+/**
+ * Convolution steps whose output (NCHW) only one kernel step reads, and that kernel only transposes it (viewLoad with
+ * strides that permute y's dimensions): the convolution writes each element where the transpose would put it, and the
+ * transpose is skipped. The usual case is a channels-last model's output going back to NHWC.
  */
 export function outViews(j: Jaxpr, plan: Plan, lazy: ReadonlySet<number>): Map<number, OutView> {
-  const readers = new Map<Var, number[]>();
-  plan.steps.forEach((s, k) => {
-    const ins = s.kind === 'kernel' ? s.ins : s.eqn.ins;
-    for (const a of ins) if (a instanceof Var) readers.set(a, [...(readers.get(a) ?? []), k]);
-  });
-  const outs = new Set(j.outs.filter((a): a is Var => a instanceof Var));
+  const readers = readersOf(j, plan);
   const res = new Map<number, OutView>();
   plan.steps.forEach((s, k) => {
     if (s.kind !== 'eqn' || s.eqn.prim !== 'convGeneralDilated') return;
-    const y = s.eqn.outs[0]!;
-    const r = readers.get(y);
-    if (outs.has(y) || !r || r.length !== 1 || y.aval.ndim !== 4 || lazy.has(r[0]!)) return;
-    const v = plan.steps[r[0]!]!;
-    if (v.kind !== 'kernel' || v.ins.length !== 1 || v.outs.length !== 1 || v.kernel.reduce) return;
-    const e = v.kernel.outputs[0]!, z = v.outs[0]!;
-    if (e.kind !== 'load' || e.view.offset !== 0 || e.dtype !== y.aval.dtype || z.aval.ndim !== 4) return;
-    if (!z.aval.shape.every((d, i) => d === v.kernel.shape[i])) return;
+    const y = s.eqn.outs[0]!, r = readers.get(y);
+    if (r?.length !== 1 || r[0]!.step < 0 || lazy.has(r[0]!.step)) return;
+    const vs = plan.steps[r[0]!.step]!, e = viewLoad(vs);
+    if (!e || vs.kind !== 'kernel') return;
+    const z = vs.outs[0]!;
     // z dim i reads y dim perm[i]: a permutation of y's dimensions (size-1 dimensions are free to go anywhere)
-    const yc = contiguous(y.aval.shape), zc = contiguous(z.aval.shape);
+    const yc = stridesOf(y.aval.shape), zc = stridesOf(z.aval.shape);
     const ys = [0, 0, 0, 0], taken = new Set<number>();
     for (let i = 0; i < 4; i++) {
       if (z.aval.shape[i] === 1) continue;
-      const d = [0, 1, 2, 3].find((q) => !taken.has(q) && y.aval.shape[q] === z.aval.shape[i] && yc[q] === e.view.strides[i]);
+      const d = [0, 1, 2, 3].find((q) => !taken.has(q) && y.aval.shape[q] === z.aval.shape[i] && yc[q] === e.strides[i]);
       if (d === undefined) return;
       taken.add(d);
       ys[d] = zc[i]!;
     }
     if ([0, 1, 2, 3].some((q) => y.aval.shape[q]! > 1 && !taken.has(q))) return;
     // y is NCHW; the routine takes (n, h, w, c)
-    res.set(k, { step: r[0]!, yStrides: [ys[0]!, ys[2]!, ys[3]!, ys[1]!] });
+    res.set(k, { step: r[0]!.step, z, yStrides: [ys[0]!, ys[2]!, ys[3]!, ys[1]!] });
   });
   return res;
-}
-
-/**
- * Kernel steps that only transpose one input (a single strided load, offset 0, non-negative strides) and whose output
- * only convolutions read, as their lhs: the convolution routine reads the input through the strides instead (an NHWC
- * activation in place, for a model written channels-last), so the copy is never made.
- */
-export function lazyViews(j: Jaxpr, plan: Plan): Set<number> {
-  const users = new Map<Var, { conv: number; other: number }>();
-  const use = (a: Atom, conv: boolean): void => {
-    if (!(a instanceof Var)) return;
-    const u = users.get(a) ?? { conv: 0, other: 0 };
-    conv ? u.conv++ : u.other++;
-    users.set(a, u);
-  };
-  for (const s of plan.steps) {
-    if (s.kind === 'kernel') s.ins.forEach((v) => use(v, false));
-    else s.eqn.ins.forEach((a, i) => use(a, i === 0 && s.eqn.prim === 'convGeneralDilated'));
-  }
-  j.outs.forEach((a) => use(a, false));
-  const lazy = new Set<number>();
-  plan.steps.forEach((s, k) => {
-    if (s.kind !== 'kernel' || s.ins.length !== 1 || s.outs.length !== 1 || s.kernel.reduce) return;
-    const e = s.kernel.outputs[0]!, out = s.outs[0]!;
-    if (e.kind !== 'load' || e.view.offset !== 0 || e.view.strides.some((d) => d < 0) || e.dtype !== s.ins[0]!.aval.dtype) return;
-    if (out.aval.ndim !== 4 || !out.aval.shape.every((d, i) => d === s.kernel.shape[i])) return;
-    const u = users.get(out);
-    if (u && u.conv > 0 && u.other === 0) lazy.add(k);
-  });
-  return lazy;
 }
 const plans = new WeakMap<Jaxpr, Compiled>();
 
@@ -167,21 +162,21 @@ export function execJaxpr(b: Batch, j0: Jaxpr, args0: readonly GpuIn[]): GpuIn[]
   const inputs = new Set<Var>(j.inBinders);
   // storages read by live lazy views, and those among them whose own variable is already dead
   const held = new Map<GpuStorage, number>(), late = new Set<GpuStorage>();
+  /** The convolution `e` written straight into its reader's layout (outViews); false where the routine does not apply. */
+  const writeInto = (e: Eqn, iv: OutView): boolean => {
+    const st = b.alloc(iv.z.aval, 'convGeneralDilated');
+    if (!convInto(b, e.ins.map(read), e.params as Params<'convGeneralDilated'>, e.outs[0]!.aval, { st, yStrides: iv.yStrides })) {
+      st.dispose();
+      return false;
+    }
+    env.set(iv.z, { st, aval: iv.z.aval });
+    done.add(iv.step);
+    return true;
+  };
   plan.steps.forEach((s, k) => {
     const iv = into.get(k);
-    if (done.has(k)) {
-      // written by the convolution (into)
-    } else if (iv && s.kind === 'eqn') {
-      const v = plan.steps[iv.step]!, z = v.kind === 'kernel' ? v.outs[0]! : null;
-      const st = b.alloc(z!.aval, 'convGeneralDilated');
-      if (convInto(b, s.eqn.ins.map(read), s.eqn.params as Params<'convGeneralDilated'>, s.eqn.outs[0]!.aval, { st, yStrides: iv.yStrides })) {
-        env.set(z!, { st, aval: z!.aval });
-        done.add(iv.step);
-      } else {
-        st.dispose();
-        const outs = execEqn(b, s.eqn.prim, s.eqn.ins.map(read), s.eqn.params, s.eqn.outs.map((v) => v.aval));
-        s.eqn.outs.forEach((v, i) => env.set(v, outs[i]!));
-      }
+    if (done.has(k) || (iv && s.kind === 'eqn' && writeInto(s.eqn, iv))) {
+      // the convolution wrote this transpose's output (into)
     } else if (lazy.has(k) && s.kind === 'kernel' && s.kernel.outputs[0]!.kind === 'load') {
       const src = env.get(s.ins[0]!)!;
       env.set(s.outs[0]!, { st: src.st, aval: s.outs[0]!.aval, view: { strides: s.kernel.outputs[0]!.view.strides } });
