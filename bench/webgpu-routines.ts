@@ -7,6 +7,7 @@
 import type { RoutineContext, TileConfig } from '../src/targets/webgpu/routines/common.js';
 import { encodeMatmul, matmulTiles } from '../src/targets/webgpu/routines/matmul.js';
 import { type Conv2dShape, encodeConv2d, encodeConv2dFilterGrad } from '../src/targets/webgpu/routines/conv.js';
+import { sineBuffer } from './lib/gpu.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const arg = (name: string, def: string): string => {
@@ -37,13 +38,7 @@ const ctx: RoutineContext = { device, cpuLike: cpu };
 log(`adapter: ${adapter.info.vendor} ${adapter.info.architecture} ${adapter.info.description} (cpuLike=${cpu}); ${reps} timed reps after 1 warm-up, median`);
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-function buffer(n: number, seed: number): GPUBuffer {
-  const buf = device.createBuffer({ size: n * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
-  const f = new Float32Array(buf.getMappedRange());
-  for (let i = 0; i < n; i++) f[i] = Math.sin(i * 12.9898 + seed) * 0.5;
-  buf.unmap();
-  return buf;
-}
+const buffer = (n: number, seed: number): GPUBuffer => sineBuffer(device, n, seed);
 // This machine's cores are shared with other jobs, so besides wall time each measurement also takes the process's
 // CPU time (user + system, all threads: lavapipe runs its workers inside this process): flops per CPU-second do not
 // depend on how busy the machine is, and peers measured the same way compare fairly.

@@ -4,6 +4,7 @@
 import type { RoutineContext } from '../../src/targets/webgpu/routines/common.js';
 import { encodeMatmul } from '../../src/targets/webgpu/routines/matmul.js';
 import { type Conv2dShape, encodeConv2d, convForms } from '../../src/targets/webgpu/routines/conv.js';
+import { sineBuffer } from '../lib/gpu.js';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 const webgpu: any = await import('webgpu');
 Object.assign(globalThis, webgpu.globals);
@@ -12,13 +13,7 @@ const adapter = await gpu.requestAdapter();
 const device = await adapter.requestDevice({ requiredFeatures: ['shader-f16', 'subgroups'].filter((f) => adapter.features.has(f)) });
 const ctx: RoutineContext = { device, cpuLike: true, tiles: process.env.TILES ? JSON.parse(process.env.TILES) : undefined };
 const reps = Number(process.env.REPS ?? 5);
-function buffer(n: number, seed: number): GPUBuffer {
-  const buf = device.createBuffer({ size: n * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
-  const f = new Float32Array(buf.getMappedRange());
-  for (let i = 0; i < n; i++) f[i] = Math.sin(i * 12.9898 + seed) * 0.5;
-  buf.unmap();
-  return buf;
-}
+const buffer = (n: number, seed: number): GPUBuffer => sineBuffer(device, n, seed);
 async function read(b: GPUBuffer, n: number): Promise<Float32Array> {
   const r = device.createBuffer({ size: n * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const e = device.createCommandEncoder(); e.copyBufferToBuffer(b, 0, r, 0, n * 4); device.queue.submit([e.finish()]);
