@@ -134,26 +134,35 @@ fn fwdRow(g: u32, m: u32) -> ARow {
   let t = qdiv(m, Q.ow); let ow = m - t * Q.ow; let n = qdiv(t, Q.oh); let oh = t - n * Q.oh;
   return ARow(m, n * Q.xs.x + g * Q.cg * Q.xs.w, i32(oh) * Q.sh - Q.ph, i32(ow) * Q.sw - Q.pw);
 }
-// fwdA4 from a decoded row: only the tap (kh, kw, ci) is decoded per step (channels ci..ci+3 when cg % 4 == 0).
-// One tap from a decoded row (channel counts not a multiple of 4, such as a first layer's 1 or 3).
-fn fwdA1r(r: ARow, k: u32) -> f32 {
-  if (r.m >= P.m || k >= P.k) { return 0.0; }
-  let t2 = qdiv(k, Q.cg); let ci = k - t2 * Q.cg; let kh = qdiv(t2, Q.kw); let kw = t2 - kh * Q.kw;
+// The input offset of row r's pixel under tap (kh, kw), or −1 on padding or past the last row.
+fn tapOffset(r: ARow, kh: u32, kw: u32) -> i32 {
   let ih = r.qh + i32(kh) * Q.dh;
   let iw = r.qw + i32(kw) * Q.dw;
-  if (ih < 0 || iw < 0 || ih >= Q.h || iw >= Q.w) { return 0.0; }
-  return f32(A[r.base + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z + ci * Q.xs.w]);
+  if (r.m >= P.m || ih < 0 || iw < 0 || ih >= Q.h || iw >= Q.w) { return -1; }
+  return i32(r.base + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z);
 }
+// The offset of row r's element at depth k = (kh·kw_size + kw)·cg + ci, or −1.
+fn depthOffset(r: ARow, k: u32) -> i32 {
+  if (k >= P.k) { return -1; }
+  let t2 = qdiv(k, Q.cg); let ci = k - t2 * Q.cg; let kh = qdiv(t2, Q.kw); let kw = t2 - kh * Q.kw;
+  let o = tapOffset(r, kh, kw);
+  if (o < 0) { return -1; }
+  return o + i32(ci * Q.xs.w);
+}
+// One depth element from a decoded row (channel counts not a multiple of 4, such as a first layer's 1 or 3).
+fn fwdA1r(r: ARow, k: u32) -> f32 {
+  let o = depthOffset(r, k);
+  if (o < 0) { return 0.0; }
+  return f32(A[u32(o)]);
+}
+// fwdA4 from a decoded row: only the tap (kh, kw, ci) is decoded per step (channels ci..ci+3 when cg % 4 == 0).
 fn fwdA4r(g: u32, r: ARow, k: u32) -> vec4<f32> {
   if (Q.lh != 1 || Q.lw != 1) { return fwdA4(g, r.m, k); }
   if (Q.cg % 4u != 0u) { return vec4<f32>(fwdA1r(r, k), fwdA1r(r, k + 1u), fwdA1r(r, k + 2u), fwdA1r(r, k + 3u)); }
-  if (r.m >= P.m || k >= P.k) { return vec4<f32>(0.0); }
-  let t2 = qdiv(k, Q.cg); let ci = k - t2 * Q.cg; let kh = qdiv(t2, Q.kw); let kw = t2 - kh * Q.kw;
-  let ih = r.qh + i32(kh) * Q.dh;
-  let iw = r.qw + i32(kw) * Q.dw;
-  if (ih < 0 || iw < 0 || ih >= Q.h || iw >= Q.w) { return vec4<f32>(0.0); }
-  let o = r.base + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z + ci * Q.xs.w;
-  return vec4<f32>(f32(A[o]), f32(A[o + Q.xs.w]), f32(A[o + 2u * Q.xs.w]), f32(A[o + 3u * Q.xs.w]));
+  let o = depthOffset(r, k);
+  if (o < 0) { return vec4<f32>(0.0); }
+  let i = u32(o);
+  return vec4<f32>(f32(A[i]), f32(A[i + Q.xs.w]), f32(A[i + 2u * Q.xs.w]), f32(A[i + 3u * Q.xs.w]));
 }
 // The tap loop (fwd with cg % 4 == 0 and no lhs dilation; matmul.ts's `tap` form): depth k = tap·cg + c, with
 // tap = kh·kw_size + kw. tapRow gives row r's input offset for a tap once per tap (−1 on padding), loadA4t the 4
@@ -161,11 +170,8 @@ fn fwdA4r(g: u32, r: ARow, k: u32) -> vec4<f32> {
 fn taps() -> u32 { return Q.kh * Q.kw; }
 fn tapDepth() -> u32 { return Q.cg; }
 fn tapRow(r: ARow, tap: u32) -> i32 {
-  let kh = tap / Q.kw; let kw = tap - kh * Q.kw;
-  let ih = r.qh + i32(kh) * Q.dh;
-  let iw = r.qw + i32(kw) * Q.dw;
-  if (r.m >= P.m || ih < 0 || iw < 0 || ih >= Q.h || iw >= Q.w) { return -1; }
-  return i32(r.base + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z);
+  let kh = tap / Q.kw;
+  return tapOffset(r, kh, tap - kh * Q.kw);
 }
 fn loadA4t(o: i32, c: u32) -> vec4<f32> {
   let i = u32(max(o, 0)) + c * Q.xs.w;
