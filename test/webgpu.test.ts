@@ -10,6 +10,7 @@ import type { Prim } from '../src/core/primitive.js';
 import { destroyDevice } from '../src/targets/webgpu/index.js';
 import { ELEMS, ELEMS_MIN } from '../src/targets/webgpu/wgsl.js';
 import { lazyViews, outViews } from '../src/targets/webgpu/run.js';
+import { convForms } from '../src/targets/webgpu/routines/conv.js';
 import { schedule } from '../src/compiler/kernel.js';
 import { f16FromBits, roundF16Array } from '../src/core/dtype.js';
 import { acquireWebGpu, close, conformance, put, refValues, tol16, tolFor, unsupported, values } from './webgpu-conformance.js';
@@ -158,6 +159,34 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
       ),
       { numRuns: 25, seed: 3 },
     );
+  });
+  it('3×3 stride-1 convolutions with enough channels take Winograd F(4×4, 3×3), eager and jitted, gradients too, within its stated error', { timeout: 120_000 }, async () => {
+    // 4·32·32 pixels × 16 × 16 channels: past winogradPays' threshold; the input gradient is a 3×3 stride-1 convolution too
+    const x = random.normal(random.key(5), [4, 16, 32, 32]), k = random.normal(random.key(6), [16, 16, 3, 3]).mul(0.3);
+    const f = (x: Array, k: Array) => lax.convGeneralDilated(x, k, { padding: [[1, 1], [2, 0]] });
+    const loss = (x: Array, k: Array) => np.sum(np.tanh(f(x, k).mul(0.1)));
+    const dx = grad(loss, { argnums: [0, 1] });
+    const [want, [wx, wk]] = withTarget('ref', () => [f(x, k), dx(x, k) as Array[]] as const);
+    const saved = convForms.winograd;
+    const got: Float64Array[][] = [];
+    try {
+      for (const m of [4, 0] as const) {
+        convForms.winograd = m;
+        const [y, yj, [gx, gk]] = withTarget('webgpu', () => [f(x, k), jit(f)(x, k), jit(dx)(x, k) as Array[]] as const);
+        got.push([await values(y), await values(yj), await values(gx!), await values(gk!)]);
+      }
+    } finally {
+      convForms.winograd = saved;
+    }
+    // |y| here is up to about 40 and Σ|x|·|w| about 30: F(4×4)'s error is within 1e-5 of that (test/wgsl-winograd.test.ts)
+    const [wy, wgx, wgk] = [refValues(want), refValues(wx!), refValues(wk!)];
+    for (const [i, [y, yj, gx, gk]] of got.entries()) {
+      for (const [a, b, what] of [[y!, wy, 'eager'], [yj!, wy, 'jit'], [gx!, wgx, 'input gradient'], [gk!, wgk, 'filter gradient']] as const)
+        expect(close(a, b, 5e-4, 1e-4), `${i ? 'implicit GEMM' : 'Winograd'} ${what}`).toBeNull();
+    }
+    // the forms differ in rounding, so equal bits would mean the Winograd form was not taken
+    expect(got[0]![0]!.some((v, i) => v !== got[1]![0]![i])).toBe(true);
+    expect(got[0]![2]!.some((v, i) => v !== got[1]![2]![i])).toBe(true);
   });
   it('a jitted MLP training step matches ref over 5 steps', async () => {
     const [k1, k2, k3] = [random.key(10), random.key(11), random.key(12)];

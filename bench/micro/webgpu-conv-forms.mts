@@ -1,9 +1,11 @@
 // The WebGPU convolution routine at W6's and W7's shapes (NCHW activations with an HWIO filter, as the target calls it; W6 also
 // NHWC): wall and CPU ms per call and a checksum. AB=tap alternates a convForms switch in one process (CPU ms, median).
-// XDG_RUNTIME_DIR=/tmp [AB=tap] [ONLY=W6,dx] [TILES='{"wgX":8,"wgY":1,"tm":8,"tn":4,"bk":0}'] [GEMM=1] [REPS=5] [DAWNFLAGS=...] node --import tsx bench/micro/webgpu-conv-forms.mts
+// WINO=4 (or 2,4) also times the Winograd F(m×m, 3×3) routine on the 3×3 stride-1 cases, alternated with the implicit GEMM.
+// XDG_RUNTIME_DIR=/tmp [AB=tap] [WINO=4] [ONLY=W6,dx] [TILES='{"wgX":8,"wgY":1,"tm":8,"tn":4,"bk":0}'] [GEMM=1] [REPS=5] [DAWNFLAGS=...] node --import tsx bench/micro/webgpu-conv-forms.mts
 import type { RoutineContext } from '../../src/targets/webgpu/routines/common.js';
 import { encodeMatmul } from '../../src/targets/webgpu/routines/matmul.js';
 import { type Conv2dShape, encodeConv2d, convForms } from '../../src/targets/webgpu/routines/conv.js';
+import { encodeConv2dWinograd, winogradApplies } from '../../src/targets/webgpu/routines/winograd.js';
 import { sineBuffer } from '../lib/gpu.js';
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 const webgpu: any = await import('webgpu');
@@ -59,6 +61,14 @@ for (const [name, c] of cases) {
     }
     (convForms as any)[AB] = true;
     console.log(`${name}: ${AB} on ${med(r.on!).toFixed(0)} CPU ms, off ${med(r.off!).toFixed(0)}`);
+  }
+  if (process.env.WINO && winogradApplies(c)) {
+    const forms = ['gemm', ...process.env.WINO.split(',')], r: Record<string, number[]> = Object.fromEntries(forms.map((k) => [k, []]));
+    for (let i = 0; i < Number(process.env.N ?? 6); i++) for (const v of i % 2 ? forms : [...forms].reverse()) {
+      const [, c2] = await time((e) => (v === 'gemm' ? encodeConv2d(ctx, e, { ...c, x, filter: f, out: y }) : encodeConv2dWinograd(ctx, e, { ...c, x, filter: f, out: y }, Number(v) as 2 | 4)));
+      r[v]!.push(c2);
+    }
+    console.log(`${name}: CPU ms, implicit GEMM ${med(r.gemm!).toFixed(0)}, ${forms.slice(1).map((m) => `F(${m}×${m}, 3×3) ${med(r[m]!).toFixed(0)}`).join(', ')}`);
   }
   [ms, cms] = await time((e) => encodeConv2d(ctx, e, { ...c, x, filter: f, out: y }));
   const out = await read(y, c.n * oh * oh * c.cout);

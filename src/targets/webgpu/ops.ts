@@ -9,6 +9,8 @@ import type { KExpr, KOp, Kernel } from '../../compiler/kernel.js';
 import type { FirstOrderPrim } from '../../rules/impl.js';
 import { type Batch, type GpuStorage, WebGpuError, copyBytes, groupsFor, storageType, wgslType } from './device.js';
 import { encodeConv2d, encodeMatmul, encodeSort, type RoutineContext } from './routines/index.js';
+import { convForms } from './routines/conv.js';
+import { encodeConv2dWinograd, winogradApplies, winogradPays } from './routines/winograd.js';
 import { uniforms } from './routines/common.js';
 import { Helpers, MAIN_1D, WG, bindings, coordLines, literal, offsetExpr, renderWgsl } from './wgsl.js';
 
@@ -401,20 +403,34 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray,
   const [n, cin, h, wd] = x.aval.shape as [number, number, number, number];
   const [cout, , kh, kw] = w.aval.shape as [number, number, number, number];
   if (n * cin * h * wd === 0 || cout * kh * kw === 0) return null;
+  const xv = x.view?.strides;
+  const shape = {
+    n, h, w: wd, cin, cout, kh, kw,
+    ...(xv ? { xStrides: [xv[0]!, xv[2]!, xv[3]!, xv[1]!] as const } : {}),
+    stride: [p.windowStrides[0]!, p.windowStrides[1]!] as const, padding: [p.padding[0]!, p.padding[1]!] as const,
+    dilation: [p.rhsDilation[0]!, p.rhsDilation[1]!] as const, lhsDilation: [p.lhsDilation[0]!, p.lhsDilation[1]!] as const,
+    groups: p.featureGroupCount, layout: 'NCHW' as const, dtype,
+  };
+  // 3×3 stride-1 convolutions with enough channels and work: Winograd F(4×4, 3×3) on the OIHW filter as it is (4× fewer
+  // multiply-adds; rounding within a small multiple of the direct sum's, see routines/winograd.ts)
+  const m = convForms.winograd;
+  if (m && winogradApplies(shape) && winogradPays(n * oa.shape[2]! * oa.shape[3]!, cin, cout)) {
+    const out = into ? into.st : b.alloc(oa, 'convGeneralDilated');
+    const temps: GpuStorage[] = [];
+    const ctx = { ...routineCtx(b), alloc: (bytes: number) => { const t = b.alloc(new ShapedArray([bytes / 4], 'float32'), 'convGeneralDilated (Winograd scratch)'); temps.push(t); return t.buffer; } };
+    encodeConv2dWinograd(ctx, b.pass(), { ...shape, x: x.st.buffer, filter: w.st.buffer, out: out.buffer, filterLayout: 'OIHW', ...(into ? { yStrides: into.yStrides } : {}) }, m);
+    for (const t of temps) t.dispose(); // pooled again once this batch is submitted
+    return out;
+  }
   // the routine reads an HWIO filter as a plain [kh·kw·cg, cout] matrix with vec4 loads: one small transposing copy
   const [, cg] = w.aval.shape as [number, number];
   const st = stridesOf(w.aval.shape);
   const hwio = view(b, w, new ShapedArray([kh, kw, cg, cout], w.aval.dtype), [st[2]!, st[3]!, st[1]!, st[0]!], 0)[0]!;
   const out = into ? into.st : b.alloc(oa, 'convGeneralDilated');
   // a transposed input the plan left in place (an NHWC activation, say) is read through its strides
-  const xv = x.view?.strides;
   encodeConv2d(routineCtx(b), b.pass(), {
-    x: x.st.buffer, filter: hwio.buffer, out: out.buffer, n, h, w: wd, cin, cout, kh, kw,
-    ...(xv ? { xStrides: [xv[0]!, xv[2]!, xv[3]!, xv[1]!] as const } : {}),
+    ...shape, x: x.st.buffer, filter: hwio.buffer, out: out.buffer, filterLayout: 'HWIO',
     ...(into ? { yStrides: into.yStrides } : {}),
-    stride: [p.windowStrides[0]!, p.windowStrides[1]!], padding: [p.padding[0]!, p.padding[1]!],
-    dilation: [p.rhsDilation[0]!, p.rhsDilation[1]!], lhsDilation: [p.lhsDilation[0]!, p.lhsDilation[1]!],
-    groups: p.featureGroupCount, layout: 'NCHW', filterLayout: 'HWIO', dtype,
   });
   hwio.dispose(); // pooled again once this batch is submitted
   return out;

@@ -82,8 +82,11 @@ function geometry(op: string, c: Conv2dShape): Geometry {
   return { oh, ow, cg, og: c.cout / g, g, s: [s[0], s[1]], p: [pad[0][0], pad[1][0]], d: [d[0], d[1]], l: [l[0], l[1]], xs: c.xStrides ? [...c.xStrides] : act(c.h, c.w, c.cin), ws, ys: c.yStrides ? [...c.yStrides] : act(oh, ow, c.cout) };
 }
 
-/** Switches for A/B measurements and tests: `tap` lets forward convolutions use gemmDirect's tap loop */
-export const convForms = { tap: true };
+/**
+ * Switches for A/B measurements and tests: `tap` lets forward convolutions use gemmDirect's tap loop; `winograd` is the
+ * m of the F(m×m, 3×3) form the WebGPU target uses for 3×3 stride-1 convolutions (routines/winograd.ts), 0 for none.
+ */
+export const convForms: { tap: boolean; winograd: 0 | 2 | 4 } = { tap: true, winograd: 4 };
 
 function encodeConvGemm(
   ctx: RoutineContext, target: PassOrEncoder, op: string, mode: 'fwd' | 'dx' | 'dw', c: Conv2dShape,

@@ -1,0 +1,82 @@
+// Winograd F(m×m, 3×3) convolution (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016) for
+// stride-1, undilated, ungrouped 3×3 convolutions: three kernels around a batched GEMM (matmul.wgsl):
+//   wgFilter: U[ξ, c, o] = (G g Gᵀ)[ξ]       for the 3×3 filter g of (c, o)                     ξ < α² (α = m + 2)
+//   wgInput:  V[ξ, p, c] = (Bᵀ d Bᵀᵀ)[ξ]      for the α×α input patch d of tile p = (n, th, tw), channel c
+//   (GEMM)    M[ξ] = V[ξ] · U[ξ]               α² products of [P, C]·[C, O]
+//   wgOutput: y[n, th·m + i, tw·m + j, o] = act((Aᵀ M[·, p, o] A)[i, j] + bias[o])
+// The transforms are unrolled by routines/winograd.ts from the matrices (zero coefficients dropped). Tensors are
+// addressed by element strides in (n, h, w, c) / (kh, kw, i, o) order, so any layout and transposed views are served.
+// Placeholders (double braces): WG (threads per workgroup), FILTER, INPUT, OUTPUT (the unrolled transforms), ACT (the
+// activation of vec4 v), HELPERS (activation helper functions).
+
+struct WP {
+  xs: vec4<u32>,   // strides of x: n, h, w, c
+  ws: vec4<u32>,   // strides of the filter: kh, kw, i, o
+  ys: vec4<u32>,   // strides of y: n, h, w, c
+  n: u32, h: i32, w: i32, c: u32,
+  oh: u32, ow: u32, th: u32, tw: u32,   // output size; tiles per image along h and w
+  o: u32, ph: i32, pw: i32, gridX: u32, // output channels; low padding; workgroups along x
+  hasBias: u32, _p0: u32, _p1: u32, _p2: u32,
+}
+@group(0) @binding(0) var<uniform> Q: WP;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+const WG = {{WG}}u;
+// CF (channels fastest): threads and the scratch matrices run channels fastest (V [ξ, P, C], U [ξ, C, O], M [ξ, P, O]),
+// for channels-last activations; else tiles fastest (V [ξ, C, P], U [ξ, O, C], M [ξ, O, P]), so that neighbouring
+// threads read neighbouring pixels of a channels-first image.
+const CF = {{CF}};
+{{HELPERS}}
+
+fn index(wid: vec3<u32>, lid: u32) -> u32 { return (wid.y * Q.gridX + wid.x) * WG + lid; }
+
+// One thread per (c, o): the α×α transformed filter, written at ξ·C·O + i.
+@compute @workgroup_size(WG)
+fn wgFilter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = index(wid, lid);
+  let co = Q.c * Q.o;
+  if (i >= co) { return; }
+  let o = select(i / Q.c, i % Q.o, CF); let c = select(i % Q.c, i / Q.o, CF);
+  let base = c * Q.ws.z + o * Q.ws.w;
+{{FILTER}}
+}
+
+// Input element (ih, iw) of image n, channel c, or 0 outside the image (padding).
+fn xAt(n: u32, ih: i32, iw: i32, c: u32) -> f32 {
+  if (ih < 0 || iw < 0 || ih >= Q.h || iw >= Q.w) { return 0.0; }
+  return src[n * Q.xs.x + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z + c * Q.xs.w];
+}
+
+// One thread per (tile p, channel c): the α×α transformed input patch, written at ξ·P·C + i.
+@compute @workgroup_size(WG)
+fn wgInput(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = index(wid, lid);
+  let P = Q.n * Q.th * Q.tw;
+  if (i >= P * Q.c) { return; }
+  let c = select(i / P, i % Q.c, CF); let p = select(i % P, i / Q.c, CF);
+  let tw = p % Q.tw; let t = p / Q.tw; let th = t % Q.th; let n = t / Q.th;
+  let ih = i32(th * {{M}}u) - Q.ph; let iw = i32(tw * {{M}}u) - Q.pw;
+  let pc = P * Q.c;
+{{INPUT}}
+}
+
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+
+fn yPut(n: u32, oh: u32, ow: u32, o: u32, v: f32) {
+  if (oh < Q.oh && ow < Q.ow) { dst[n * Q.ys.x + oh * Q.ys.y + ow * Q.ys.z + o * Q.ys.w] = v; }
+}
+
+// One thread per (tile p, output channel o): the m×m outputs of the tile, bias and activation applied.
+@compute @workgroup_size(WG)
+fn wgOutput(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = index(wid, lid);
+  let P = Q.n * Q.th * Q.tw;
+  if (i >= P * Q.o) { return; }
+  let o = select(i / P, i % Q.o, CF); let p = select(i % P, i / Q.o, CF);
+  let tw = p % Q.tw; let t = p / Q.tw; let th = t % Q.th; let n = t / Q.th;
+  let po = P * Q.o;
+  let b = select(0.0, bias[min(o, arrayLength(&bias) - 1u)], Q.hasBias != 0u);
+  let oh = th * {{M}}u; let ow = tw * {{M}}u;
+{{OUTPUT}}
+}

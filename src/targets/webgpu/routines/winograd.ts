@@ -1,0 +1,122 @@
+// encodeConv2dWinograd: stride-1 3×3 convolutions by Winograd's minimal filtering F(m×m, 3×3), m = 2 or 4 (kernels/winograd.wgsl + a batched GEMM).
+/// <reference types="@webgpu/types" />
+import { type Epilogue, type PassOrEncoder, type RoutineContext, activation, activationHelpers, bindGroup, grid2d, instantiate, lanes, pipeline, scratch, uniforms, withPass } from './common.js';
+import { type Conv2dArgs, convOutSize } from './conv.js';
+import { dummyBuffer, encodeMatmul } from './matmul.js';
+
+/** A rational coefficient [numerator, denominator]. */
+type Q = readonly [number, number];
+interface Transform { readonly BT: readonly (readonly Q[])[]; readonly G: readonly (readonly Q[])[]; readonly AT: readonly (readonly Q[])[] }
+
+const q = (rows: readonly (readonly (number | Q)[])[]): Q[][] => rows.map((r) => r.map((v) => (typeof v === 'number' ? [v, 1] as const : v)));
+/** Lavin & Gray's matrices: y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A is the correlation of the (m+2)² patch d with the 3×3 filter g. */
+export const winogradTransforms: Readonly<Record<2 | 4, Transform>> = {
+  2: {
+    BT: q([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]),
+    G: q([[1, 0, 0], [[1, 2], [1, 2], [1, 2]], [[1, 2], [-1, 2], [1, 2]], [0, 0, 1]]),
+    AT: q([[1, 1, 1, 0], [0, 1, -1, -1]]),
+  },
+  4: {
+    BT: q([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]]),
+    G: q([[[1, 4], 0, 0], [[-1, 6], [-1, 6], [-1, 6]], [[-1, 6], [1, 6], [-1, 6]], [[1, 24], [1, 12], [1, 6]], [[1, 24], [-1, 12], [1, 6]], [0, 0, 1]]),
+    AT: q([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]),
+  },
+};
+
+/** Σ coefs[k]·terms[k] as WGSL, zero coefficients dropped, ±1 without a product, others as exact f32 constants. */
+function lin(coefs: readonly Q[], terms: readonly string[]): string {
+  const parts: string[] = [];
+  coefs.forEach(([a, b], k) => {
+    if (a === 0) return;
+    const mag = Math.abs(a) === b ? terms[k]! : b === 1 ? `${Math.abs(a)}.0 * ${terms[k]}` : `(${Math.abs(a)}.0 / ${b}.0) * ${terms[k]}`;
+    parts.push(parts.length === 0 ? (a < 0 ? `-${mag}` : mag) : `${a < 0 ? '-' : '+'} ${mag}`);
+  });
+  return parts.length ? parts.join(' ') : '0.0';
+}
+
+/** Statements for R = L·X·Lᵀ (X given by name(r, c), r, c < cols of L): `let` temporaries, results named out(i, j). */
+function sandwich(L: readonly (readonly Q[])[], name: (r: number, c: number) => string, tmp: string, out: (i: number, j: number) => string): string[] {
+  const rows = L.length, inner = L[0]!.length, s: string[] = [];
+  for (let i = 0; i < rows; i++) for (let c = 0; c < inner; c++) s.push(`let ${tmp}${i}_${c} = ${lin(L[i]!, Array.from({ length: inner }, (_, r) => name(r, c)))};`);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < rows; j++) s.push(`let ${out(i, j)} = ${lin(L[j]!, Array.from({ length: inner }, (_, c) => `${tmp}${i}_${c}`))};`);
+  return s;
+}
+
+function winogradCode(ctx: RoutineContext, m: 2 | 4, epilogue: Epilogue, cf: boolean): string {
+  const t = winogradTransforms[m], a = m + 2, ind = (s: string[]) => s.map((l) => `  ${l}`).join('\n');
+  const filter = [
+    ...Array.from({ length: 9 }, (_, k) => `let g${k / 3 | 0}_${k % 3} = src[base + ${k / 3 | 0}u * Q.ws.x + ${k % 3}u * Q.ws.y];`),
+    ...sandwich(t.G, (r, c) => `g${r}_${c}`, 't', (i, j) => `u${i}_${j}`),
+    ...Array.from({ length: a * a }, (_, x) => `dst[${x}u * co + i] = u${x / a | 0}_${x % a};`),
+  ];
+  const input = [
+    ...Array.from({ length: a * a }, (_, x) => `let d${x / a | 0}_${x % a} = xAt(n, ih + ${x / a | 0}, iw + ${x % a}, c);`),
+    ...sandwich(t.BT, (r, c) => `d${r}_${c}`, 't', (i, j) => `v${i}_${j}`),
+    ...Array.from({ length: a * a }, (_, x) => `dst[${x}u * pc + i] = v${x / a | 0}_${x % a};`),
+  ];
+  const outs = Array.from({ length: m * m }, (_, x) => `y${x / m | 0}_${x % m}`);
+  const output = [
+    ...Array.from({ length: a * a }, (_, x) => `let s${x / a | 0}_${x % a} = src[${x}u * po + i];`),
+    ...sandwich(t.AT, (r, c) => `s${r}_${c}`, 't', (i, j) => `y${i}_${j}`),
+    ...Array.from({ length: (m * m) / 4 }, (_, v) => `let r${v} = ${activation(epilogue, `(vec4<f32>(${outs.slice(4 * v, 4 * v + 4).join(', ')}) + vec4<f32>(b))`)};`),
+    ...outs.map((y, x) => `yPut(n, oh + ${x / m | 0}u, ow + ${x % m}u, o, r${x >> 2}[${x & 3}]);`),
+  ];
+  return instantiate('winograd.wgsl', {
+    WG: lanes(ctx), M: m, CF: String(cf), FILTER: ind(filter), INPUT: ind(input), OUTPUT: ind(output),
+    HELPERS: epilogue === 'none' || epilogue === 'relu' ? '' : activationHelpers,
+  });
+}
+
+/**
+ * Whether the WebGPU target takes this form for a convolution that it applies to: at least 16 input and output channels
+ * and 2²⁰ output-channel products (n·oh·ow·cin·cout); below either the transforms and extra dispatches outweigh the
+ * saving (measured on lavapipe: docs/performance.md, "Seventh session").
+ */
+export function winogradPays(pixels: number, cin: number, cout: number): boolean {
+  return cin >= 16 && cout >= 16 && pixels * cin * cout >= 2 ** 20;
+}
+
+/** For tests and measurements: force the thread order (channels fastest or not) instead of choosing it from the input's strides. */
+export const winogradOrder: { cf?: boolean } = {};
+/** Whether a convolution has Winograd's shape: 3×3, stride 1, no dilations, one group (any padding, cropping too). */
+export function winogradApplies(c: Omit<Conv2dArgs, 'x' | 'filter' | 'out'>): boolean {
+  const one = (v: readonly [number, number] | undefined) => !v || (v[0] === 1 && v[1] === 1);
+  return c.kh === 3 && c.kw === 3 && one(c.stride) && one(c.dilation) && one(c.lhsDilation) && (c.groups ?? 1) === 1 && (c.dtype ?? 'f32') === 'f32';
+}
+
+/**
+ * Encode out = act(conv2d(x, w) + bias) for a convolution where `winogradApplies`, by F(m×m, 3×3): (m+2)² GEMMs of
+ * [tiles, cin]·[cin, cout] in place of one of [n·oh·ow, 9·cin]·[9·cin, cout], i.e. 2.25× (m = 2) or 4× (m = 4) fewer
+ * multiply-adds, plus the transforms. Scratch (the transformed filter, input and products) comes from ctx.alloc.
+ * Rounding differs from the direct sum: the transforms add and scale before the products (m = 4 more than m = 2).
+ */
+export function encodeConv2dWinograd(ctx: RoutineContext, target: PassOrEncoder, args: Conv2dArgs, m: 2 | 4 = 4): void {
+  if (!winogradApplies(args)) throw new Error(`wgsl conv2dWinograd: needs a 3×3 f32 filter, stride 1, no dilations and one group; got ${args.kh}×${args.kw}, stride ${args.stride ?? [1, 1]}, dilation ${args.dilation ?? [1, 1]}, lhsDilation ${args.lhsDilation ?? [1, 1]}, groups ${args.groups ?? 1}, ${args.dtype ?? 'f32'}`);
+  const pad = args.padding ?? [[0, 0], [0, 0]];
+  const oh = convOutSize(args.h, 3, 1, pad[0][0], pad[0][1], 1, 1), ow = convOutSize(args.w, 3, 1, pad[1][0], pad[1][1], 1, 1);
+  const { n, cin: c, cout: o } = args;
+  if (oh <= 0 || ow <= 0 || n === 0 || o === 0) return;
+  const th = Math.ceil(oh / m), tw = Math.ceil(ow / m), P = n * th * tw, a2 = (m + 2) ** 2;
+  const act = (hh: number, ww: number, ch: number): number[] => (args.layout ?? 'NHWC') === 'NHWC' ? [hh * ww * ch, ww * ch, ch, 1] : [ch * hh * ww, ww, 1, hh * ww];
+  const xs = args.xStrides ? [...args.xStrides] : act(args.h, args.w, c), ys = args.yStrides ? [...args.yStrides] : act(oh, ow, o);
+  const ws = (args.filterLayout ?? 'HWIO') === 'HWIO' ? [3 * c * o, c * o, o, 1] : [3, 1, 9, 9 * c];
+  const U = scratch(ctx, a2 * c * o * 4), V = scratch(ctx, a2 * P * c * 4), M = scratch(ctx, a2 * P * o * 4);
+  // channels fastest unless the activations are channels-first (their pixels adjacent)
+  const cf = winogradOrder.cf ?? xs[3] === 1;
+  const code = winogradCode(ctx, m, args.epilogue ?? 'none', cf);
+  const wg = lanes(ctx);
+  const step = (pass: GPUComputePassEncoder, entry: string, total: number, bufs: GPUBuffer[]): void => {
+    const p = pipeline(ctx, code, entry);
+    const [gx, gy] = grid2d(ctx, Math.ceil(total / wg), 'conv2dWinograd');
+    const u = uniforms(ctx, [...xs, ...ws, ...ys, n, args.h, args.w, c, oh, ow, th, tw, o, pad[0][0], pad[1][0], gx, args.bias ? 1 : 0, 0, 0, 0]);
+    pass.setPipeline(p);
+    pass.setBindGroup(0, bindGroup(ctx, p, [u, ...bufs]));
+    pass.dispatchWorkgroups(gx, gy);
+  };
+  withPass(target, (pass) => {
+    step(pass, 'wgFilter', c * o, [args.filter, U]);
+    step(pass, 'wgInput', P * c, [args.x, V]);
+    encodeMatmul(ctx, pass, cf ? { a: V, b: U, out: M, batch: a2, m: P, n: o, k: c } : { a: U, b: V, out: M, batch: a2, m: o, n: P, k: c });
+    step(pass, 'wgOutput', P * o, [M, args.out, args.bias ?? dummyBuffer(ctx)]);
+  });
+}

@@ -1,0 +1,136 @@
+// The Winograd F(m×m, 3×3) convolution routine (kernels/winograd.wgsl) against float64 loops, with an error bound scaled by Σ|x|·|w|.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Epilogue } from '../src/targets/webgpu/routines/common.js';
+import { type Conv2dShape, conv2dOutShape, encodeConv2d } from '../src/targets/webgpu/routines/conv.js';
+import { encodeConv2dWinograd, winogradOrder } from '../src/targets/webgpu/routines/winograd.js';
+import { empty, gpuContext, randoms, readF32, submit, upload } from './wgsl-support.js';
+
+const ctx = await gpuContext();
+const d = describe.skipIf(!ctx);
+
+interface Case extends Conv2dShape { readonly withBias?: boolean; readonly epilogue?: Epilogue }
+const acts: Partial<Record<Epilogue, (x: number) => number>> = { none: (x) => x, relu: (x) => Math.max(x, 0), tanh: Math.tanh };
+
+/** Element strides in (n, h, w, c) order of an activation in a layout. */
+const strides = (layout: 'NHWC' | 'NCHW', h: number, w: number, c: number): number[] => (layout === 'NHWC' ? [h * w * c, w * c, c, 1] : [c * h * w, w, 1, h * w]);
+
+/**
+ * Float64 correlation y at y's strides (yStrides, else the layout's), and the scale its error is measured against:
+ * Σ|x|·|w| + |bias| maximised over the output's m×m Winograd tile (the tile's outputs share one transformed patch, so
+ * rounding there reaches all of them; outputs past the edge count too, as the tile computes them).
+ */
+function reference(c: Case, x: Float32Array, w: Float32Array, bias: Float32Array, m: number): { y: Float64Array; scale: Float64Array } {
+  const [oh, ow] = conv2dOutShape(c);
+  const layout = c.layout ?? 'NHWC';
+  const xs = c.xStrides ?? strides(layout, c.h, c.w, c.cin), ys = c.yStrides ?? strides(layout, oh, ow, c.cout);
+  const ws = (c.filterLayout ?? 'HWIO') === 'HWIO' ? [3 * c.cin * c.cout, c.cin * c.cout, c.cout, 1] : [3, 1, 9, 9 * c.cin];
+  const [pt, pl] = [c.padding![0][0], c.padding![1][0]];
+  const th = Math.ceil(oh / m), tw = Math.ceil(ow / m);
+  const y = new Float64Array(c.n * oh * ow * c.cout), scale = new Float64Array(y.length);
+  for (let n = 0; n < c.n; n++) for (let o = 0; o < c.cout; o++) for (let ti = 0; ti < th; ti++) for (let tj = 0; tj < tw; tj++) {
+    let tile = 0;
+    for (const pass of [0, 1]) for (let i = ti * m; i < (ti + 1) * m; i++) for (let j = tj * m; j < (tj + 1) * m; j++) {
+      let s = c.withBias ? bias[o]! : 0, a = Math.abs(s);
+      for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) {
+        const ih = i - pt + kh, iw = j - pl + kw;
+        if (ih < 0 || iw < 0 || ih >= c.h || iw >= c.w) continue;
+        for (let ci = 0; ci < c.cin; ci++) {
+          const p = x[n * xs[0]! + ih * xs[1]! + iw * xs[2]! + ci * xs[3]!]! * w[kh * ws[0]! + kw * ws[1]! + ci * ws[2]! + o * ws[3]!]!;
+          s += p;
+          a += Math.abs(p);
+        }
+      }
+      if (pass === 0) tile = Math.max(tile, a);
+      else if (i < oh && j < ow) {
+        const at = n * ys[0]! + i * ys[1]! + j * ys[2]! + o * ys[3]!;
+        y[at] = acts[c.epilogue ?? 'none']!(s);
+        scale[at] = tile;
+      }
+    }
+  }
+  return { y, scale };
+}
+
+/** max |got − ref| / (scale + 1e-30): the error relative to the sums' magnitude, which bounds any summation order's. */
+function scaledError(got: Float32Array, ref: { y: Float64Array; scale: Float64Array }): number {
+  let e = 0;
+  for (let i = 0; i < got.length; i++) {
+    const v = Math.abs(got[i]! - ref.y[i]!) / (ref.scale[i]! + 1e-30);
+    if (!(v <= e)) e = Number.isNaN(v) ? Infinity : v;
+  }
+  return e;
+}
+
+async function run(c: Case, m: 2 | 4 | 0, seed: number): Promise<{ got: Float32Array; ref: ReturnType<typeof reference> }> {
+  const [oh, ow] = conv2dOutShape(c);
+  const x = randoms(c.n * c.h * c.w * c.cin, seed), w = randoms(9 * c.cin * c.cout, seed + 1), bias = randoms(c.cout, seed + 2);
+  const yn = c.n * oh * ow * c.cout;
+  const out = empty(ctx!, yn * 4);
+  const args = { ...c, x: upload(ctx!, x), filter: upload(ctx!, w), out, ...(c.withBias ? { bias: upload(ctx!, bias) } : {}) };
+  await submit(ctx!, (enc) => (m ? encodeConv2dWinograd(ctx!, enc, args, m) : encodeConv2d(ctx!, enc, args)));
+  return { got: await readF32(ctx!, out, yn), ref: reference(c, x, w, bias, m || 1) };
+}
+
+// Bounds on the scaled error: F(2×2) adds before its products only with coefficients ±1, ±½; F(4×4) scales by up to 8
+// (Aᵀ) and 5 (Bᵀ) on either side of the products. A wrong coefficient, tile offset or bound gives errors near 1.
+const bound = { 0: 1e-6, 2: 5e-7, 4: 1e-5 } as const;
+
+d('encodeConv2dWinograd', () => {
+  const base: Case = { n: 2, h: 7, w: 9, cin: 5, cout: 6, kh: 3, kw: 3, padding: [[1, 1], [1, 1]], layout: 'NCHW', filterLayout: 'OIHW' };
+  const cases: Case[] = [
+    base,
+    { ...base, layout: 'NHWC', filterLayout: 'HWIO', withBias: true, epilogue: 'relu' },
+    { ...base, n: 1, h: 4, w: 4, cin: 16, cout: 16, padding: [[0, 0], [0, 0]], withBias: true, epilogue: 'tanh' }, // one 2×2 output
+    { ...base, h: 10, w: 6, padding: [[2, 0], [0, 3]] },        // asymmetric padding past the kernel's reach
+    { ...base, h: 9, w: 8, padding: [[-1, 1], [1, -1]] },       // cropping
+    { ...base, n: 3, h: 13, w: 11, cin: 17, cout: 33 },          // tiles that overhang the output on both sides
+    // NCHW input written as NHWC (a convolution whose only reader transposes it, as the jit plan asks)
+    { ...base, yStrides: [7 * 9 * 6, 9 * 6, 6, 1] },
+    // an NHWC array read through strides as if NCHW were transposed in place
+    { ...base, layout: 'NHWC', xStrides: [7 * 9 * 5, 1, 7, 63] },
+  ];
+  for (const m of [2, 4] as const)
+    it(`F(${m}×${m}, 3×3) matches float64 loops over layouts, strides of views, padding, cropping, bias and activations, in both thread orders`, { timeout: 120_000 }, async () => {
+      try {
+        for (const cf of [true, false]) {
+          winogradOrder.cf = cf;
+          for (const [i, c] of cases.entries()) {
+            const { got, ref } = await run(c, m, 40 + i);
+            expect({ c, cf, err: scaledError(got, ref) }).toEqual({ c, cf, err: expect.toSatisfy((e: number) => e <= bound[m]) });
+          }
+        }
+      } finally {
+        delete winogradOrder.cf;
+      }
+    });
+
+  it('stays within its error bound over random shapes (property), as the implicit GEMM stays within its own', { timeout: 300_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          n: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 12 }), w: fc.integer({ min: 1, max: 12 }),
+          cin: fc.integer({ min: 1, max: 40 }), cout: fc.integer({ min: 1, max: 40 }),
+          pt: fc.integer({ min: -1, max: 3 }), pb: fc.integer({ min: -1, max: 3 }), pl: fc.integer({ min: -1, max: 3 }), pr: fc.integer({ min: -1, max: 3 }),
+          nhwc: fc.boolean(), hwio: fc.boolean(), m: fc.constantFrom(2 as const, 4 as const), seed: fc.nat(1000),
+        }),
+        async (r) => {
+          const c: Case = { n: r.n, h: r.h, w: r.w, cin: r.cin, cout: r.cout, kh: 3, kw: 3, padding: [[r.pt, r.pb], [r.pl, r.pr]], layout: r.nhwc ? 'NHWC' : 'NCHW', filterLayout: r.hwio ? 'HWIO' : 'OIHW' };
+          if (r.h + r.pt + r.pb < 3 || r.w + r.pl + r.pr < 3) return; // no output
+          const [wino, direct] = [await run(c, r.m, r.seed), await run(c, 0, r.seed)];
+          expect({ r, err: scaledError(wino.got, wino.ref) }).toEqual({ r, err: expect.toSatisfy((e: number) => e <= bound[r.m]) });
+          expect(scaledError(direct.got, direct.ref)).toBeLessThanOrEqual(bound[0]);
+        },
+      ),
+      { numRuns: 30, seed: 5 },
+    );
+  });
+
+  it('refuses what it cannot compute, naming the shape', () => {
+    const args = { ...base, x: empty(ctx!, 16), filter: empty(ctx!, 16), out: empty(ctx!, 16) };
+    const enc = ctx!.device.createCommandEncoder();
+    expect(() => encodeConv2dWinograd(ctx!, enc, { ...args, stride: [2, 1] })).toThrow(/conv2dWinograd: needs a 3×3 f32 filter, stride 1.*stride 2,1/);
+    expect(() => encodeConv2dWinograd(ctx!, enc, { ...args, kh: 5 })).toThrow(/got 5×3/);
+    expect(() => encodeConv2dWinograd(ctx!, enc, { ...args, groups: 2, cin: 6 })).toThrow(/groups 2/);
+  });
+});
