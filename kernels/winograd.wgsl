@@ -6,8 +6,8 @@
 //   wgOutput: y[n, th·m + i, tw·m + j, o] = act((Aᵀ M[·, p, o] A)[i, j] + bias[o])
 // The transforms are unrolled by routines/winograd.ts from the matrices (zero coefficients dropped). Tensors are
 // addressed by element strides in (n, h, w, c) / (kh, kw, i, o) order, so any layout and transposed views are served.
-// Placeholders (double braces): WG (threads per workgroup), FILTER, INPUT, OUTPUT (the unrolled transforms), ACT (the
-// activation of vec4 v), HELPERS (activation helper functions).
+// Placeholders (double braces): WG (threads per workgroup), M, CF, FILTER, INPUT, OUTPUT (the unrolled transforms),
+// ACT1 (the activation of vec4(v), for the direct sum), HELPERS (activation helper functions).
 
 struct WP {
   xs: vec4<u32>,   // strides of x: n, h, w, c
@@ -66,6 +66,37 @@ fn wgInput(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
 fn yPut(n: u32, oh: u32, ow: u32, o: u32, v: f32) {
   if (oh < Q.oh && ow < Q.ow) { dst[n * Q.ys.x + oh * Q.ys.y + ow * Q.ys.z + o * Q.ys.w] = v; }
 }
+
+@group(0) @binding(4) var<storage, read> xin: array<f32>;
+@group(0) @binding(5) var<storage, read> filt: array<f32>;
+
+// The tile's outputs summed directly from x and the filter (padding as 0·w, as lax.conv_general_dilated): for a tile
+// whose products are not all finite (an inf or NaN in its input patch or in the filter), where the transforms would
+// spread the non-finite values over the whole tile; the direct sum puts them only where they belong.
+fn direct(n: u32, oh: u32, ow: u32, o: u32, b: f32) {
+  for (var r = 0u; r < {{M}}u; r++) {
+    for (var s = 0u; s < {{M}}u; s++) {
+      if (oh + r >= Q.oh || ow + s >= Q.ow) { continue; }
+      var acc = 0.0;
+      for (var c = 0u; c < Q.c; c++) {
+        for (var kh = 0u; kh < 3u; kh++) {
+          for (var kw = 0u; kw < 3u; kw++) {
+            let ih = i32(oh + r + kh) - Q.ph; let iw = i32(ow + s + kw) - Q.pw;
+            var xv = 0.0;
+            if (ih >= 0 && iw >= 0 && ih < Q.h && iw < Q.w) { xv = xin[n * Q.xs.x + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z + c * Q.xs.w]; }
+            acc = acc + xv * filt[kh * Q.ws.x + kw * Q.ws.y + c * Q.ws.z + o * Q.ws.w];
+          }
+        }
+      }
+      let v = acc + b;
+      yPut(n, oh + r, ow + s, o, {{ACT1}}.x);
+    }
+  }
+}
+
+// max of the exponent bits of the products: 0x7f800000 when one of them is inf or NaN (bit tests, which no fast-math
+// assumption about finite values can fold away)
+fn expBits(v: f32) -> u32 { return bitcast<u32>(v) & 0x7f800000u; }
 
 // One thread per (tile p, output channel o): the m×m outputs of the tile, bias and activation applied.
 @compute @workgroup_size(WG)

@@ -187,6 +187,14 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
     // the forms differ in rounding, so equal bits would mean the Winograd form was not taken
     expect(got[0]![0]!.some((v, i) => v !== got[1]![0]![i])).toBe(true);
     expect(got[0]![2]!.some((v, i) => v !== got[1]![2]![i])).toBe(true);
+    // an inf and a NaN in the input: non-finite outputs exactly where the direct convolution has them, the rest close
+    const xv = new Float32Array(refValues(x));
+    xv[5 * 32 + 7] = Infinity;
+    xv[3 * 16 * 32 * 32 + 9 * 32 * 32 + 20 * 32 + 31] = NaN;
+    const xi = np.array(xv).reshape([4, 16, 32, 32]);
+    const wantI = refValues(withTarget('ref', () => f(xi, k)));
+    expect(wantI.some((v) => !Number.isFinite(v)) && wantI.some((v) => Number.isFinite(v))).toBe(true);
+    expect(close(await values(withTarget('webgpu', () => jit(f)(xi, k))), wantI, 5e-4, 1e-4)).toBeNull();
   });
   it('a jitted MLP training step matches ref over 5 steps', async () => {
     const [k1, k2, k3] = [random.key(10), random.key(11), random.key(12)];

@@ -34,11 +34,14 @@ function reference(c: Case, x: Float32Array, w: Float32Array, bias: Float32Array
       let s = c.withBias ? bias[o]! : 0, a = Math.abs(s);
       for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) {
         const ih = i - pt + kh, iw = j - pl + kw;
-        if (ih < 0 || iw < 0 || ih >= c.h || iw >= c.w) continue;
+        if (ih < 0 || iw < 0 || ih >= c.h || iw >= c.w) {
+          for (let ci = 0; ci < c.cin; ci++) s += 0 * w[kh * ws[0]! + kw * ws[1]! + ci * ws[2]! + o * ws[3]!]!; // padding: 0·w (NaN for w = ±inf)
+          continue;
+        }
         for (let ci = 0; ci < c.cin; ci++) {
           const p = x[n * xs[0]! + ih * xs[1]! + iw * xs[2]! + ci * xs[3]!]! * w[kh * ws[0]! + kw * ws[1]! + ci * ws[2]! + o * ws[3]!]!;
           s += p;
-          a += Math.abs(p);
+          if (Number.isFinite(p)) a += Math.abs(p);
         }
       }
       if (pass === 0) tile = Math.max(tile, a);
@@ -56,15 +59,20 @@ function reference(c: Case, x: Float32Array, w: Float32Array, bias: Float32Array
 function scaledError(got: Float32Array, ref: { y: Float64Array; scale: Float64Array }): number {
   let e = 0;
   for (let i = 0; i < got.length; i++) {
+    if (!Number.isFinite(ref.y[i]!)) {
+      if (!Object.is(got[i], ref.y[i])) return Infinity; // inf and NaN exactly where the direct sum has them
+      continue;
+    }
     const v = Math.abs(got[i]! - ref.y[i]!) / (ref.scale[i]! + 1e-30);
     if (!(v <= e)) e = Number.isNaN(v) ? Infinity : v;
   }
   return e;
 }
 
-async function run(c: Case, m: 2 | 4 | 0, seed: number): Promise<{ got: Float32Array; ref: ReturnType<typeof reference> }> {
+async function run(c: Case, m: 2 | 4 | 0, seed: number, poke?: (x: Float32Array, w: Float32Array) => void): Promise<{ got: Float32Array; ref: ReturnType<typeof reference> }> {
   const [oh, ow] = conv2dOutShape(c);
   const x = randoms(c.n * c.h * c.w * c.cin, seed), w = randoms(9 * c.cin * c.cout, seed + 1), bias = randoms(c.cout, seed + 2);
+  poke?.(x, w);
   const yn = c.n * oh * ow * c.cout;
   const out = empty(ctx!, yn * 4);
   const args = { ...c, x: upload(ctx!, x), filter: upload(ctx!, w), out, ...(c.withBias ? { bias: upload(ctx!, bias) } : {}) };
@@ -124,6 +132,22 @@ d('encodeConv2dWinograd', () => {
       ),
       { numRuns: 30, seed: 5 },
     );
+  });
+
+  it('puts inf and NaN where the direct sum does: tiles with non-finite products are summed directly', { timeout: 60_000 }, async () => {
+    const c: Case = { ...base, n: 2, h: 9, w: 10, cin: 4, cout: 3, padding: [[1, 1], [1, 1]], withBias: true }; // (relu of NaN is the GPU's choice)
+    const pokes: [string, (x: Float32Array, w: Float32Array) => void][] = [
+      ['an inf and a NaN in x', (x) => { x[13] = Infinity; x[9 * 10 * 4 + 57] = NaN; }],
+      ['-inf in x next to +inf two pixels over (inf - inf only where both are in a window)', (x) => { x[22] = -Infinity; x[24] = Infinity; }],
+      ['an inf in the filter (0·inf = NaN on padding)', (_, w) => { w[5] = Infinity; }],
+    ];
+    for (const m of [2, 4] as const)
+      for (const [what, poke] of pokes) {
+        const { got, ref } = await run(c, m, 70, poke);
+        expect(ref.y.some((v) => !Number.isFinite(v)), what).toBe(true);
+        expect(ref.y.some((v) => Number.isFinite(v)), what).toBe(true);
+        expect({ what, m, err: scaledError(got, ref) }).toEqual({ what, m, err: expect.toSatisfy((e: number) => e <= bound[m]) });
+      }
   });
 
   it('refuses what it cannot compute, naming the shape', () => {

@@ -57,12 +57,15 @@ function winogradCode(ctx: RoutineContext, m: 2 | 4, epilogue: Epilogue, cf: boo
   const outs = Array.from({ length: m * m }, (_, x) => `y${x / m | 0}_${x % m}`);
   const output = [
     ...Array.from({ length: a * a }, (_, x) => `let s${x / a | 0}_${x % a} = src[${x}u * po + i];`),
+    `var e = 0u;`,
+    ...Array.from({ length: a * a }, (_, x) => `e = max(e, expBits(s${x / a | 0}_${x % a}));`),
+    `if (e == 0x7f800000u) { direct(n, oh, ow, o, b); return; }`,
     ...sandwich(t.AT, (r, c) => `s${r}_${c}`, 't', (i, j) => `y${i}_${j}`),
     ...Array.from({ length: (m * m) / 4 }, (_, v) => `let r${v} = ${activation(epilogue, `(vec4<f32>(${outs.slice(4 * v, 4 * v + 4).join(', ')}) + vec4<f32>(b))`)};`),
     ...outs.map((y, x) => `yPut(n, oh + ${x / m | 0}u, ow + ${x % m}u, o, r${x >> 2}[${x & 3}]);`),
   ];
   return instantiate('winograd.wgsl', {
-    WG: lanes(ctx), M: m, CF: String(cf), FILTER: ind(filter), INPUT: ind(input), OUTPUT: ind(output),
+    WG: lanes(ctx), M: m, CF: String(cf), FILTER: ind(filter), INPUT: ind(input), OUTPUT: ind(output), ACT1: activation(epilogue, 'vec4<f32>(v)'),
     HELPERS: epilogue === 'none' || epilogue === 'relu' ? '' : activationHelpers,
   });
 }
@@ -89,6 +92,8 @@ export function winogradApplies(c: Omit<Conv2dArgs, 'x' | 'filter' | 'out'>): bo
  * [tiles, cin]·[cin, cout] in place of one of [n·oh·ow, 9·cin]·[9·cin, cout], i.e. 2.25× (m = 2) or 4× (m = 4) fewer
  * multiply-adds, plus the transforms. Scratch (the transformed filter, input and products) comes from ctx.alloc.
  * Rounding differs from the direct sum: the transforms add and scale before the products (m = 4 more than m = 2).
+ * A tile whose products are not all finite (an inf or NaN in its input patch or the filter) is summed directly
+ * instead, so non-finite values appear exactly where the direct convolution puts them.
  */
 export function encodeConv2dWinograd(ctx: RoutineContext, target: PassOrEncoder, args: Conv2dArgs, m: 2 | 4 = 4): void {
   if (!winogradApplies(args)) throw new Error(`wgsl conv2dWinograd: needs a 3×3 f32 filter, stride 1, no dilations and one group; got ${args.kh}×${args.kw}, stride ${args.stride ?? [1, 1]}, dilation ${args.dilation ?? [1, 1]}, lhsDilation ${args.lhsDilation ?? [1, 1]}, groups ${args.groups ?? 1}, ${args.dtype ?? 'f32'}`);
@@ -117,6 +122,6 @@ export function encodeConv2dWinograd(ctx: RoutineContext, target: PassOrEncoder,
     step(pass, 'wgFilter', c * o, [args.filter, U]);
     step(pass, 'wgInput', P * c, [args.x, V]);
     encodeMatmul(ctx, pass, cf ? { a: V, b: U, out: M, batch: a2, m: P, n: o, k: c } : { a: U, b: V, out: M, batch: a2, m: o, n: P, k: c });
-    step(pass, 'wgOutput', P * o, [M, args.out, args.bias ?? dummyBuffer(ctx)]);
+    step(pass, 'wgOutput', P * o, [M, args.out, args.bias ?? dummyBuffer(ctx), args.x, args.filter]);
   });
 }
