@@ -5,3 +5,4 @@ export * from './conv';
 export * from './math';
 export * from './elementwise';
 export * from './reduce';
+export * from './winograd';

@@ -1,0 +1,127 @@
+// wasm target, Winograd F(4×4, 3×3) convolutions (wasm/winograd.ts): against float64 loops within the tile-scaled error
+// bound, inf/NaN exactly where the direct sum puts them, bit-identical however the units are split across threads,
+// the default thresholds, and a jitted gradient against the reference target.
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ShapedArray } from '../src/core/aval.js';
+import type { ConvParams } from '../src/core/primitive.js';
+import { abstractEval } from '../src/rules/abstractEval.js';
+import type { RefVal } from '../src/rules/types.js';
+import { grad, jit, lax, np, random, withTarget, type Array } from '../src/index.js';
+import { setThreads } from '../src/targets/wasm/index.js';
+import { convFormStats, convWasm, threading, winogradForm } from '../src/targets/wasm/linalg.js';
+import { scratchStats } from '../src/targets/wasm/runtime.js';
+import { threadsReady } from '../src/targets/wasm/threads.js';
+import { type Case, reference, scaledError } from './winograd-reference.js';
+import { randoms } from './wgsl-support.js';
+
+const defaults = { ...winogradForm };
+afterEach(() => Object.assign(winogradForm, defaults));
+
+interface Conv { n: number; c: number; h: number; w: number; o: number; pad: [[number, number], [number, number]] }
+const params = (pad: Conv['pad']): ConvParams => ({ windowStrides: [1, 1], padding: pad, lhsDilation: [1, 1], rhsDilation: [1, 1], featureGroupCount: 1, batchGroupCount: 1 });
+const asCase = (k: Conv): Case => ({ n: k.n, h: k.h, w: k.w, cin: k.c, cout: k.o, kh: 3, kw: 3, padding: k.pad, layout: 'NCHW', filterLayout: 'OIHW' });
+
+/** The wasm convolution of random x [n, c, h, w] and w [o, c, 3, 3] (poked first), with the float64 reference. */
+function run(k: Conv, seed: number, poke?: (x: Float32Array, w: Float32Array) => void) {
+  const xb = randoms(k.n * k.c * k.h * k.w, seed), wb = randoms(k.o * k.c * 9, seed + 1);
+  poke?.(xb, wb);
+  const x: RefVal = { aval: new ShapedArray([k.n, k.c, k.h, k.w], 'float32'), buffer: xb };
+  const w: RefVal = { aval: new ShapedArray([k.o, k.c, 3, 3], 'float32'), buffer: wb };
+  const p = params(k.pad);
+  const got = convWasm([x, w], p, abstractEval('convGeneralDilated', [x.aval, w.aval], p))[0] as Float32Array;
+  return { got, ref: reference(asCase(k), xb, wb, new Float32Array(k.o), 4) };
+}
+
+const conv = fc.record({
+  n: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 20 }), h: fc.integer({ min: 1, max: 14 }), w: fc.integer({ min: 1, max: 23 }), o: fc.integer({ min: 1, max: 20 }),
+  pad: fc.tuple(fc.tuple(fc.integer({ min: -1, max: 3 }), fc.integer({ min: -1, max: 3 })), fc.tuple(fc.integer({ min: -1, max: 3 }), fc.integer({ min: -1, max: 3 }))),
+}).filter((k) => k.h + k.pad[0][0] + k.pad[0][1] >= 3 && k.w + k.pad[1][0] + k.pad[1][1] >= 3);
+
+// F(4×4)'s rounding, relative to Σ|x|·|w| over the tile (test/wgsl-winograd.test.ts states the same bound for WebGPU)
+const BOUND = 1e-5;
+
+describe('wasm Winograd F(4×4, 3×3) convolutions', () => {
+  it('stay within the tile-scaled error bound of float64 loops over sizes, channels and padding (cropping too), any chunking', () => {
+    const before = convFormStats.winograd;
+    fc.assert(
+      fc.property(conv, fc.nat(1000), fc.constantFrom(1 << 20, 4096, 1), (k, seed, chunkBytes) => {
+        Object.assign(winogradForm, { minChannels: 1, minWork: 0, chunkBytes });
+        const { got, ref } = run(k, seed);
+        expect({ k, err: scaledError(got, ref) }).toEqual({ k, err: expect.toSatisfy((e: number) => e <= BOUND) });
+      }),
+      { numRuns: 120, seed: 7 },
+    );
+    expect(convFormStats.winograd).toBeGreaterThanOrEqual(before + 120);
+    expect(scratchStats().used).toBe(0);
+  });
+
+  it('put inf and NaN exactly where the direct sum does (tiles with non-finite products are summed directly)', () => {
+    Object.assign(winogradForm, { minChannels: 1, minWork: 0 });
+    const k: Conv = { n: 2, c: 5, h: 11, w: 21, o: 6, pad: [[1, 1], [1, 1]] };
+    const pokes: [string, (x: Float32Array, w: Float32Array) => void][] = [
+      ['an inf and a NaN in x', (x) => { x[30] = Infinity; x[11 * 21 * 5 + 100] = NaN; }],
+      ['-inf and +inf two pixels apart', (x) => { x[50] = -Infinity; x[52] = Infinity; }],
+      ['an inf in the filter (0·inf = NaN on padding)', (_, w) => { w[4] = Infinity; }],
+    ];
+    for (const [what, poke] of pokes) {
+      const { got, ref } = run(k, 3, poke);
+      expect(ref.y.some((v) => !Number.isFinite(v)) && ref.y.some((v) => Number.isFinite(v)), what).toBe(true);
+      expect({ what, err: scaledError(got, ref) }).toEqual({ what, err: expect.toSatisfy((e: number) => e <= BOUND) });
+    }
+  });
+
+  it('is taken by default from 16 channels and 2^20 channel products, not below', () => {
+    const taken = (k: Conv) => {
+      const before = convFormStats.winograd;
+      run(k, 1);
+      return convFormStats.winograd > before;
+    };
+    expect(taken({ n: 4, c: 16, h: 32, w: 32, o: 16, pad: [[1, 1], [1, 1]] })).toBe(true);
+    expect(taken({ n: 2, c: 16, h: 32, w: 32, o: 16, pad: [[1, 1], [1, 1]] })).toBe(false);
+    expect(taken({ n: 2, c: 8, h: 32, w: 32, o: 32, pad: [[1, 1], [1, 1]] })).toBe(false);
+    expect(taken({ n: 1, c: 16, h: 8, w: 8, o: 16, pad: [[1, 1], [1, 1]] })).toBe(false);
+  });
+});
+
+describe('wasm Winograd convolutions on 2 threads', () => {
+  const saved = { ...threading };
+  beforeAll(async () => {
+    setThreads(2);
+    await threadsReady();
+  });
+  afterAll(() => {
+    Object.assign(threading, saved);
+    setThreads(1);
+  });
+  it('are bit-identical split and unsplit', () => {
+    fc.assert(
+      fc.property(conv, fc.nat(1000), fc.constantFrom(1 << 20, 4096), (k, seed, chunkBytes) => {
+        Object.assign(winogradForm, { minChannels: 1, minWork: 0, chunkBytes });
+        threading.minMulAdds = 0;
+        const many = run(k, seed).got;
+        threading.minMulAdds = Infinity;
+        const one = run(k, seed).got;
+        expect(new Uint32Array(many.buffer, many.byteOffset, many.length)).toEqual(new Uint32Array(one.buffer, one.byteOffset, one.length));
+      }),
+      { numRuns: 40, seed: 8 },
+    );
+  });
+});
+
+describe('wasm Winograd convolutions in a model', () => {
+  it('give a jitted loss gradient equal to the reference target\'s within the bound (the input gradient is a 3×3 stride-1 convolution too)', () => {
+    const x = random.normal(random.key(3), [4, 16, 32, 32]), k = random.normal(random.key(4), [32, 16, 3, 3]).mul(0.2);
+    const loss = (x: Array, k: Array) => np.sum(np.tanh(lax.convGeneralDilated(x, k, { padding: 'SAME' }).mul(0.1)));
+    const g = grad(loss, { argnums: [0, 1] });
+    const want = withTarget('ref', () => (g(x, k) as Array[]).map((a) => a.dataSync() as Float32Array));
+    const before = convFormStats.winograd;
+    const got = withTarget('wasm', () => (jit(g)(x, k) as Array[]).map((a) => a.dataSync() as Float32Array));
+    expect(convFormStats.winograd).toBeGreaterThanOrEqual(before + 2); // the forward and the input gradient
+    for (const [i, a] of got.entries()) {
+      const b = want[i]!, scale = Math.max(...b.map(Math.abs));
+      const err = Math.max(...a.map((v, j) => Math.abs(v - b[j]!)));
+      expect(err / scale, `gradient ${i}`).toBeLessThan(1e-4);
+    }
+  });
+});

@@ -1,0 +1,200 @@
+// Winograd F(4×4, 3×3) convolution kernels (f32, NCHW, stride 1, one group): the filter transform into gemmPacked's
+// packed-A layout, and blocks of (image, tile chunk) units, each transforming its input patches straight into the
+// packed-B layout, running the 36 GEMMs against the transformed filter and transforming the products back into the
+// output. 4 tiles ride in the 4 lanes of a v128 through both transforms. Tiles whose products are not all finite are
+// summed directly (the transforms would spread an inf or NaN over the whole tile).
+import { MR32, NR32, gemmPackedF32, packedABytes, packedBBytes } from './gemm';
+
+// Lavin & Gray's F(4×4, 3×3): y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A for a 6×6 input patch d and a 3×3 filter g.
+
+/** o[i] = (G·(a, b, c))[i] for i < 6, stored at o + i·step (bytes). */
+// @ts-ignore: decorator
+@inline function gCol(a: f32, b: f32, c: f32, o: usize, step: usize): void {
+  store<f32>(o, a * 0.25);
+  store<f32>(o + step, (a + b + c) * <f32>(-1.0 / 6.0));
+  store<f32>(o + 2 * step, (a - b + c) * <f32>(-1.0 / 6.0));
+  store<f32>(o + 3 * step, a * <f32>(1.0 / 24.0) + b * <f32>(1.0 / 12.0) + c * <f32>(1.0 / 6.0));
+  store<f32>(o + 4 * step, a * <f32>(1.0 / 24.0) - b * <f32>(1.0 / 12.0) + c * <f32>(1.0 / 6.0));
+  store<f32>(o + 5 * step, c);
+}
+
+/**
+ * Transformed filter for all (o, c) of w [O, C, 3, 3]: 36 matrices U[ξ] = (G g Gᵀ)[ξ] of O × C, each in the fully
+ * packed A form of gemmPacked ([⌈O/MR⌉][C][MR], rows past O zero) at up + ξ·packedABytes(4, O, C). `tmp`: 72 bytes.
+ */
+export function winogradFilterF32(w: usize, O: i32, C: i32, up: usize, tmp: usize): void {
+  const pa = <usize>packedABytes(4, O, C);
+  memory.fill(up, 0, pa * 36);
+  for (let o = 0; o < O; o++)
+    for (let c = 0; c < C; c++) {
+      const g = w + ((<usize>(o * C + c) * 9) << 2);
+      // t = G g: 6 × 3, at tmp + (i·3 + k)·4
+      for (let k = 0; k < 3; k++) gCol(load<f32>(g + (<usize>k << 2)), load<f32>(g + (<usize>(3 + k) << 2)), load<f32>(g + (<usize>(6 + k) << 2)), tmp + (<usize>k << 2), 12);
+      // U = t Gᵀ: row i of t through G gives U[i][0..6); element (o, c) of matrix ξ = i·6 + j
+      const at = up + ((<usize>(o / MR32) * C + c) * MR32 + (o % MR32)) * 4;
+      for (let i = 0; i < 6; i++) {
+        const r = tmp + <usize>i * 12;
+        gCol(load<f32>(r), load<f32>(r, 4), load<f32>(r, 8), at + <usize>i * 6 * pa, pa);
+      }
+    }
+}
+
+/** The six outputs of Bᵀ·z for z = the vectors at p + k·ps (k < 6), stored at q + i·qs. */
+// @ts-ignore: decorator
+@inline function bt6(p: usize, ps: usize, q: usize, qs: usize): void {
+  const z0 = v128.load(p), z1 = v128.load(p + ps), z2 = v128.load(p + 2 * ps), z3 = v128.load(p + 3 * ps), z4 = v128.load(p + 4 * ps), z5 = v128.load(p + 5 * ps);
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
+  // 4z0 − 5z2 + z4; −4(z1 + z2) + z3 + z4; 4(z1 − z2) − z3 + z4; −2(z1 − z3) − z2 + z4; 2(z1 − z3) − z2 + z4; 4z1 − 5z3 + z5
+  const a = f32x4.add(z3, z4), b = f32x4.sub(z4, z3), c = f32x4.sub(z4, z2), d = f32x4.mul(two, f32x4.sub(z1, z3));
+  v128.store(q, f32x4.add(f32x4.sub(f32x4.mul(four, z0), f32x4.mul(five, z2)), z4));
+  v128.store(q + qs, f32x4.sub(a, f32x4.mul(four, f32x4.add(z1, z2))));
+  v128.store(q + 2 * qs, f32x4.add(b, f32x4.mul(four, f32x4.sub(z1, z2))));
+  v128.store(q + 3 * qs, f32x4.sub(c, d));
+  v128.store(q + 4 * qs, f32x4.add(c, d));
+  v128.store(q + 5 * qs, f32x4.add(f32x4.sub(f32x4.mul(four, z1), f32x4.mul(five, z3)), z5));
+}
+
+/** The four outputs of Aᵀ·m for m = the vectors at p + k·ps (k < 6), stored at q + i·qs. */
+// @ts-ignore: decorator
+@inline function at6(p: usize, ps: usize, q: usize, qs: usize): void {
+  const m0 = v128.load(p), m1 = v128.load(p + ps), m2 = v128.load(p + 2 * ps), m3 = v128.load(p + 3 * ps), m4 = v128.load(p + 4 * ps), m5 = v128.load(p + 5 * ps);
+  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2), s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
+  v128.store(q, f32x4.add(f32x4.add(m0, s12), s34));
+  v128.store(q + qs, f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)));
+  v128.store(q + 2 * qs, f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)));
+  v128.store(q + 3 * qs, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5));
+}
+
+/** Lanes 0..3 of four vectors, transposed: out k holds lane k of a, b, c, d (stored at q + k·qs). */
+// @ts-ignore: decorator
+@inline function transpose4(a: v128, b: v128, c: v128, d: v128, q: usize, qs: usize): void {
+  const ab0 = i32x4.shuffle(a, b, 0, 4, 1, 5), cd0 = i32x4.shuffle(c, d, 0, 4, 1, 5);
+  const ab1 = i32x4.shuffle(a, b, 2, 6, 3, 7), cd1 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+  v128.store(q, i32x4.shuffle(ab0, cd0, 0, 1, 4, 5));
+  v128.store(q + qs, i32x4.shuffle(ab0, cd0, 2, 3, 6, 7));
+  v128.store(q + 2 * qs, i32x4.shuffle(ab1, cd1, 0, 1, 4, 5));
+  v128.store(q + 3 * qs, i32x4.shuffle(ab1, cd1, 2, 3, 6, 7));
+}
+
+/** Bytes of one participant's work space: V (36 packed B blocks), the products (36 × O × chunk), transforms, GEMM tile. */
+export function winogradWorkBytes(C: i32, O: i32, chunk: i32): i32 {
+  return 36 * packedBBytes(4, C, chunk) + 36 * O * chunk * 4 + 2 * 36 * 16 + MR32 * NR32 * 4 + 64;
+}
+
+/**
+ * Units begin ≤ u < end of the convolution out[n, o] = Σ_c x[n, c] ⋆ w[o, c] (3×3, stride 1, padding pt/pl, output
+ * oh × ow) by F(4×4, 3×3): unit u is image u / cpi, tiles [t0, t0 + chunk) of its th × tw tiles (t0 = (u % cpi)·chunk,
+ * chunk a multiple of 8). `up`: winogradFilterF32's transformed filter; `w`: the filter itself (for the direct sums).
+ * Every output is computed from its own image only, in the same way whatever the units: bit-identical across threads.
+ */
+export function winogradBlockF32(
+  up: usize, w: usize, x: usize, C: i32, H: i32, W: i32, O: i32, oh: i32, ow: i32, th: i32, tw: i32, pt: i32, pl: i32,
+  out: usize, chunk: i32, cpi: i32, begin: i32, end: i32, work: usize,
+): void {
+  const pa = <usize>packedABytes(4, O, C), vb = <usize>packedBBytes(4, C, chunk), mb = <usize>O * chunk * 4;
+  const V = work, M = V + 36 * vb, tmp = M + 36 * mb, tmp2 = tmp + 36 * 16, tile = tmp2 + 36 * 16;
+  const T = th * tw, plane = <usize>H * W;
+  for (let u = begin; u < end; u++) {
+    const n = u / cpi, t0 = (u % cpi) * chunk, nt = min(chunk, T - t0);
+    if (nt <= 0) continue;
+    const nt4 = (nt + 3) & ~3;
+    const xn = x + (<usize>n * C * plane) * 4;
+    // input transform: 4 tiles at a time, lanes = tiles, into V[ξ] at strip (tl / NR), row c, lane tl % NR
+    for (let c = 0; c < C; c++) {
+      const xc = xn + <usize>c * plane * 4;
+      for (let tl = 0; tl < nt4; tl += 4) {
+        const t = t0 + tl, tr = t / tw, tcol = t - tr * tw;
+        const ih = tr * 4 - pt, iw = tcol * 4 - pl;
+        if (tl + 4 <= nt && tcol + 4 <= tw && ih >= 0 && iw >= 0 && ih + 6 <= H && iw + 18 <= W) {
+          // four tiles side by side in one tile row, their 6 × 18 inputs all inside: rows by v128, lanes by transposes
+          for (let r = 0; r < 6; r++) {
+            const s = xc + (<usize>(ih + r) * W + iw) * 4;
+            const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32), v3 = v128.load(s, 48);
+            const v4 = v128.load(s, 64); // lanes 2, 3: past the 18 columns, unused (the caller leaves 64 bytes of slack)
+            const q = tmp + <usize>r * 96;
+            transpose4(v0, v1, v2, v3, q, 16);
+            const a = i32x4.shuffle(v1, v2, 0, 4, 1, 5), b = i32x4.shuffle(v3, v4, 0, 4, 1, 5);
+            v128.store(q, i32x4.shuffle(a, b, 0, 1, 4, 5), 64);
+            v128.store(q, i32x4.shuffle(a, b, 2, 3, 6, 7), 80);
+          }
+        } else {
+          for (let k = 0; k < 4; k++) {
+            const tk = t + k;
+            const tkr = tk / tw, tkc = tk - tkr * tw;
+            const ihk = tkr * 4 - pt, iwk = tkc * 4 - pl;
+            const live = tl + k < nt;
+            for (let r = 0; r < 6; r++)
+              for (let s = 0; s < 6; s++) {
+                const yy = ihk + r, xx = iwk + s;
+                const v: f32 = live && yy >= 0 && xx >= 0 && yy < H && xx < W ? load<f32>(xc + (<usize>yy * W + xx) * 4) : 0;
+                store<f32>(tmp + (<usize>(r * 6 + s) * 16) + (<usize>k << 2), v);
+              }
+          }
+        }
+        // Bᵀ d: columns (over rows r), then (·)B: rows, straight into V
+        for (let s = 0; s < 6; s++) bt6(tmp + <usize>s * 16, 96, tmp2 + <usize>s * 16, 96);
+        const dst = V + ((<usize>(tl / NR32) * C + c) * NR32 + (tl % NR32)) * 4;
+        for (let i = 0; i < 6; i++) bt6(tmp2 + <usize>i * 96, 16, dst + <usize>i * 6 * vb, vb);
+      }
+    }
+    // the 36 products M[ξ] = U[ξ] · V[ξ]: O × nt4, row stride chunk
+    for (let xi = 0; xi < 36; xi++)
+      gemmPackedF32(O, nt4, C, up + <usize>xi * pa, C, V + <usize>xi * vb, M + <usize>xi * mb, chunk, false, tile);
+    // output transform: 4 tiles at a time
+    for (let o = 0; o < O; o++) {
+      const yo = out + (<usize>(n * O + o) * oh * ow) * 4;
+      for (let tl = 0; tl < nt4; tl += 4) {
+        const src = M + (<usize>o * chunk + tl) * 4;
+        // lanes whose 36 products are not all finite (v − v is NaN there)
+        let bad = f32x4.splat(0);
+        for (let xi = 0; xi < 36; xi++) {
+          const v = v128.load(src + <usize>xi * mb);
+          bad = f32x4.add(bad, f32x4.sub(v, v));
+        }
+        const finite = f32x4.eq(bad, bad);
+        for (let j = 0; j < 6; j++) at6(src + <usize>j * mb, 6 * mb, tmp + <usize>j * 16, 96);
+        for (let i = 0; i < 4; i++) at6(tmp + <usize>i * 96, 16, tmp2 + <usize>i * 64, 16);
+        // tmp2 + (i·4 + j)·16: output (i, j) of the 4 tiles
+        const t = t0 + tl, tr = t / tw, tcol = t - tr * tw;
+        const oy = tr * 4, ox = tcol * 4;
+        if (tl + 4 <= nt && tcol + 4 <= tw && oy + 4 <= oh && ox + 16 <= ow && i32x4.all_true(finite)) {
+          for (let i = 0; i < 4; i++) {
+            const p = tmp2 + <usize>i * 64;
+            transpose4(v128.load(p), v128.load(p, 16), v128.load(p, 32), v128.load(p, 48), yo + (<usize>(oy + i) * ow + ox) * 4, 16);
+          }
+        } else {
+          v128.store(tmp, finite); // (tmp is free after the column pass)
+          for (let k = 0; k < 4; k++) {
+            if (tl + k >= nt) break;
+            const tk = t + k, tkr = tk / tw, tkc = tk - tkr * tw;
+            const oyk = tkr * 4, oxk = tkc * 4;
+            const laneFinite = load<i32>(tmp + (<usize>k << 2)) != 0;
+            for (let i = 0; i < 4; i++)
+              for (let j = 0; j < 4; j++) {
+                if (oyk + i >= oh || oxk + j >= ow) continue;
+                const v = laneFinite
+                  ? load<f32>(tmp2 + <usize>(i * 4 + j) * 16 + (<usize>k << 2))
+                  : directSum(x, w, n, o, C, H, W, oyk + i - pt, oxk + j - pl);
+                store<f32>(yo + (<usize>(oyk + i) * ow + oxk + j) * 4, v);
+              }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Σ_c Σ_3×3 x[n, c, iy + kh, ix + kw]·w[o, c, kh, kw], padding as 0·w (as lax.conv_general_dilated: NaN for w = ±inf). */
+function directSum(x: usize, w: usize, n: i32, o: i32, C: i32, H: i32, W: i32, iy: i32, ix: i32): f32 {
+  let acc: f32 = 0;
+  for (let c = 0; c < C; c++) {
+    const xc = x + (<usize>(n * C + c) * H * W) * 4, wc = w + (<usize>(o * C + c) * 9) * 4;
+    for (let kh = 0; kh < 3; kh++)
+      for (let kw = 0; kw < 3; kw++) {
+        const yy = iy + kh, xx = ix + kw;
+        const v: f32 = yy >= 0 && xx >= 0 && yy < H && xx < W ? load<f32>(xc + (<usize>yy * W + xx) * 4) : 0;
+        acc += v * load<f32>(wc + (<usize>(kh * 3 + kw)) * 4);
+      }
+  }
+  return acc;
+}
