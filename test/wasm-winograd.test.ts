@@ -46,7 +46,7 @@ describe('wasm Winograd F(4×4, 3×3) convolutions', () => {
     const before = convFormStats.winograd;
     fc.assert(
       fc.property(conv, fc.nat(1000), fc.constantFrom(1 << 20, 4096, 1), (k, seed, chunkBytes) => {
-        Object.assign(winogradForm, { minChannels: 1, minWork: 0, chunkBytes });
+        Object.assign(winogradForm, { minChannels: 1, minChannelProduct: 0, minWork: 0, chunkBytes });
         const { got, ref } = run(k, seed);
         expect({ k, err: scaledError(got, ref) }).toEqual({ k, err: expect.toSatisfy((e: number) => e <= BOUND) });
       }),
@@ -57,7 +57,7 @@ describe('wasm Winograd F(4×4, 3×3) convolutions', () => {
   });
 
   it('put inf and NaN exactly where the direct sum does (tiles with non-finite products are summed directly)', () => {
-    Object.assign(winogradForm, { minChannels: 1, minWork: 0 });
+    Object.assign(winogradForm, { minChannels: 1, minChannelProduct: 0, minWork: 0 });
     const k: Conv = { n: 2, c: 5, h: 11, w: 21, o: 6, pad: [[1, 1], [1, 1]] };
     const pokes: [string, (x: Float32Array, w: Float32Array) => void][] = [
       ['an inf and a NaN in x', (x) => { x[30] = Infinity; x[11 * 21 * 5 + 100] = NaN; }],
@@ -71,14 +71,16 @@ describe('wasm Winograd F(4×4, 3×3) convolutions', () => {
     }
   });
 
-  it('is taken by default from 16 channels and 2^20 channel products, not below', () => {
+  it('is taken by default from 16 channels, cin·cout ≥ 512 and 2^20 channel products, not below', () => {
     const taken = (k: Conv) => {
       const before = convFormStats.winograd;
       run(k, 1);
       return convFormStats.winograd > before;
     };
-    expect(taken({ n: 4, c: 16, h: 32, w: 32, o: 16, pad: [[1, 1], [1, 1]] })).toBe(true);
-    expect(taken({ n: 2, c: 16, h: 32, w: 32, o: 16, pad: [[1, 1], [1, 1]] })).toBe(false);
+    expect(taken({ n: 2, c: 16, h: 32, w: 32, o: 32, pad: [[1, 1], [1, 1]] })).toBe(true);
+    expect(taken({ n: 16, c: 32, h: 14, w: 14, o: 16, pad: [[1, 1], [1, 1]] })).toBe(true);
+    expect(taken({ n: 1, c: 16, h: 32, w: 32, o: 32, pad: [[1, 1], [1, 1]] })).toBe(false);
+    expect(taken({ n: 8, c: 16, h: 32, w: 32, o: 16, pad: [[1, 1], [1, 1]] })).toBe(false);
     expect(taken({ n: 2, c: 8, h: 32, w: 32, o: 32, pad: [[1, 1], [1, 1]] })).toBe(false);
     expect(taken({ n: 1, c: 16, h: 8, w: 8, o: 16, pad: [[1, 1], [1, 1]] })).toBe(false);
   });
@@ -97,7 +99,7 @@ describe('wasm Winograd convolutions on 2 threads', () => {
   it('are bit-identical split and unsplit', () => {
     fc.assert(
       fc.property(conv, fc.nat(1000), fc.constantFrom(1 << 20, 4096), (k, seed, chunkBytes) => {
-        Object.assign(winogradForm, { minChannels: 1, minWork: 0, chunkBytes });
+        Object.assign(winogradForm, { minChannels: 1, minChannelProduct: 0, minWork: 0, chunkBytes });
         threading.minMulAdds = 0;
         const many = run(k, seed).got;
         threading.minMulAdds = Infinity;

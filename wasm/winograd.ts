@@ -76,9 +76,19 @@ export function winogradFilterF32(w: usize, O: i32, C: i32, up: usize, tmp: usiz
   v128.store(q + 3 * qs, i32x4.shuffle(ab1, cd1, 2, 3, 6, 7));
 }
 
-/** Bytes of one participant's work space: V (36 packed B blocks), the products (36 × O × chunk), transforms, GEMM tile. */
-export function winogradWorkBytes(C: i32, O: i32, chunk: i32): i32 {
-  return 36 * packedBBytes(4, C, chunk) + 36 * O * chunk * 4 + 2 * 36 * 16 + MR32 * NR32 * 4 + 64;
+/** Row stride (elements) of the staged input: the 4·tw + 2 columns the tiles read, and room for the v128 that reads 2 past them. */
+// @ts-ignore: decorator
+@inline function stageWidth(tw: i32): i32 {
+  return tw * 4 + 8;
+}
+
+/**
+ * Bytes of one participant's work space for units of `chunk` tiles of tw per tile row: V (36 packed B blocks), the
+ * products (36 × O × chunk), the staged input rows of one channel, the transforms' vectors, the GEMM's edge tile.
+ */
+export function winogradWorkBytes(C: i32, O: i32, chunk: i32, tw: i32): i32 {
+  const rows = ((chunk + tw - 1) / tw + 1) * 4 + 6;
+  return 36 * packedBBytes(4, C, chunk) + 36 * O * chunk * 4 + rows * stageWidth(tw) * 4 + 2 * 36 * 16 + MR32 * NR32 * 4 + 64;
 }
 
 /**
@@ -92,25 +102,37 @@ export function winogradBlockF32(
   out: usize, chunk: i32, cpi: i32, begin: i32, end: i32, work: usize,
 ): void {
   const pa = <usize>packedABytes(4, O, C), vb = <usize>packedBBytes(4, C, chunk), mb = <usize>O * chunk * 4;
-  const V = work, M = V + 36 * vb, tmp = M + 36 * mb, tmp2 = tmp + 36 * 16, tile = tmp2 + 36 * 16;
+  const V = work, M = V + 36 * vb, tmp = M + 36 * mb, tmp2 = tmp + 36 * 16, tile = tmp2 + 36 * 16, stage = tile + MR32 * NR32 * 4;
   const T = th * tw, plane = <usize>H * W;
   for (let u = begin; u < end; u++) {
     const n = u / cpi, t0 = (u % cpi) * chunk, nt = min(chunk, T - t0);
     if (nt <= 0) continue;
     const nt4 = (nt + 3) & ~3;
     const xn = x + (<usize>n * C * plane) * 4;
-    // input transform: 4 tiles at a time, lanes = tiles, into V[ξ] at strip (tl / NR), row c, lane tl % NR
+    // the unit's tile rows [tr0, tr1] read input rows tr0·4 − pt … tr1·4 − pt + 5: each channel's are staged into a
+    // zero-bordered buffer (row stride WP, column 0 = input column −pl), so that no patch load needs a bounds test
+    const tr0 = t0 / tw, tr1 = (t0 + nt - 1) / tw, rows = (tr1 - tr0) * 4 + 6, row0 = tr0 * 4 - pt;
+    const WP = stageWidth(tw), wpb = <usize>WP * 4;
     for (let c = 0; c < C; c++) {
       const xc = xn + <usize>c * plane * 4;
+      memory.fill(stage, 0, <usize>rows * wpb);
+      // staged column cc holds input column cc − pl: those in [0, W) are copied, the rest stay 0
+      const c0 = max(0, pl), c1 = min(WP, W + pl);
+      if (c1 > c0)
+        for (let r = 0; r < rows; r++) {
+          const yy = row0 + r;
+          if (yy < 0 || yy >= H) continue;
+          memory.copy(stage + <usize>r * wpb + <usize>c0 * 4, xc + (<usize>yy * W + (c0 - pl)) * 4, <usize>(c1 - c0) * 4);
+        }
       for (let tl = 0; tl < nt4; tl += 4) {
         const t = t0 + tl, tr = t / tw, tcol = t - tr * tw;
-        const ih = tr * 4 - pt, iw = tcol * 4 - pl;
-        if (tl + 4 <= nt && tcol + 4 <= tw && ih >= 0 && iw >= 0 && ih + 6 <= H && iw + 18 <= W) {
-          // four tiles side by side in one tile row, their 6 × 18 inputs all inside: rows by v128, lanes by transposes
+        if (tl + 4 <= nt && tcol + 4 <= tw) {
+          // four tiles side by side in one tile row: their 6 × 18 staged inputs by rows of v128, lanes by transposes
+          const base = stage + <usize>((tr - tr0) * 4) * wpb + <usize>tcol * 16;
           for (let r = 0; r < 6; r++) {
-            const s = xc + (<usize>(ih + r) * W + iw) * 4;
+            const s = base + <usize>r * wpb;
             const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32), v3 = v128.load(s, 48);
-            const v4 = v128.load(s, 64); // lanes 2, 3: past the 18 columns, unused (the caller leaves 64 bytes of slack)
+            const v4 = v128.load(s, 64); // lanes 2, 3: past the 18 columns, unused (stageWidth leaves room)
             const q = tmp + <usize>r * 96;
             transpose4(v0, v1, v2, v3, q, 16);
             const a = i32x4.shuffle(v1, v2, 0, 4, 1, 5), b = i32x4.shuffle(v3, v4, 0, 4, 1, 5);
@@ -118,17 +140,14 @@ export function winogradBlockF32(
             v128.store(q, i32x4.shuffle(a, b, 2, 3, 6, 7), 80);
           }
         } else {
+          // tiles in two tile rows, or past the unit's end (lanes of zeros)
           for (let k = 0; k < 4; k++) {
-            const tk = t + k;
-            const tkr = tk / tw, tkc = tk - tkr * tw;
-            const ihk = tkr * 4 - pt, iwk = tkc * 4 - pl;
+            const tk = t + k, tkr = tk / tw, tkc = tk - tkr * tw;
             const live = tl + k < nt;
+            const base = stage + <usize>((tkr - tr0) * 4) * wpb + <usize>tkc * 16;
             for (let r = 0; r < 6; r++)
-              for (let s = 0; s < 6; s++) {
-                const yy = ihk + r, xx = iwk + s;
-                const v: f32 = live && yy >= 0 && xx >= 0 && yy < H && xx < W ? load<f32>(xc + (<usize>yy * W + xx) * 4) : 0;
-                store<f32>(tmp + (<usize>(r * 6 + s) * 16) + (<usize>k << 2), v);
-              }
+              for (let s = 0; s < 6; s++)
+                store<f32>(tmp + (<usize>(r * 6 + s) * 16) + (<usize>k << 2), live ? load<f32>(base + <usize>r * wpb + (<usize>s << 2)) : 0);
           }
         }
         // Bᵀ d: columns (over rows r), then (·)B: rows, straight into V
@@ -154,29 +173,30 @@ export function winogradBlockF32(
         const finite = f32x4.eq(bad, bad);
         for (let j = 0; j < 6; j++) at6(src + <usize>j * mb, 6 * mb, tmp + <usize>j * 16, 96);
         for (let i = 0; i < 4; i++) at6(tmp + <usize>i * 96, 16, tmp2 + <usize>i * 64, 16);
-        // tmp2 + (i·4 + j)·16: output (i, j) of the 4 tiles
-        const t = t0 + tl, tr = t / tw, tcol = t - tr * tw;
-        const oy = tr * 4, ox = tcol * 4;
-        if (tl + 4 <= nt && tcol + 4 <= tw && oy + 4 <= oh && ox + 16 <= ow && i32x4.all_true(finite)) {
-          for (let i = 0; i < 4; i++) {
-            const p = tmp2 + <usize>i * 64;
-            transpose4(v128.load(p), v128.load(p, 16), v128.load(p, 32), v128.load(p, 48), yo + (<usize>(oy + i) * ow + ox) * 4, 16);
-          }
-        } else {
-          v128.store(tmp, finite); // (tmp is free after the column pass)
-          for (let k = 0; k < 4; k++) {
-            if (tl + k >= nt) break;
-            const tk = t + k, tkr = tk / tw, tkc = tk - tkr * tw;
-            const oyk = tkr * 4, oxk = tkc * 4;
-            const laneFinite = load<i32>(tmp + (<usize>k << 2)) != 0;
-            for (let i = 0; i < 4; i++)
-              for (let j = 0; j < 4; j++) {
-                if (oyk + i >= oh || oxk + j >= ow) continue;
-                const v = laneFinite
-                  ? load<f32>(tmp2 + <usize>(i * 4 + j) * 16 + (<usize>k << 2))
-                  : directSum(x, w, n, o, C, H, W, oyk + i - pt, oxk + j - pl);
-                store<f32>(yo + (<usize>(oyk + i) * ow + oxk + j) * 4, v);
-              }
+        // tmp2 + (i·4 + j)·16: output (i, j) of the 4 tiles; transposed per row i into tile k's row i at tmp + (k·4 + i)·16
+        for (let i = 0; i < 4; i++) {
+          const p = tmp2 + <usize>i * 64;
+          transpose4(v128.load(p), v128.load(p, 16), v128.load(p, 32), v128.load(p, 48), tmp + <usize>i * 16, 64);
+        }
+        v128.store(tmp2, finite);
+        const t = t0 + tl;
+        for (let k = 0; k < 4; k++) {
+          if (tl + k >= nt) break;
+          const tk = t + k, tkr = tk / tw, tkc = tk - tkr * tw;
+          const oy = tkr * 4, ox = tkc * 4;
+          const cols = min(4, ow - ox);
+          if (load<i32>(tmp2 + (<usize>k << 2)) != 0) {
+            for (let i = 0; i < 4; i++) {
+              if (oy + i >= oh) break;
+              const d = yo + (<usize>(oy + i) * ow + ox) * 4, q = tmp + <usize>(k * 4 + i) * 16;
+              if (cols == 4) v128.store(d, v128.load(q));
+              else for (let j = 0; j < cols; j++) store<f32>(d + (<usize>j << 2), load<f32>(q + (<usize>j << 2)));
+            }
+          } else {
+            for (let i = 0; i < 4; i++) {
+              if (oy + i >= oh) break;
+              for (let j = 0; j < cols; j++) store<f32>(yo + (<usize>(oy + i) * ow + ox + j) * 4, directSum(x, w, n, o, C, H, W, oy + i - pt, ox + j - pl));
+            }
           }
         }
       }

@@ -309,17 +309,19 @@ export const convFormStats = { taps: 0, im2col: 0, winograd: 0 };
 
 /**
  * Winograd F(4×4, 3×3) (winogradBlockF32 in wasm/winograd.ts): for f32 2-D 3×3 convolutions with stride 1, no
- * dilations, one group, at least `minChannels` input and output channels and `minWork` output-channel products
- * (n·oh·ow·cin·cout). 36 GEMMs of depth cin over the 4×4 output tiles replace the 9·cin-deep im2col GEMM: 4× fewer
- * multiply-adds. Rounding: within a small multiple of the direct sum's (see docs/jit-and-targets.md). `chunkBytes`
- * bounds one unit's transformed input (a participant's working set). Mutable for tests (enabled false: never).
+ * dilations, one group, at least `minChannels` input and output channels, cin·cout ≥ `minChannelProduct` and
+ * `minWork` output-channel products (n·oh·ow·cin·cout). 36 GEMMs of depth cin over the 4×4 output tiles replace the
+ * 9·cin-deep im2col GEMM: 4× fewer multiply-adds, for transforms that cost in proportion to cin + cout (so 16 → 16
+ * channels is slower here, 16 → 32 faster: docs/performance.md, "Seventh session"). Rounding: within a small multiple of
+ * the direct sum's (docs/jit-and-targets.md). `chunkBytes` bounds one unit's transformed input (a participant's
+ * working set). Mutable for tests (enabled false: never).
  */
-export const winogradForm = { enabled: true, minChannels: 16, minWork: 2 ** 20, chunkBytes: 1 << 20 };
+export const winogradForm = { enabled: true, minChannels: 16, minChannelProduct: 512, minWork: 2 ** 20, chunkBytes: 1 << 20 };
 function winogradFits(e: number, nsp: number, p: ConvParams, G: number, Bg: number, I: number, O: number, kSp: readonly number[], pixels: number): boolean {
   const ones = (v: readonly number[]) => v.every((d) => d === 1);
   return winogradForm.enabled && e === 4 && nsp === 2 && kSp[0] === 3 && kSp[1] === 3 && G === 1 && Bg === 1 &&
     ones(p.windowStrides) && ones(p.rhsDilation) && ones(p.lhsDilation) &&
-    I >= winogradForm.minChannels && O >= winogradForm.minChannels && pixels * I * O >= winogradForm.minWork;
+    I >= winogradForm.minChannels && O >= winogradForm.minChannels && I * O >= winogradForm.minChannelProduct && pixels * I * O >= winogradForm.minWork;
 }
 
 /** Runs F(4×4, 3×3) into `out` ([N, O, oh, ow]): the filter transformed once, units of (image, tile chunk) split across the pool. */
@@ -337,7 +339,7 @@ function convWinograd(w: Float32Array, xp: number, N: number, C: number, H: numb
   const blocks: Block[] = [];
   for (let u = 0; u < units; u += per)
     blocks.push({ fn: 'winogradBlockF32', esize: 4, args: [up, wp, xp, C, H, W, O, oh, ow, th, tw, pt, pl, out, chunk, cpi, u, Math.min(units, u + per)] });
-  runBlocks(blocks, ex.winogradWorkBytes!(C, O, chunk));
+  runBlocks(blocks, ex.winogradWorkBytes!(C, O, chunk, tw));
 }
 function tapForm(G: number, Bg: number, p: ConvParams, O: number, I: number, Ssz: number, Ysz: number): boolean {
   return G === 1 && Bg === 1 && p.lhsDilation.every((d) => d === 1) && I >= convForms.minInputs && O * Ssz < convForms.ratio * I * Ysz;
