@@ -1,12 +1,12 @@
-// Winograd F(m×m, 3×3) convolution (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016) for
-// stride-1, undilated, ungrouped 3×3 convolutions: three kernels around a batched GEMM (matmul.wgsl):
-//   wgFilter: U[ξ, c, o] = (G g Gᵀ)[ξ]       for the 3×3 filter g of (c, o)                     ξ < α² (α = m + 2)
+// Winograd F(m×m, r×r) convolution (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016) for
+// stride-1, undilated, ungrouped r×r convolutions: three kernels around a batched GEMM (matmul.wgsl):
+//   wgFilter: U[ξ, c, o] = (G g Gᵀ)[ξ]       for the r×r filter g of (c, o)                     ξ < α² (α = m + r − 1)
 //   wgInput:  V[ξ, p, c] = (Bᵀ d Bᵀᵀ)[ξ]      for the α×α input patch d of tile p = (n, th, tw), channel c
 //   (GEMM)    M[ξ] = V[ξ] · U[ξ]               α² products of [P, C]·[C, O]
 //   wgOutput: y[n, th·m + i, tw·m + j, o] = act((Aᵀ M[·, p, o] A)[i, j] + bias[o])
 // The transforms are unrolled by routines/winograd.ts from the matrices (zero coefficients dropped). Tensors are
 // addressed by element strides in (n, h, w, c) / (kh, kw, i, o) order, so any layout and transposed views are served.
-// Placeholders (double braces): WG (threads per workgroup), M, CF, FILTER, INPUT, OUTPUT (the unrolled transforms),
+// Placeholders (double braces): WG (threads per workgroup), M, R, CF, FILTER, INPUT, OUTPUT (the unrolled transforms),
 // ACT1 (the activation of vec4(v), for the direct sum), HELPERS (activation helper functions).
 
 struct WP {
@@ -79,8 +79,8 @@ fn direct(n: u32, oh: u32, ow: u32, o: u32, b: f32) {
       if (oh + r >= Q.oh || ow + s >= Q.ow) { continue; }
       var acc = 0.0;
       for (var c = 0u; c < Q.c; c++) {
-        for (var kh = 0u; kh < 3u; kh++) {
-          for (var kw = 0u; kw < 3u; kw++) {
+        for (var kh = 0u; kh < {{R}}u; kh++) {
+          for (var kw = 0u; kw < {{R}}u; kw++) {
             let ih = i32(oh + r + kh) - Q.ph; let iw = i32(ow + s + kw) - Q.pw;
             var xv = 0.0;
             if (ih >= 0 && iw >= 0 && ih < Q.h && iw < Q.w) { xv = xin[n * Q.xs.x + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z + c * Q.xs.w]; }

@@ -160,42 +160,49 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
       { numRuns: 25, seed: 3 },
     );
   });
-  it('3×3 stride-1 convolutions with enough channels take Winograd F(4×4, 3×3), eager and jitted, gradients too, within its stated error', { timeout: 120_000 }, async () => {
-    // 4·32·32 pixels × 16 × 16 channels: past winogradPays' threshold; the input gradient is a 3×3 stride-1 convolution too
-    const x = random.normal(random.key(5), [4, 16, 32, 32]), k = random.normal(random.key(6), [16, 16, 3, 3]).mul(0.3);
-    const f = (x: Array, k: Array) => lax.convGeneralDilated(x, k, { padding: [[1, 1], [2, 0]] });
-    const loss = (x: Array, k: Array) => np.sum(np.tanh(f(x, k).mul(0.1)));
-    const dx = grad(loss, { argnums: [0, 1] });
-    const [want, [wx, wk]] = withTarget('ref', () => [f(x, k), dx(x, k) as Array[]] as const);
-    const saved = convForms.winograd;
-    const got: Float64Array[][] = [];
-    try {
-      for (const m of [4, 0] as const) {
-        convForms.winograd = m;
-        const [y, yj, [gx, gk]] = withTarget('webgpu', () => [f(x, k), jit(f)(x, k), jit(dx)(x, k) as Array[]] as const);
-        got.push([await values(y), await values(yj), await values(gx!), await values(gk!)]);
+  // 3×3: 4·32·32 pixels × 16 × 16 channels; 5×5: 2·16·16 × 64 × 64 (F(2×2, 5×5) wants cin·cout ≥ 4096): past
+  // winogradPays' thresholds; the input gradient is a stride-1 convolution of the same size too
+  const winogradCases = [
+    { form: 'F(4×4, 3×3)', x: [4, 16, 32, 32], k: [16, 16, 3, 3], padding: [[1, 1], [2, 0]], off: { winograd: 0 } },
+    { form: 'F(2×2, 5×5)', x: [2, 64, 16, 16], k: [64, 64, 5, 5], padding: [[2, 2], [3, 1]], off: { winograd5: false } },
+  ] as const;
+  for (const wc of winogradCases)
+    it(`stride-1 convolutions with enough channels take Winograd ${wc.form}, eager and jitted, gradients too, within its stated error`, { timeout: 120_000 }, async () => {
+      const x = random.normal(random.key(5), [...wc.x]), k = random.normal(random.key(6), [...wc.k]).mul(0.3 * 3 / wc.k[2] / Math.sqrt(wc.k[1] / 16));
+      const f = (x: Array, k: Array) => lax.convGeneralDilated(x, k, { padding: wc.padding.map((p) => [...p]) as [number, number][] });
+      const loss = (x: Array, k: Array) => np.sum(np.tanh(f(x, k).mul(0.1)));
+      const dx = grad(loss, { argnums: [0, 1] });
+      const [want, [wx, wk]] = withTarget('ref', () => [f(x, k), dx(x, k) as Array[]] as const);
+      const saved = { ...convForms };
+      const got: Float64Array[][] = [];
+      try {
+        for (const off of [false, true]) {
+          Object.assign(convForms, saved, off ? wc.off : {});
+          const [y, yj, [gx, gk]] = withTarget('webgpu', () => [f(x, k), jit(f)(x, k), jit(dx)(x, k) as Array[]] as const);
+          got.push([await values(y), await values(yj), await values(gx!), await values(gk!)]);
+        }
+      } finally {
+        Object.assign(convForms, saved);
       }
-    } finally {
-      convForms.winograd = saved;
-    }
-    // |y| here is up to about 40 and Σ|x|·|w| about 30: F(4×4)'s error is within 1e-5 of that (test/wgsl-winograd.test.ts)
-    const [wy, wgx, wgk] = [refValues(want), refValues(wx!), refValues(wk!)];
-    for (const [i, [y, yj, gx, gk]] of got.entries()) {
-      for (const [a, b, what] of [[y!, wy, 'eager'], [yj!, wy, 'jit'], [gx!, wgx, 'input gradient'], [gk!, wgk, 'filter gradient']] as const)
-        expect(close(a, b, 5e-4, 1e-4), `${i ? 'implicit GEMM' : 'Winograd'} ${what}`).toBeNull();
-    }
-    // the forms differ in rounding, so equal bits would mean the Winograd form was not taken
-    expect(got[0]![0]!.some((v, i) => v !== got[1]![0]![i])).toBe(true);
-    expect(got[0]![2]!.some((v, i) => v !== got[1]![2]![i])).toBe(true);
-    // an inf and a NaN in the input: non-finite outputs exactly where the direct convolution has them, the rest close
-    const xv = new Float32Array(refValues(x));
-    xv[5 * 32 + 7] = Infinity;
-    xv[3 * 16 * 32 * 32 + 9 * 32 * 32 + 20 * 32 + 31] = NaN;
-    const xi = np.array(xv).reshape([4, 16, 32, 32]);
-    const wantI = refValues(withTarget('ref', () => f(xi, k)));
-    expect(wantI.some((v) => !Number.isFinite(v)) && wantI.some((v) => Number.isFinite(v))).toBe(true);
-    expect(close(await values(withTarget('webgpu', () => jit(f)(xi, k))), wantI, 5e-4, 1e-4)).toBeNull();
-  });
+      // |y| here is up to about 40 and Σ|x|·|w| about 30: the error is within 1e-5 of that (test/wgsl-winograd.test.ts)
+      const [wy, wgx, wgk] = [refValues(want), refValues(wx!), refValues(wk!)];
+      for (const [i, [y, yj, gx, gk]] of got.entries()) {
+        for (const [a, b, what] of [[y!, wy, 'eager'], [yj!, wy, 'jit'], [gx!, wgx, 'input gradient'], [gk!, wgk, 'filter gradient']] as const)
+          expect(close(a, b, 5e-4, 1e-4), `${i ? 'implicit GEMM' : 'Winograd'} ${what}`).toBeNull();
+      }
+      // the forms differ in rounding, so equal bits would mean the Winograd form was not taken
+      expect(got[0]![0]!.some((v, i) => v !== got[1]![0]![i])).toBe(true);
+      expect(got[0]![2]!.some((v, i) => v !== got[1]![2]![i])).toBe(true);
+      // an inf and a NaN in the input: non-finite outputs exactly where the direct convolution has them, the rest close
+      const [, c, h, w] = wc.x;
+      const xv = new Float32Array(refValues(x));
+      xv[5 * w + 7] = Infinity;
+      xv[(wc.x[0] - 1) * c * h * w + 9 * h * w + 10 * w + w - 1] = NaN;
+      const xi = np.array(xv).reshape([...wc.x]);
+      const wantI = refValues(withTarget('ref', () => f(xi, k)));
+      expect(wantI.some((v) => !Number.isFinite(v)) && wantI.some((v) => Number.isFinite(v))).toBe(true);
+      expect(close(await values(withTarget('webgpu', () => jit(f)(xi, k))), wantI, 5e-4, 1e-4)).toBeNull();
+    });
   it('a jitted MLP training step matches ref over 5 steps', async () => {
     const [k1, k2, k3] = [random.key(10), random.key(11), random.key(12)];
     const init = {

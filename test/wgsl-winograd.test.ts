@@ -1,4 +1,4 @@
-// The Winograd F(m×m, 3×3) convolution routine (kernels/winograd.wgsl) against float64 loops, with an error bound scaled by Σ|x|·|w|.
+// The Winograd convolution routine (kernels/winograd.wgsl: F(2×2, 3×3), F(4×4, 3×3), F(2×2, 5×5)) against float64 loops, with an error bound scaled by Σ|x|·|w|.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { conv2dOutShape, encodeConv2d } from '../src/targets/webgpu/routines/conv.js';
@@ -11,18 +11,25 @@ const d = describe.skipIf(!ctx);
 
 async function run(c: Case, m: 2 | 4 | 0, seed: number, poke?: (x: Float32Array, w: Float32Array) => void): Promise<{ got: Float32Array; ref: ReturnType<typeof reference> }> {
   const [oh, ow] = conv2dOutShape(c);
-  const x = randoms(c.n * c.h * c.w * c.cin, seed), w = randoms(9 * c.cin * c.cout, seed + 1), bias = randoms(c.cout, seed + 2);
+  const x = randoms(c.n * c.h * c.w * c.cin, seed), w = randoms(c.kh * c.kw * c.cin * c.cout, seed + 1), bias = randoms(c.cout, seed + 2);
   poke?.(x, w);
   const yn = c.n * oh * ow * c.cout;
   const out = empty(ctx!, yn * 4);
   const args = { ...c, x: upload(ctx!, x), filter: upload(ctx!, w), out, ...(c.withBias ? { bias: upload(ctx!, bias) } : {}) };
   await submit(ctx!, (enc) => (m ? encodeConv2dWinograd(ctx!, enc, args, m) : encodeConv2d(ctx!, enc, args)));
-  return { got: await readF32(ctx!, out, yn), ref: reference(c, x, w, bias, m || 1) };
+  return { got: await readF32(ctx!, out, yn), ref: reference(c, x, w, bias, m === 0 ? 1 : c.kh === 5 ? 2 : m) }; // (5×5: F(2×2, 5×5) whatever m)
 }
 
-// Bounds on the scaled error: F(2×2) adds before its products only with coefficients ±1, ±½; F(4×4) scales by up to 8
-// (Aᵀ) and 5 (Bᵀ) on either side of the products. A wrong coefficient, tile offset or bound gives errors near 1.
-const bound = { 0: 1e-6, 2: 5e-7, 4: 1e-5 } as const;
+// Bounds on the scaled error: F(2×2, 3×3) adds before its products only with coefficients ±1, ±½; the α = 6 forms
+// scale by up to 8 (Aᵀ) and 5 (Bᵀ) on either side of the products. A wrong coefficient, tile offset or bound gives
+// errors near 1.
+const bound = { direct: 1e-6, '2,3': 5e-7, '4,3': 1e-5, '2,5': 1e-5 } as const;
+type Form = keyof typeof bound;
+/** The m argument and the reference tile size of a form. */
+const mOf = (f: Form): 0 | 2 | 4 => (f === 'direct' ? 0 : f === '4,3' ? 4 : 2);
+/** A 3×3 case as a 5×5 one with the same output size (one more row and column of padding on each side). */
+const as5 = (c: Case): Case => ({ ...c, kh: 5, kw: 5, padding: [[c.padding![0][0] + 1, c.padding![0][1] + 1], [c.padding![1][0] + 1, c.padding![1][1] + 1]] });
+const shaped = (c: Case, f: Form): Case => (f === '2,5' ? as5(c) : c);
 
 d('encodeConv2dWinograd', () => {
   const base: Case = { n: 2, h: 7, w: 9, cin: 5, cout: 6, kh: 3, kw: 3, padding: [[1, 1], [1, 1]], layout: 'NCHW', filterLayout: 'OIHW' };
@@ -38,14 +45,15 @@ d('encodeConv2dWinograd', () => {
     // an NHWC array read through strides as if NCHW were transposed in place
     { ...base, layout: 'NHWC', xStrides: [7 * 9 * 5, 1, 7, 63] },
   ];
-  for (const m of [2, 4] as const)
-    it(`F(${m}×${m}, 3×3) matches float64 loops over layouts, strides of views, padding, cropping, bias and activations, in both thread orders`, { timeout: 120_000 }, async () => {
+  for (const f of ['2,3', '4,3', '2,5'] as const)
+    it(`F(${f}) matches float64 loops over layouts, strides of views, padding, cropping, bias and activations, in both thread orders`, { timeout: 120_000 }, async () => {
       try {
         for (const cf of [true, false]) {
           winogradOrder.cf = cf;
-          for (const [i, c] of cases.entries()) {
-            const { got, ref } = await run(c, m, 40 + i);
-            expect({ c, cf, err: scaledError(got, ref) }).toEqual({ c, cf, err: expect.toSatisfy((e: number) => e <= bound[m]) });
+          for (const [i, c0] of cases.entries()) {
+            const c = shaped(c0, f);
+            const { got, ref } = await run(c, mOf(f), 40 + i);
+            expect({ c, cf, err: scaledError(got, ref) }).toEqual({ c, cf, err: expect.toSatisfy((e: number) => e <= bound[f]) });
           }
         }
       } finally {
@@ -60,14 +68,15 @@ d('encodeConv2dWinograd', () => {
           n: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 12 }), w: fc.integer({ min: 1, max: 12 }),
           cin: fc.integer({ min: 1, max: 40 }), cout: fc.integer({ min: 1, max: 40 }),
           pt: fc.integer({ min: -1, max: 3 }), pb: fc.integer({ min: -1, max: 3 }), pl: fc.integer({ min: -1, max: 3 }), pr: fc.integer({ min: -1, max: 3 }),
-          nhwc: fc.boolean(), hwio: fc.boolean(), m: fc.constantFrom(2 as const, 4 as const), seed: fc.nat(1000),
+          nhwc: fc.boolean(), hwio: fc.boolean(), f: fc.constantFrom<Form>('2,3', '4,3', '2,5'), seed: fc.nat(1000),
         }),
         async (r) => {
-          const c: Case = { n: r.n, h: r.h, w: r.w, cin: r.cin, cout: r.cout, kh: 3, kw: 3, padding: [[r.pt, r.pb], [r.pl, r.pr]], layout: r.nhwc ? 'NHWC' : 'NCHW', filterLayout: r.hwio ? 'HWIO' : 'OIHW' };
-          if (r.h + r.pt + r.pb < 3 || r.w + r.pl + r.pr < 3) return; // no output
-          const [wino, direct] = [await run(c, r.m, r.seed), await run(c, 0, r.seed)];
-          expect({ r, err: scaledError(wino.got, wino.ref) }).toEqual({ r, err: expect.toSatisfy((e: number) => e <= bound[r.m]) });
-          expect(scaledError(direct.got, direct.ref)).toBeLessThanOrEqual(bound[0]);
+          const k = r.f === '2,5' ? 5 : 3;
+          const c: Case = { n: r.n, h: r.h, w: r.w, cin: r.cin, cout: r.cout, kh: k, kw: k, padding: [[r.pt, r.pb], [r.pl, r.pr]], layout: r.nhwc ? 'NHWC' : 'NCHW', filterLayout: r.hwio ? 'HWIO' : 'OIHW' };
+          if (r.h + r.pt + r.pb < k || r.w + r.pl + r.pr < k) return; // no output
+          const [wino, direct] = [await run(c, mOf(r.f), r.seed), await run(c, 0, r.seed)];
+          expect({ r, err: scaledError(wino.got, wino.ref) }).toEqual({ r, err: expect.toSatisfy((e: number) => e <= bound[r.f]) });
+          expect(scaledError(direct.got, direct.ref)).toBeLessThanOrEqual(bound.direct);
         },
       ),
       { numRuns: 30, seed: 5 },
@@ -81,20 +90,21 @@ d('encodeConv2dWinograd', () => {
       ['-inf in x next to +inf two pixels over (inf - inf only where both are in a window)', (x) => { x[22] = -Infinity; x[24] = Infinity; }],
       ['an inf in the filter (0·inf = NaN on padding)', (_, w) => { w[5] = Infinity; }],
     ];
-    for (const m of [2, 4] as const)
+    for (const f of ['2,3', '4,3', '2,5'] as const)
       for (const [what, poke] of pokes) {
-        const { got, ref } = await run(c, m, 70, poke);
+        const { got, ref } = await run(shaped(c, f), mOf(f), 70, poke);
         expect(ref.y.some((v) => !Number.isFinite(v)), what).toBe(true);
         expect(ref.y.some((v) => Number.isFinite(v)), what).toBe(true);
-        expect({ what, m, err: scaledError(got, ref) }).toEqual({ what, m, err: expect.toSatisfy((e: number) => e <= bound[m]) });
+        expect({ what, f, err: scaledError(got, ref) }).toEqual({ what, f, err: expect.toSatisfy((e: number) => e <= bound[f]) });
       }
   });
 
   it('refuses what it cannot compute, naming the shape', () => {
     const args = { ...base, x: empty(ctx!, 16), filter: empty(ctx!, 16), out: empty(ctx!, 16) };
     const enc = ctx!.device.createCommandEncoder();
-    expect(() => encodeConv2dWinograd(ctx!, enc, { ...args, stride: [2, 1] })).toThrow(/conv2dWinograd: needs a 3×3 f32 filter, stride 1.*stride 2,1/);
+    expect(() => encodeConv2dWinograd(ctx!, enc, { ...args, stride: [2, 1] })).toThrow(/conv2dWinograd: needs a 3×3 or 5×5 f32 filter, stride 1.*stride 2,1/);
     expect(() => encodeConv2dWinograd(ctx!, enc, { ...args, kh: 5 })).toThrow(/got 5×3/);
+    expect(() => encodeConv2dWinograd(ctx!, enc, { ...args, kh: 7, kw: 7 })).toThrow(/got 7×7/);
     expect(() => encodeConv2dWinograd(ctx!, enc, { ...args, groups: 2, cin: 6 })).toThrow(/groups 2/);
   });
 });

@@ -1,4 +1,4 @@
-// The float64 reference of the Winograd convolution tests (WebGPU and wasm): a 3×3 stride-1 correlation and the error scale of each output.
+// The float64 reference of the Winograd convolution tests (WebGPU and wasm): a stride-1 r×r correlation (r = kh = kw) and the error scale of each output.
 import type { Epilogue } from '../src/targets/webgpu/routines/common.js';
 import { type Conv2dShape, conv2dOutShape } from '../src/targets/webgpu/routines/conv.js';
 
@@ -17,7 +17,8 @@ export function reference(c: Case, x: Float32Array, w: Float32Array, bias: Float
   const [oh, ow] = conv2dOutShape(c);
   const layout = c.layout ?? 'NHWC';
   const xs = c.xStrides ?? strides(layout, c.h, c.w, c.cin), ys = c.yStrides ?? strides(layout, oh, ow, c.cout);
-  const ws = (c.filterLayout ?? 'HWIO') === 'HWIO' ? [3 * c.cin * c.cout, c.cin * c.cout, c.cout, 1] : [3, 1, 9, 9 * c.cin];
+  const r = c.kh;
+  const ws = (c.filterLayout ?? 'HWIO') === 'HWIO' ? [r * c.cin * c.cout, c.cin * c.cout, c.cout, 1] : [r, 1, r * r, r * r * c.cin];
   const [pt, pl] = [c.padding![0][0], c.padding![1][0]];
   const th = Math.ceil(oh / m), tw = Math.ceil(ow / m);
   const y = new Float64Array(c.n * oh * ow * c.cout), scale = new Float64Array(y.length);
@@ -25,7 +26,7 @@ export function reference(c: Case, x: Float32Array, w: Float32Array, bias: Float
     let tile = 0;
     for (const pass of [0, 1]) for (let i = ti * m; i < (ti + 1) * m; i++) for (let j = tj * m; j < (tj + 1) * m; j++) {
       let s = c.withBias ? bias[o]! : 0, a = Math.abs(s);
-      for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) {
+      for (let kh = 0; kh < r; kh++) for (let kw = 0; kw < r; kw++) {
         const ih = i - pt + kh, iw = j - pl + kw;
         if (ih < 0 || iw < 0 || ih >= c.h || iw >= c.w) {
           for (let ci = 0; ci < c.cin; ci++) s += 0 * w[kh * ws[0]! + kw * ws[1]! + ci * ws[2]! + o * ws[3]!]!; // padding: 0·w (NaN for w = ±inf)

@@ -10,7 +10,7 @@ import type { FirstOrderPrim } from '../../rules/impl.js';
 import { type Batch, type GpuStorage, WebGpuError, copyBytes, groupsFor, storageType, wgslType } from './device.js';
 import { encodeConv2d, encodeMatmul, encodeSort, type RoutineContext } from './routines/index.js';
 import { convForms } from './routines/conv.js';
-import { encodeConv2dWinograd, winogradApplies, winogradPays } from './routines/winograd.js';
+import { encodeConv2dWinograd, winogradFormOf, winogradPays } from './routines/winograd.js';
 import { uniforms } from './routines/common.js';
 import { Helpers, MAIN_1D, WG, bindings, coordLines, literal, offsetExpr, renderWgsl } from './wgsl.js';
 
@@ -411,14 +411,16 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray,
     dilation: [p.rhsDilation[0]!, p.rhsDilation[1]!] as const, lhsDilation: [p.lhsDilation[0]!, p.lhsDilation[1]!] as const,
     groups: p.featureGroupCount, layout: 'NCHW' as const, dtype,
   };
-  // 3×3 stride-1 convolutions with enough channels and work: Winograd F(4×4, 3×3) on the OIHW filter as it is (4× fewer
-  // multiply-adds; rounding within a small multiple of the direct sum's, see routines/winograd.ts)
-  const m = convForms.winograd;
-  if (m && winogradApplies(shape) && winogradPays(n * oa.shape[2]! * oa.shape[3]!, cin, cout)) {
+  // 3×3 and 5×5 stride-1 convolutions with enough channels and work: Winograd F(4×4, 3×3) or F(2×2, 5×5) on the OIHW
+  // filter as it is (4× or 2.78× fewer multiply-adds; rounding within a small multiple of the direct sum's, see
+  // routines/winograd.ts)
+  const m = convForms.winograd, form = winogradFormOf(shape, m || 4);
+  const wanted = form === '2,5' ? convForms.winograd5 : form !== null && m !== 0;
+  if (wanted && winogradPays(n * oa.shape[2]! * oa.shape[3]!, cin, cout, kh === 5 ? 5 : 3)) {
     const out = into ? into.st : b.alloc(oa, 'convGeneralDilated');
     const temps: GpuStorage[] = [];
     const ctx = { ...routineCtx(b), alloc: (bytes: number) => { const t = b.alloc(new ShapedArray([bytes / 4], 'float32'), 'convGeneralDilated (Winograd scratch)'); temps.push(t); return t.buffer; } };
-    encodeConv2dWinograd(ctx, b.pass(), { ...shape, x: x.st.buffer, filter: w.st.buffer, out: out.buffer, filterLayout: 'OIHW', ...(into ? { yStrides: into.yStrides } : {}) }, m);
+    encodeConv2dWinograd(ctx, b.pass(), { ...shape, x: x.st.buffer, filter: w.st.buffer, out: out.buffer, filterLayout: 'OIHW', ...(into ? { yStrides: into.yStrides } : {}) }, m || 4);
     for (const t of temps) t.dispose(); // pooled again once this batch is submitted
     return out;
   }

@@ -84,9 +84,10 @@ function geometry(op: string, c: Conv2dShape): Geometry {
 
 /**
  * Switches for A/B measurements and tests: `tap` lets forward convolutions use gemmDirect's tap loop; `winograd` is the
- * m of the F(m×m, 3×3) form the WebGPU target uses for 3×3 stride-1 convolutions (routines/winograd.ts), 0 for none.
+ * m of the F(m×m, 3×3) form the WebGPU target uses for 3×3 stride-1 convolutions (routines/winograd.ts), 0 for none;
+ * `winograd5` lets it use F(2×2, 5×5) for 5×5 ones.
  */
-export const convForms: { tap: boolean; winograd: 0 | 2 | 4 } = { tap: true, winograd: 4 };
+export const convForms: { tap: boolean; winograd: 0 | 2 | 4; winograd5: boolean } = { tap: true, winograd: 4, winograd5: true };
 
 function encodeConvGemm(
   ctx: RoutineContext, target: PassOrEncoder, op: string, mode: 'fwd' | 'dx' | 'dw', c: Conv2dShape,

@@ -6,7 +6,7 @@ export {
   encodeConv2d, encodeConv2dInputGrad, encodeConv2dFilterGrad, conv2dOutShape, convOutSize,
   type Conv2dArgs, type Conv2dInputGradArgs, type Conv2dFilterGradArgs, type Conv2dShape, type ConvLayout, type FilterLayout,
 } from './conv.js';
-export { encodeConv2dWinograd, winogradApplies, winogradPays, winogradTransforms } from './winograd.js';
+export { encodeConv2dWinograd, winogradApplies, winogradFormOf, winogradPays, winogradTransforms, type WinogradForm } from './winograd.js';
 export { encodeReduce, type ReduceArgs, type ReduceOp } from './reduce.js';
 export { encodeSoftmax, encodeLayerNorm, type SoftmaxArgs, type LayerNormArgs } from './norm.js';
 export { encodeAttention, type AttentionArgs } from './attention.js';

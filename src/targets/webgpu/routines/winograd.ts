@@ -1,4 +1,4 @@
-// encodeConv2dWinograd: stride-1 3×3 convolutions by Winograd's minimal filtering F(m×m, 3×3), m = 2 or 4 (kernels/winograd.wgsl + a batched GEMM).
+// encodeConv2dWinograd: stride-1 3×3 and 5×5 convolutions by Winograd's minimal filtering F(4×4 or 2×2, 3×3) and F(2×2, 5×5) (kernels/winograd.wgsl + a batched GEMM).
 /// <reference types="@webgpu/types" />
 import { type Epilogue, type PassOrEncoder, type RoutineContext, activation, activationHelpers, bindGroup, grid2d, instantiate, lanes, pipeline, scratch, uniforms, withPass } from './common.js';
 import { type Conv2dArgs, convOutSize } from './conv.js';
@@ -9,17 +9,32 @@ type Q = readonly [number, number];
 interface Transform { readonly BT: readonly (readonly Q[])[]; readonly G: readonly (readonly Q[])[]; readonly AT: readonly (readonly Q[])[] }
 
 const q = (rows: readonly (readonly (number | Q)[])[]): Q[][] => rows.map((r) => r.map((v) => (typeof v === 'number' ? [v, 1] as const : v)));
-/** Lavin & Gray's matrices: y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A is the correlation of the (m+2)² patch d with the 3×3 filter g. */
-export const winogradTransforms: Readonly<Record<2 | 4, Transform>> = {
-  2: {
+/** The forms: F(m×m, r×r) as "m,r". */
+export type WinogradForm = '4,3' | '2,3' | '2,5';
+/**
+ * Lavin & Gray's matrices: y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A is the correlation of the α×α patch d (α = m + r − 1) with the
+ * r×r filter g. The α = 6 forms share Bᵀ (interpolation at 0, ±1, ±2, ∞); their G rows are s_k·(1, p_k, p_k², …) and
+ * their Aᵀ rows p_kⁱ for those points p_k and scales s_k.
+ */
+const BT6 = q([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]]);
+export const winogradTransforms: Readonly<Record<WinogradForm, Transform>> = {
+  '2,3': {
     BT: q([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]),
     G: q([[1, 0, 0], [[1, 2], [1, 2], [1, 2]], [[1, 2], [-1, 2], [1, 2]], [0, 0, 1]]),
     AT: q([[1, 1, 1, 0], [0, 1, -1, -1]]),
   },
-  4: {
-    BT: q([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]]),
+  '4,3': {
+    BT: BT6,
     G: q([[[1, 4], 0, 0], [[-1, 6], [-1, 6], [-1, 6]], [[-1, 6], [1, 6], [-1, 6]], [[1, 24], [1, 12], [1, 6]], [[1, 24], [-1, 12], [1, 6]], [0, 0, 1]]),
     AT: q([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]),
+  },
+  '2,5': {
+    BT: BT6,
+    G: q([
+      [[1, 4], 0, 0, 0, 0], [[-1, 6], [-1, 6], [-1, 6], [-1, 6], [-1, 6]], [[-1, 6], [1, 6], [-1, 6], [1, 6], [-1, 6]],
+      [[1, 24], [1, 12], [1, 6], [1, 3], [2, 3]], [[1, 24], [-1, 12], [1, 6], [-1, 3], [2, 3]], [0, 0, 0, 0, 1],
+    ]),
+    AT: q([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 1]]),
   },
 };
 
@@ -42,10 +57,10 @@ function sandwich(L: readonly (readonly Q[])[], name: (r: number, c: number) => 
   return s;
 }
 
-function winogradCode(ctx: RoutineContext, m: 2 | 4, epilogue: Epilogue, cf: boolean): string {
-  const t = winogradTransforms[m], a = m + 2, ind = (s: string[]) => s.map((l) => `  ${l}`).join('\n');
+function winogradCode(ctx: RoutineContext, form: WinogradForm, epilogue: Epilogue, cf: boolean): string {
+  const t = winogradTransforms[form], [m, r] = form.split(',').map(Number) as [number, number], a = m + r - 1, ind = (s: string[]) => s.map((l) => `  ${l}`).join('\n');
   const filter = [
-    ...Array.from({ length: 9 }, (_, k) => `let g${k / 3 | 0}_${k % 3} = src[base + ${k / 3 | 0}u * Q.ws.x + ${k % 3}u * Q.ws.y];`),
+    ...Array.from({ length: r * r }, (_, k) => `let g${k / r | 0}_${k % r} = src[base + ${k / r | 0}u * Q.ws.x + ${k % r}u * Q.ws.y];`),
     ...sandwich(t.G, (r, c) => `g${r}_${c}`, 't', (i, j) => `u${i}_${j}`),
     ...Array.from({ length: a * a }, (_, x) => `dst[${x}u * co + i] = u${x / a | 0}_${x % a};`),
   ];
@@ -65,50 +80,57 @@ function winogradCode(ctx: RoutineContext, m: 2 | 4, epilogue: Epilogue, cf: boo
     ...outs.map((y, x) => `yPut(n, oh + ${x / m | 0}u, ow + ${x % m}u, o, r${x >> 2}[${x & 3}]);`),
   ];
   return instantiate('winograd.wgsl', {
-    WG: lanes(ctx), M: m, CF: String(cf), FILTER: ind(filter), INPUT: ind(input), OUTPUT: ind(output), ACT1: activation(epilogue, 'vec4<f32>(v)'),
+    WG: lanes(ctx), M: m, R: r, CF: String(cf), FILTER: ind(filter), INPUT: ind(input), OUTPUT: ind(output), ACT1: activation(epilogue, 'vec4<f32>(v)'),
     HELPERS: epilogue === 'none' || epilogue === 'relu' ? '' : activationHelpers,
   });
 }
 
 /**
- * Whether the WebGPU target takes this form for a convolution that it applies to: at least 16 input and output channels
- * and 2²⁰ output-channel products (n·oh·ow·cin·cout); below either the transforms and extra dispatches outweigh the
- * saving (measured on lavapipe: docs/performance.md, "Seventh session").
+ * Whether the WebGPU target takes a Winograd form for a convolution it applies to: for 3×3 filters at least 16 input
+ * and output channels and 2²⁰ output-channel products (n·oh·ow·cin·cout); for 5×5 (F(2×2, 5×5), whose transforms
+ * cost 4× more per output) cin·cout ≥ 4096 as well. Below these the transforms and extra dispatches outweigh the saving
+ * (measured on lavapipe: docs/performance.md, "Seventh session").
  */
-export function winogradPays(pixels: number, cin: number, cout: number): boolean {
-  return cin >= 16 && cout >= 16 && pixels * cin * cout >= 2 ** 20;
+export function winogradPays(pixels: number, cin: number, cout: number, r: 3 | 5 = 3): boolean {
+  return cin >= 16 && cout >= 16 && pixels * cin * cout >= 2 ** 20 && (r === 3 || cin * cout >= 4096);
 }
 
 /** For tests and measurements: force the thread order (channels fastest or not) instead of choosing it from the input's strides. */
 export const winogradOrder: { cf?: boolean } = {};
-/** Whether a convolution has Winograd's shape: 3×3, stride 1, no dilations, one group (any padding, cropping too). */
-export function winogradApplies(c: Omit<Conv2dArgs, 'x' | 'filter' | 'out'>): boolean {
+/** The Winograd form for a convolution's shape, or null: 3×3 (F(m×m, 3×3), m = 4 or 2) or 5×5 (F(2×2, 5×5)) f32 filters, stride 1, no dilations, one group (any padding, cropping too). */
+export function winogradFormOf(c: Omit<Conv2dArgs, 'x' | 'filter' | 'out'>, m3: 2 | 4 = 4): WinogradForm | null {
   const one = (v: readonly [number, number] | undefined) => !v || (v[0] === 1 && v[1] === 1);
-  return c.kh === 3 && c.kw === 3 && one(c.stride) && one(c.dilation) && one(c.lhsDilation) && (c.groups ?? 1) === 1 && (c.dtype ?? 'f32') === 'f32';
+  if (!(one(c.stride) && one(c.dilation) && one(c.lhsDilation) && (c.groups ?? 1) === 1 && (c.dtype ?? 'f32') === 'f32')) return null;
+  return c.kh === 3 && c.kw === 3 ? `${m3},3` : c.kh === 5 && c.kw === 5 ? '2,5' : null;
 }
+/** Whether a convolution has one of Winograd's shapes (winogradFormOf). */
+export const winogradApplies = (c: Omit<Conv2dArgs, 'x' | 'filter' | 'out'>): boolean => winogradFormOf(c) !== null;
 
 /**
- * Encode out = act(conv2d(x, w) + bias) for a convolution where `winogradApplies`, by F(m×m, 3×3): (m+2)² GEMMs of
- * [tiles, cin]·[cin, cout] in place of one of [n·oh·ow, 9·cin]·[9·cin, cout], i.e. 2.25× (m = 2) or 4× (m = 4) fewer
- * multiply-adds, plus the transforms. Scratch (the transformed filter, input and products) comes from ctx.alloc.
- * Rounding differs from the direct sum: the transforms add and scale before the products (m = 4 more than m = 2).
+ * Encode out = act(conv2d(x, w) + bias) for a convolution where `winogradApplies`: a 3×3 filter by F(m×m, 3×3), (m+2)²
+ * GEMMs of [tiles, cin]·[cin, cout] in place of one of [n·oh·ow, 9·cin]·[9·cin, cout], i.e. 4× (m = 4, the default) or
+ * 2.25× (m = 2) fewer multiply-adds; a 5×5 filter by F(2×2, 5×5), 36 GEMMs for 2.78× fewer; plus the transforms.
+ * Scratch (the transformed filter, input and products) comes from ctx.alloc.
+ * Rounding differs from the direct sum: the transforms add and scale before and after the products.
  * A tile whose products are not all finite (an inf or NaN in its input patch or the filter) is summed directly
  * instead, so non-finite values appear exactly where the direct convolution puts them.
  */
 export function encodeConv2dWinograd(ctx: RoutineContext, target: PassOrEncoder, args: Conv2dArgs, m: 2 | 4 = 4): void {
-  if (!winogradApplies(args)) throw new Error(`wgsl conv2dWinograd: needs a 3×3 f32 filter, stride 1, no dilations and one group; got ${args.kh}×${args.kw}, stride ${args.stride ?? [1, 1]}, dilation ${args.dilation ?? [1, 1]}, lhsDilation ${args.lhsDilation ?? [1, 1]}, groups ${args.groups ?? 1}, ${args.dtype ?? 'f32'}`);
+  const form = winogradFormOf(args, m);
+  if (!form) throw new Error(`wgsl conv2dWinograd: needs a 3×3 or 5×5 f32 filter, stride 1, no dilations and one group; got ${args.kh}×${args.kw}, stride ${args.stride ?? [1, 1]}, dilation ${args.dilation ?? [1, 1]}, lhsDilation ${args.lhsDilation ?? [1, 1]}, groups ${args.groups ?? 1}, ${args.dtype ?? 'f32'}`);
+  const [tm, r] = form.split(',').map(Number) as [number, number];
   const pad = args.padding ?? [[0, 0], [0, 0]];
-  const oh = convOutSize(args.h, 3, 1, pad[0][0], pad[0][1], 1, 1), ow = convOutSize(args.w, 3, 1, pad[1][0], pad[1][1], 1, 1);
+  const oh = convOutSize(args.h, r, 1, pad[0][0], pad[0][1], 1, 1), ow = convOutSize(args.w, r, 1, pad[1][0], pad[1][1], 1, 1);
   const { n, cin: c, cout: o } = args;
   if (oh <= 0 || ow <= 0 || n === 0 || o === 0) return;
-  const th = Math.ceil(oh / m), tw = Math.ceil(ow / m), P = n * th * tw, a2 = (m + 2) ** 2;
+  const th = Math.ceil(oh / tm), tw = Math.ceil(ow / tm), P = n * th * tw, a2 = (tm + r - 1) ** 2;
   const act = (hh: number, ww: number, ch: number): number[] => (args.layout ?? 'NHWC') === 'NHWC' ? [hh * ww * ch, ww * ch, ch, 1] : [ch * hh * ww, ww, 1, hh * ww];
   const xs = args.xStrides ? [...args.xStrides] : act(args.h, args.w, c), ys = args.yStrides ? [...args.yStrides] : act(oh, ow, o);
-  const ws = (args.filterLayout ?? 'HWIO') === 'HWIO' ? [3 * c * o, c * o, o, 1] : [3, 1, 9, 9 * c];
+  const ws = (args.filterLayout ?? 'HWIO') === 'HWIO' ? [r * c * o, c * o, o, 1] : [r, 1, r * r, r * r * c];
   const U = scratch(ctx, a2 * c * o * 4), V = scratch(ctx, a2 * P * c * 4), M = scratch(ctx, a2 * P * o * 4);
   // channels fastest unless the activations are channels-first (their pixels adjacent)
   const cf = winogradOrder.cf ?? xs[3] === 1;
-  const code = winogradCode(ctx, m, args.epilogue ?? 'none', cf);
+  const code = winogradCode(ctx, form, args.epilogue ?? 'none', cf);
   const wg = lanes(ctx);
   const step = (pass: GPUComputePassEncoder, entry: string, total: number, bufs: GPUBuffer[]): void => {
     const p = pipeline(ctx, code, entry);
