@@ -13,10 +13,10 @@ struct WP {
   xs: vec4<u32>,   // strides of x: n, h, w, c
   ws: vec4<u32>,   // strides of the filter: kh, kw, i, o
   ys: vec4<u32>,   // strides of y: n, h, w, c
-  n: u32, h: i32, w: i32, c: u32,
+  n: u32, h: i32, w: i32, c: u32,       // n: the images of this dispatch (from n0)
   oh: u32, ow: u32, th: u32, tw: u32,   // output size; tiles per image along h and w
   o: u32, ph: i32, pw: i32, gridX: u32, // output channels; low padding; workgroups along x
-  hasBias: u32, _p0: u32, _p1: u32, _p2: u32,
+  hasBias: u32, n0: u32, _p1: u32, _p2: u32,
 }
 @group(0) @binding(0) var<uniform> Q: WP;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
@@ -55,7 +55,7 @@ fn wgInput(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   let P = Q.n * Q.th * Q.tw;
   if (i >= P * Q.c) { return; }
   let c = select(i / P, i % Q.c, CF); let p = select(i % P, i / Q.c, CF);
-  let tw = p % Q.tw; let t = p / Q.tw; let th = t % Q.th; let n = t / Q.th;
+  let tw = p % Q.tw; let t = p / Q.tw; let th = t % Q.th; let n = Q.n0 + t / Q.th;
   let ih = i32(th * {{M}}u) - Q.ph; let iw = i32(tw * {{M}}u) - Q.pw;
   let pc = P * Q.c;
 {{INPUT}}
@@ -105,7 +105,7 @@ fn wgOutput(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
   let P = Q.n * Q.th * Q.tw;
   if (i >= P * Q.o) { return; }
   let o = select(i / P, i % Q.o, CF); let p = select(i % P, i / Q.o, CF);
-  let tw = p % Q.tw; let t = p / Q.tw; let th = t % Q.th; let n = t / Q.th;
+  let tw = p % Q.tw; let t = p / Q.tw; let th = t % Q.th; let n = Q.n0 + t / Q.th;
   let po = P * Q.o;
   let b = select(0.0, bias[min(o, arrayLength(&bias) - 1u)], Q.hasBias != 0u);
   let oh = th * {{M}}u; let ow = tw * {{M}}u;

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { conv2dOutShape, encodeConv2d } from '../src/targets/webgpu/routines/conv.js';
-import { encodeConv2dWinograd, winogradOrder } from '../src/targets/webgpu/routines/winograd.js';
+import { encodeConv2dWinograd, winogradImages, winogradOrder, winogradScratch } from '../src/targets/webgpu/routines/winograd.js';
 import { type Case, reference, scaledError } from './winograd-reference.js';
 import { empty, gpuContext, randoms, readF32, submit, upload } from './wgsl-support.js';
 
@@ -97,6 +97,30 @@ d('encodeConv2dWinograd', () => {
         expect(ref.y.some((v) => Number.isFinite(v)), what).toBe(true);
         expect({ what, f, err: scaledError(got, ref) }).toEqual({ what, f, err: expect.toSatisfy((e: number) => e <= bound[f]) });
       }
+  });
+
+  it('splits the batch into dispatches of as many images as the scratch limit allows, with the same bits', { timeout: 60_000 }, async () => {
+    const c: Case = { ...base, n: 5, h: 10, w: 9, cin: 6, cout: 7 };
+    const saved = winogradScratch.maxBytes;
+    try {
+      for (const f of ['4,3', '2,5'] as const) {
+        winogradScratch.maxBytes = saved;
+        const whole = await run(shaped(c, f), mOf(f), 90);
+        const [oh, ow] = conv2dOutShape(shaped(c, f));
+        const tm = mOf(f), perImage = 36 * Math.ceil(oh / tm) * Math.ceil(ow / tm) * 7 * 4; // α² = 36 for both forms
+        for (const images of [1, 2]) {
+          winogradScratch.maxBytes = images * perImage;
+          expect(winogradImages(ctx!, { n: 5, cin: 6, cout: 7, oh, ow, tm, r: f === '2,5' ? 5 : 3 })).toBe(images);
+          const split = await run(shaped(c, f), mOf(f), 90);
+          expect(new Uint32Array(split.got.buffer)).toEqual(new Uint32Array(whole.got.buffer));
+        }
+        winogradScratch.maxBytes = perImage - 4;
+        expect(winogradImages(ctx!, { n: 5, cin: 6, cout: 7, oh, ow, tm, r: f === '2,5' ? 5 : 3 })).toBe(0);
+        await expect(run(shaped(c, f), mOf(f), 90)).rejects.toThrow(/one image's transformed input .* exceeds the storage binding limit/);
+      }
+    } finally {
+      winogradScratch.maxBytes = saved;
+    }
   });
 
   it('refuses what it cannot compute, naming the shape', () => {

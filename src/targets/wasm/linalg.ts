@@ -313,8 +313,8 @@ export const convFormStats = { taps: 0, im2col: 0, winograd: 0 };
  * `minWork` output-channel products (n·oh·ow·cin·cout). 36 GEMMs of depth cin over the 4×4 output tiles replace the
  * 9·cin-deep im2col GEMM: 4× fewer multiply-adds, for transforms that cost in proportion to cin + cout (so 16 → 16
  * channels is slower here, 16 → 32 faster: docs/performance.md, "Seventh session"). Rounding: within a small multiple of
- * the direct sum's (docs/jit-and-targets.md). `chunkBytes` bounds one unit's transformed input (a participant's
- * working set). Mutable for tests (enabled false: never).
+ * the direct sum's (docs/jit-and-targets.md). `chunkBytes` bounds one unit's transformed input and its products (a
+ * participant's working set). Mutable for tests (enabled false: never).
  */
 export const winogradForm = { enabled: true, minChannels: 16, minChannelProduct: 512, minWork: 2 ** 20, chunkBytes: 1 << 20 };
 function winogradFits(e: number, nsp: number, p: ConvParams, G: number, Bg: number, I: number, O: number, kSp: readonly number[], pixels: number): boolean {
@@ -328,7 +328,8 @@ function winogradFits(e: number, nsp: number, p: ConvParams, G: number, Bg: numb
 function convWinograd(w: Float32Array, xp: number, N: number, C: number, H: number, W: number, O: number, oh: number, ow: number, pt: number, pl: number, out: number): void {
   const ex = wasmExports() as unknown as Record<string, (...a: number[]) => number>;
   const th = Math.ceil(oh / 4), tw = Math.ceil(ow / 4), T = th * tw;
-  const maxChunk = Math.max(8, Math.floor(winogradForm.chunkBytes / (36 * C * 4) / 8) * 8);
+  // a unit's transformed input (36·C per tile) and products (36·O per tile) within chunkBytes each
+  const maxChunk = Math.max(8, Math.floor(winogradForm.chunkBytes / (36 * Math.max(C, O) * 4) / 8) * 8);
   const cpi = Math.ceil(T / maxChunk), chunk = Math.ceil(Math.ceil(T / cpi) / 8) * 8;
   const wp = copyIn(w);
   const up = scratch(36 * ex.packedABytes!(4, O, C)), tmp = scratch(72);

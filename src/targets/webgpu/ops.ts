@@ -10,7 +10,7 @@ import type { FirstOrderPrim } from '../../rules/impl.js';
 import { type Batch, type GpuStorage, WebGpuError, copyBytes, groupsFor, storageType, wgslType } from './device.js';
 import { encodeConv2d, encodeMatmul, encodeSort, type RoutineContext } from './routines/index.js';
 import { convForms } from './routines/conv.js';
-import { encodeConv2dWinograd, winogradFormOf, winogradPays } from './routines/winograd.js';
+import { encodeConv2dWinograd, winogradFormOf, winogradImages, winogradPays } from './routines/winograd.js';
 import { uniforms } from './routines/common.js';
 import { Helpers, MAIN_1D, WG, bindings, coordLines, literal, offsetExpr, renderWgsl } from './wgsl.js';
 
@@ -416,7 +416,8 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray,
   // routines/winograd.ts)
   const m = convForms.winograd, form = winogradFormOf(shape, m || 4);
   const wanted = form === '2,5' ? convForms.winograd5 : form !== null && m !== 0;
-  if (wanted && winogradPays(n * oa.shape[2]! * oa.shape[3]!, cin, cout, kh === 5 ? 5 : 3)) {
+  const tm = form === '4,3' ? 4 : 2, [oh, ow] = [oa.shape[2]!, oa.shape[3]!];
+  if (wanted && winogradPays(n * oh * ow, cin, cout, kh === 5 ? 5 : 3) && winogradImages(routineCtx(b), { n, cin, cout, oh, ow, tm, r: kh }) >= 1) {
     const out = into ? into.st : b.alloc(oa, 'convGeneralDilated');
     const temps: GpuStorage[] = [];
     const ctx = { ...routineCtx(b), alloc: (bytes: number) => { const t = b.alloc(new ShapedArray([bytes / 4], 'float32'), 'convGeneralDilated (Winograd scratch)'); temps.push(t); return t.buffer; } };

@@ -123,27 +123,47 @@ export function encodeConv2dWinograd(ctx: RoutineContext, target: PassOrEncoder,
   const oh = convOutSize(args.h, r, 1, pad[0][0], pad[0][1], 1, 1), ow = convOutSize(args.w, r, 1, pad[1][0], pad[1][1], 1, 1);
   const { n, cin: c, cout: o } = args;
   if (oh <= 0 || ow <= 0 || n === 0 || o === 0) return;
-  const th = Math.ceil(oh / tm), tw = Math.ceil(ow / tm), P = n * th * tw, a2 = (tm + r - 1) ** 2;
+  const th = Math.ceil(oh / tm), tw = Math.ceil(ow / tm), a2 = (tm + r - 1) ** 2;
   const act = (hh: number, ww: number, ch: number): number[] => (args.layout ?? 'NHWC') === 'NHWC' ? [hh * ww * ch, ww * ch, ch, 1] : [ch * hh * ww, ww, 1, hh * ww];
   const xs = args.xStrides ? [...args.xStrides] : act(args.h, args.w, c), ys = args.yStrides ? [...args.yStrides] : act(oh, ow, o);
   const ws = (args.filterLayout ?? 'HWIO') === 'HWIO' ? [r * c * o, c * o, o, 1] : [r, 1, r * r, r * r * c];
-  const U = scratch(ctx, a2 * c * o * 4), V = scratch(ctx, a2 * P * c * 4), M = scratch(ctx, a2 * P * o * 4);
+  // images per dispatch: the transformed input and products of a chunk fit one storage binding (winogradImages)
+  const per = winogradImages(ctx, { ...args, oh, ow, tm, r });
+  if (per < 1) throw new Error(`wgsl conv2dWinograd: one image's transformed input (${a2}×${th * tw}×${Math.max(c, o)} floats) exceeds the storage binding limit; use encodeConv2d`);
+  const Pmax = Math.min(n, per) * th * tw;
+  const U = scratch(ctx, a2 * c * o * 4), V = scratch(ctx, a2 * Pmax * c * 4), M = scratch(ctx, a2 * Pmax * o * 4);
   // channels fastest unless the activations are channels-first (their pixels adjacent)
   const cf = winogradOrder.cf ?? xs[3] === 1;
   const code = winogradCode(ctx, form, args.epilogue ?? 'none', cf);
   const wg = lanes(ctx);
-  const step = (pass: GPUComputePassEncoder, entry: string, total: number, bufs: GPUBuffer[]): void => {
+  const step = (pass: GPUComputePassEncoder, entry: string, total: number, n0: number, nc: number, bufs: GPUBuffer[]): void => {
     const p = pipeline(ctx, code, entry);
     const [gx, gy] = grid2d(ctx, Math.ceil(total / wg), 'conv2dWinograd');
-    const u = uniforms(ctx, [...xs, ...ws, ...ys, n, args.h, args.w, c, oh, ow, th, tw, o, pad[0][0], pad[1][0], gx, args.bias ? 1 : 0, 0, 0, 0]);
+    const u = uniforms(ctx, [...xs, ...ws, ...ys, nc, args.h, args.w, c, oh, ow, th, tw, o, pad[0][0], pad[1][0], gx, args.bias ? 1 : 0, n0, 0, 0]);
     pass.setPipeline(p);
     pass.setBindGroup(0, bindGroup(ctx, p, [u, ...bufs]));
     pass.dispatchWorkgroups(gx, gy);
   };
   withPass(target, (pass) => {
-    step(pass, 'wgFilter', c * o, [args.filter, U]);
-    step(pass, 'wgInput', P * c, [args.x, V]);
-    encodeMatmul(ctx, pass, cf ? { a: V, b: U, out: M, batch: a2, m: P, n: o, k: c } : { a: U, b: V, out: M, batch: a2, m: o, n: P, k: c });
-    step(pass, 'wgOutput', P * o, [M, args.out, args.bias ?? dummyBuffer(ctx), args.x, args.filter]);
+    step(pass, 'wgFilter', c * o, 0, n, [args.filter, U]);
+    for (let n0 = 0; n0 < n; n0 += per) {
+      const nc = Math.min(per, n - n0), P = nc * th * tw;
+      step(pass, 'wgInput', P * c, n0, nc, [args.x, V]);
+      encodeMatmul(ctx, pass, cf ? { a: V, b: U, out: M, batch: a2, m: P, n: o, k: c } : { a: U, b: V, out: M, batch: a2, m: o, n: P, k: c });
+      step(pass, 'wgOutput', P * o, n0, nc, [M, args.out, args.bias ?? dummyBuffer(ctx), args.x, args.filter]);
+    }
   });
+}
+
+/** Bytes one Winograd scratch buffer may take: the device's storage binding limit, at most 128 MiB (tests lower it). */
+export const winogradScratch = { maxBytes: 1 << 27 };
+
+/**
+ * Images per dispatch of encodeConv2dWinograd for these shapes: as many as keep the transformed input and the products
+ * (α²·tiles·max(cin, cout) floats) within one storage binding and winogradScratch.maxBytes; 0 when one image does not fit.
+ */
+export function winogradImages(ctx: RoutineContext, s: { n: number; cin: number; cout: number; oh: number; ow: number; tm: number; r: number }): number {
+  const perImage = (s.tm + s.r - 1) ** 2 * Math.ceil(s.oh / s.tm) * Math.ceil(s.ow / s.tm) * Math.max(s.cin, s.cout) * 4;
+  const limit = Math.min(ctx.device.limits.maxStorageBufferBindingSize, ctx.device.limits.maxBufferSize, winogradScratch.maxBytes);
+  return Math.min(s.n, Math.floor(limit / perImage));
 }
