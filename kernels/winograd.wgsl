@@ -31,6 +31,15 @@ const CF = {{CF}};
 
 fn index(wid: vec3<u32>, lid: u32) -> u32 { return (wid.y * Q.gridX + wid.x) * WG + lid; }
 
+// Thread i of a transform over (tile, channel) pairs with `ch` channels, in the thread order CF: (channel, image, first
+// output row of the tile, first output column of the tile).
+fn tileOf(i: u32, ch: u32) -> vec4<u32> {
+  let P = Q.n * Q.th * Q.tw;
+  let c = select(i / P, i % ch, CF); let p = select(i % P, i / ch, CF);
+  let tw = p % Q.tw; let t = p / Q.tw; let th = t % Q.th;
+  return vec4<u32>(c, Q.n0 + t / Q.th, th * {{M}}u, tw * {{M}}u);
+}
+
 // One thread per (c, o): the α×α transformed filter, written at ξ·C·O + i.
 @compute @workgroup_size(WG)
 fn wgFilter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -54,9 +63,9 @@ fn wgInput(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   let i = index(wid, lid);
   let P = Q.n * Q.th * Q.tw;
   if (i >= P * Q.c) { return; }
-  let c = select(i / P, i % Q.c, CF); let p = select(i % P, i / Q.c, CF);
-  let tw = p % Q.tw; let t = p / Q.tw; let th = t % Q.th; let n = Q.n0 + t / Q.th;
-  let ih = i32(th * {{M}}u) - Q.ph; let iw = i32(tw * {{M}}u) - Q.pw;
+  let g = tileOf(i, Q.c);
+  let c = g.x; let n = g.y;
+  let ih = i32(g.z) - Q.ph; let iw = i32(g.w) - Q.pw;
   let pc = P * Q.c;
 {{INPUT}}
 }
@@ -104,10 +113,9 @@ fn wgOutput(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
   let i = index(wid, lid);
   let P = Q.n * Q.th * Q.tw;
   if (i >= P * Q.o) { return; }
-  let o = select(i / P, i % Q.o, CF); let p = select(i % P, i / Q.o, CF);
-  let tw = p % Q.tw; let t = p / Q.tw; let th = t % Q.th; let n = Q.n0 + t / Q.th;
+  let g = tileOf(i, Q.o);
+  let o = g.x; let n = g.y; let oh = g.z; let ow = g.w;
   let po = P * Q.o;
   let b = select(0.0, bias[min(o, arrayLength(&bias) - 1u)], Q.hasBias != 0u);
-  let oh = th * {{M}}u; let ow = tw * {{M}}u;
 {{OUTPUT}}
 }
