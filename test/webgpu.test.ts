@@ -102,9 +102,9 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
   it('jitted channels-last convolutions read their transposed input in place and write their output transposed, equal to ref, gradients too', async () => {
     const x = random.normal(random.key(40), [2, 7, 5, 8]), w = random.normal(random.key(41), [3, 2, 8, 12]);
     const nhwc = (x: Array, w: Array) => lax.convGeneralDilated(x, w, { padding: [[1, 2], [0, 1]], windowStrides: [1, 2], dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] });
-    // the transposed input only feeds the convolution: it is left in place (one lazy step in the plan)
+    // the transposed input and filter only feed the convolution: both are left in place (two lazy steps in the plan)
     const j = makeJaxpr(nhwc)(x, w).jaxpr;
-    expect([...lazyViews(j, schedule(j))].length).toBe(1);
+    expect([...lazyViews(j, schedule(j))].length).toBe(2);
     // and the output goes straight into NHWC: the transpose back is the convolution's only reader
     const jp = schedule(j);
     expect([...outViews(j, jp, lazyViews(j, jp)).values()].map((o) => o.yStrides)).toEqual([[8 * 3 * 12, 3 * 12, 12, 1]]); // y [2, 8, 3, 12] in NHWC
@@ -115,7 +115,7 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
       return y.sum().add(np.matmul(xt, np.ones([5, 3])).sum());
     };
     const js = makeJaxpr(shared)(x, w).jaxpr;
-    expect([...lazyViews(js, schedule(js))].length).toBe(0);
+    expect([...lazyViews(js, schedule(js))].length).toBe(1); // the filter's transpose only
     expect(outViews(js, schedule(js), new Set()).size).toBe(0); // its output is summed, not transposed
     const xb = random.normal(random.key(42), [4, 6, 5, 3]), wb = random.normal(random.key(43), [2, 2, 3, 6]);
     const grouped = (x: Array, w: Array) => lax.convGeneralDilated(x, w, { padding: 'SAME', batchGroupCount: 2, dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] });
@@ -202,6 +202,13 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
       const wantI = refValues(withTarget('ref', () => f(xi, k)));
       expect(wantI.some((v) => !Number.isFinite(v)) && wantI.some((v) => Number.isFinite(v))).toBe(true);
       expect(close(await values(withTarget('webgpu', () => jit(f)(xi, k))), wantI, 5e-4, 1e-4)).toBeNull();
+      // written channels-last under jit: the NHWC activations and the HWIO filter are read in place (two lazy views)
+      const xh = np.transpose(x, [0, 2, 3, 1]), kh = np.transpose(k, [2, 3, 1, 0]);
+      const fh = (x: Array, k: Array) => lax.convGeneralDilated(x, k, { padding: wc.padding.map((p) => [...p]) as [number, number][], dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] });
+      const jh = makeJaxpr(fh)(xh, kh).jaxpr;
+      expect([...lazyViews(jh, schedule(jh))].length).toBe(2);
+      const wantH = refValues(withTarget('ref', () => fh(xh, kh)));
+      expect(close(await values(withTarget('webgpu', () => jit(fh)(xh, kh))), wantH, 5e-4, 1e-4)).toBeNull();
     });
   it('a jitted MLP training step matches ref over 5 steps', async () => {
     const [k1, k2, k3] = [random.key(10), random.key(11), random.key(12)];

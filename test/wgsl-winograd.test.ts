@@ -28,7 +28,10 @@ type Form = keyof typeof bound;
 /** The m argument and the reference tile size of a form. */
 const mOf = (f: Form): 0 | 2 | 4 => (f === 'direct' ? 0 : f === '4,3' ? 4 : 2);
 /** A 3×3 case as a 5×5 one with the same output size (one more row and column of padding on each side). */
-const as5 = (c: Case): Case => ({ ...c, kh: 5, kw: 5, padding: [[c.padding![0][0] + 1, c.padding![0][1] + 1], [c.padding![1][0] + 1, c.padding![1][1] + 1]] });
+const as5 = (c: Case): Case => ({
+  ...c, kh: 5, kw: 5, padding: [[c.padding![0][0] + 1, c.padding![0][1] + 1], [c.padding![1][0] + 1, c.padding![1][1] + 1]],
+  ...(c.wStrides ? { wStrides: [5 * c.cin * c.cout, c.cin * c.cout, c.cout, 1] } : {}), // (the HWIO-strides case)
+});
 const shaped = (c: Case, f: Form): Case => (f === '2,5' ? as5(c) : c);
 
 d('encodeConv2dWinograd', () => {
@@ -44,6 +47,8 @@ d('encodeConv2dWinograd', () => {
     { ...base, yStrides: [7 * 9 * 6, 9 * 6, 6, 1] },
     // an NHWC array read through strides as if NCHW were transposed in place
     { ...base, layout: 'NHWC', xStrides: [7 * 9 * 5, 1, 7, 63] },
+    // an HWIO filter read through strides where OIHW is declared (a transposed filter left in place)
+    { ...base, wStrides: [3 * 5 * 6, 5 * 6, 6, 1] },
   ];
   for (const f of ['2,3', '4,3', '2,5'] as const)
     it(`F(${f}) matches float64 loops over layouts, strides of views, padding, cropping, bias and activations, in both thread orders`, { timeout: 120_000 }, async () => {
@@ -68,11 +73,15 @@ d('encodeConv2dWinograd', () => {
           n: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 12 }), w: fc.integer({ min: 1, max: 12 }),
           cin: fc.integer({ min: 1, max: 40 }), cout: fc.integer({ min: 1, max: 40 }),
           pt: fc.integer({ min: -1, max: 3 }), pb: fc.integer({ min: -1, max: 3 }), pl: fc.integer({ min: -1, max: 3 }), pr: fc.integer({ min: -1, max: 3 }),
-          nhwc: fc.boolean(), hwio: fc.boolean(), f: fc.constantFrom<Form>('2,3', '4,3', '2,5'), seed: fc.nat(1000),
+          nhwc: fc.boolean(), hwio: fc.constantFrom('HWIO', 'OIHW', 'HWIO as strides'), f: fc.constantFrom<Form>('2,3', '4,3', '2,5'), seed: fc.nat(1000),
         }),
         async (r) => {
           const k = r.f === '2,5' ? 5 : 3;
-          const c: Case = { n: r.n, h: r.h, w: r.w, cin: r.cin, cout: r.cout, kh: k, kw: k, padding: [[r.pt, r.pb], [r.pl, r.pr]], layout: r.nhwc ? 'NHWC' : 'NCHW', filterLayout: r.hwio ? 'HWIO' : 'OIHW' };
+          const c: Case = {
+            n: r.n, h: r.h, w: r.w, cin: r.cin, cout: r.cout, kh: k, kw: k, padding: [[r.pt, r.pb], [r.pl, r.pr]], layout: r.nhwc ? 'NHWC' : 'NCHW',
+            filterLayout: r.hwio === 'HWIO' ? 'HWIO' : 'OIHW', // the last: an HWIO buffer read through wStrides (both routines)
+            ...(r.hwio === 'HWIO as strides' ? { wStrides: [k * r.cin * r.cout, r.cin * r.cout, r.cout, 1] as const } : {}),
+          };
           if (r.h + r.pt + r.pb < k || r.w + r.pl + r.pr < k) return; // no output
           const [wino, direct] = [await run(c, mOf(r.f), r.seed), await run(c, 0, r.seed)];
           expect({ r, err: scaledError(wino.got, wino.ref) }).toEqual({ r, err: expect.toSatisfy((e: number) => e <= bound[r.f]) });

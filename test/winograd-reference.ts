@@ -18,7 +18,7 @@ export function reference(c: Case, x: Float32Array, w: Float32Array, bias: Float
   const layout = c.layout ?? 'NHWC';
   const xs = c.xStrides ?? strides(layout, c.h, c.w, c.cin), ys = c.yStrides ?? strides(layout, oh, ow, c.cout);
   const r = c.kh;
-  const ws = (c.filterLayout ?? 'HWIO') === 'HWIO' ? [r * c.cin * c.cout, c.cin * c.cout, c.cout, 1] : [r, 1, r * r, r * r * c.cin];
+  const ws = c.wStrides ?? ((c.filterLayout ?? 'HWIO') === 'HWIO' ? [r * c.cin * c.cout, c.cin * c.cout, c.cout, 1] : [r, 1, r * r, r * r * c.cin]);
   const [pt, pl] = [c.padding![0][0], c.padding![1][0]];
   const th = Math.ceil(oh / m), tw = Math.ceil(ow / m);
   const y = new Float64Array(c.n * oh * ow * c.cout), scale = new Float64Array(y.length);

@@ -421,13 +421,18 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray,
     const out = into ? into.st : b.alloc(oa, 'convGeneralDilated');
     const temps: GpuStorage[] = [];
     const ctx = { ...routineCtx(b), alloc: (bytes: number) => { const t = b.alloc(new ShapedArray([bytes / 4], 'float32'), 'convGeneralDilated (Winograd scratch)'); temps.push(t); return t.buffer; } };
-    encodeConv2dWinograd(ctx, b.pass(), { ...shape, x: x.st.buffer, filter: w.st.buffer, out: out.buffer, filterLayout: 'OIHW', ...(into ? { yStrides: into.yStrides } : {}) }, m || 4);
+    const wv = w.view?.strides; // a transposed filter left in place (HWIO, say): (o, i, kh, kw) strides
+    encodeConv2dWinograd(ctx, b.pass(), {
+      ...shape, x: x.st.buffer, filter: w.st.buffer, out: out.buffer, filterLayout: 'OIHW',
+      ...(wv ? { wStrides: [wv[2]!, wv[3]!, wv[1]!, wv[0]!] as const } : {}), ...(into ? { yStrides: into.yStrides } : {}),
+    }, m || 4);
     for (const t of temps) t.dispose(); // pooled again once this batch is submitted
     return out;
   }
   // the routine reads an HWIO filter as a plain [kh·kw·cg, cout] matrix with vec4 loads: one small transposing copy
+  // (one copy in all when the filter is itself a transpose left in place: its strides are composed)
   const [, cg] = w.aval.shape as [number, number];
-  const st = stridesOf(w.aval.shape);
+  const st = w.view?.strides ?? stridesOf(w.aval.shape);
   const hwio = view(b, w, new ShapedArray([kh, kw, cg, cout], w.aval.dtype), [st[2]!, st[3]!, st[1]!, st[0]!], 0)[0]!;
   const out = into ? into.st : b.alloc(oa, 'convGeneralDilated');
   // a transposed input the plan left in place (an NHWC activation, say) is read through its strides
@@ -454,14 +459,15 @@ export function convInto(b: Batch, [x, w]: readonly GpuIn[], p: ConvParams, oa: 
  * convGeneralDilated (lhs N C spatial…, rhs O I spatial…): the implicit-GEMM routine for float32 2-D convolutions
  * (tiledConv), else one thread per output, direct summation.
  */
-export const conv: GpuImpl<'convGeneralDilated'> = (b, [xIn, w], p: ConvParams, [oa]) => {
-  const tiled = tiledConv(b, xIn!, w!, p, oa!);
+export const conv: GpuImpl<'convGeneralDilated'> = (b, [xIn, wIn], p: ConvParams, [oa]) => {
+  const tiled = tiledConv(b, xIn!, wIn!, p, oa!);
   if (tiled) return [tiled];
-  const x = materialized(b, xIn!);
-  const xs = x.aval.shape, ws = w!.aval.shape, os = oa!.shape, xst = stridesOf(xs), wst = stridesOf(ws);
+  const x = materialized(b, xIn!), w = materialized(b, wIn!);
+  const xs = x.aval.shape, ws = w.aval.shape, os = oa!.shape, xst = stridesOf(xs), wst = stridesOf(ws);
   const out = b.alloc(oa!, 'convGeneralDilated');
   if (oa!.size === 0) {
     if (x !== xIn) x.st.dispose();
+    if (w !== wIn) w.st.dispose();
     return [out];
   }
   const [N, C] = [xs[0]!, xs[1]!], [O, I] = [ws[0]!, ws[1]!];
@@ -484,8 +490,9 @@ export const conv: GpuImpl<'convGeneralDilated'> = (b, [xIn, w], p: ConvParams, 
   const wOff = `c1 * ${wst[0]} + ci * ${wst[1]}${kSp.map((_, a) => ` + k${a} * ${wst[2 + a]}`).join('')}`;
   body.push(`    if (ok) { acc += ${tOut}(x0[off]) * ${tOut}(x1[${wOff}]); }`, '  }', '}', 'y0[i] = acc;');
   void C;
-  runCustom(b, perElement('convGeneralDilated', [x.aval.dtype, w!.aval.dtype], oa!.dtype, os, body), [x.st, w!.st], [out], oa!.size);
+  runCustom(b, perElement('convGeneralDilated', [x.aval.dtype, w.aval.dtype], oa!.dtype, os, body), [x.st, w.st], [out], oa!.size);
   if (x !== xIn) x.st.dispose(); // pooled again once this batch is submitted
+  if (w !== wIn) w.st.dispose();
   return [out];
 };
 

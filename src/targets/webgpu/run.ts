@@ -55,19 +55,20 @@ function viewLoad(s: Plan['steps'][number]): { readonly strides: readonly number
 
 /**
  * Kernel steps that only transpose one input (viewLoad, non-negative strides) and whose output only convolutions read,
- * as their lhs: the convolution routine reads the input through the strides instead (an NHWC activation in place, for
- * a model written channels-last), so the copy is never made.
+ * as their lhs or rhs: the convolution routines read the input through the strides instead (an NHWC activation or an
+ * HWIO filter in place, for a model written channels-last, or the transposed cotangent a filter gradient convolves
+ * with), so the copy is never made.
  */
 export function lazyViews(j: Jaxpr, plan: Plan): Set<number> {
   const readers = readersOf(j, plan);
-  const convLhs = ({ step, arg }: { step: number; arg: number }): boolean => {
+  const convIn = ({ step, arg }: { step: number; arg: number }): boolean => {
     const s = plan.steps[step];
-    return arg === 0 && s?.kind === 'eqn' && s.eqn.prim === 'convGeneralDilated';
+    return (arg === 0 || arg === 1) && s?.kind === 'eqn' && s.eqn.prim === 'convGeneralDilated';
   };
   const lazy = new Set<number>();
   plan.steps.forEach((s, k) => {
     const v = viewLoad(s);
-    if (v && s.kind === 'kernel' && v.strides.every((d) => d >= 0) && readers.get(s.outs[0]!)?.every(convLhs)) lazy.add(k);
+    if (v && s.kind === 'kernel' && v.strides.every((d) => d >= 0) && readers.get(s.outs[0]!)?.every(convIn)) lazy.add(k);
   });
   return lazy;
 }

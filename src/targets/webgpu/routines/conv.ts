@@ -30,6 +30,8 @@ export interface Conv2dShape {
   readonly xStrides?: readonly [number, number, number, number];
   /** Element strides of y (forward output) in (n, h, w, c) order, overriding `layout`'s (written straight into a transposed layout). */
   readonly yStrides?: readonly [number, number, number, number];
+  /** Element strides of the filter (or dw) in (kh, kw, i, o) order, overriding `filterLayout`'s (a transposed view read in place). */
+  readonly wStrides?: readonly [number, number, number, number];
   readonly filterLayout?: FilterLayout;
   readonly dtype?: ElemType;
 }
@@ -78,7 +80,7 @@ function geometry(op: string, c: Conv2dShape): Geometry {
   const cg = c.cin / g;
   // Element strides: activations in (n, h, w, c) order, filters in (kh, kw, i, o) order.
   const act = (hh: number, ww: number, ch: number): number[] => (c.layout ?? 'NHWC') === 'NHWC' ? [hh * ww * ch, ww * ch, ch, 1] : [ch * hh * ww, ww, 1, hh * ww];
-  const ws = (c.filterLayout ?? 'HWIO') === 'HWIO' ? [c.kw * cg * c.cout, cg * c.cout, c.cout, 1] : [c.kw, 1, c.kh * c.kw, cg * c.kh * c.kw];
+  const ws = c.wStrides ? [...c.wStrides] : (c.filterLayout ?? 'HWIO') === 'HWIO' ? [c.kw * cg * c.cout, cg * c.cout, c.cout, 1] : [c.kw, 1, c.kh * c.kw, cg * c.kh * c.kw];
   return { oh, ow, cg, og: c.cout / g, g, s: [s[0], s[1]], p: [pad[0][0], pad[1][0]], d: [d[0], d[1]], l: [l[0], l[1]], xs: c.xStrides ? [...c.xStrides] : act(c.h, c.w, c.cin), ws, ys: c.yStrides ? [...c.yStrides] : act(oh, ow, c.cout) };
 }
 
@@ -101,7 +103,7 @@ function encodeConvGemm(
   if (m === 0 || n === 0) return;
   const T = c.dtype ?? 'f32';
   // Forward with dense HWIO filters: B is the plain [kh·kw·cg, cout] matrix (group g at column offset g·og), read by rows.
-  const plainB = mode === 'fwd' && (c.filterLayout ?? 'HWIO') === 'HWIO';
+  const plainB = mode === 'fwd' && (c.filterLayout ?? 'HWIO') === 'HWIO' && !c.wStrides;
   const bVec = plainB && geo.og % 4 === 0 && c.cout % 4 === 0;
   const generic = `fn loadB4(b: u32, k: u32, n: u32) -> vec4<f32> {
   return vec4<f32>(${mode}B(b, k, n), ${mode}B(b, k, n + 1u), ${mode}B(b, k, n + 2u), ${mode}B(b, k, n + 3u));

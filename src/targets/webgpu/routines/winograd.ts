@@ -126,7 +126,7 @@ export function encodeConv2dWinograd(ctx: RoutineContext, target: PassOrEncoder,
   const th = Math.ceil(oh / tm), tw = Math.ceil(ow / tm), a2 = (tm + r - 1) ** 2;
   const act = (hh: number, ww: number, ch: number): number[] => (args.layout ?? 'NHWC') === 'NHWC' ? [hh * ww * ch, ww * ch, ch, 1] : [ch * hh * ww, ww, 1, hh * ww];
   const xs = args.xStrides ? [...args.xStrides] : act(args.h, args.w, c), ys = args.yStrides ? [...args.yStrides] : act(oh, ow, o);
-  const ws = (args.filterLayout ?? 'HWIO') === 'HWIO' ? [r * c * o, c * o, o, 1] : [r, 1, r * r, r * r * c];
+  const ws = args.wStrides ? [...args.wStrides] : (args.filterLayout ?? 'HWIO') === 'HWIO' ? [r * c * o, c * o, o, 1] : [r, 1, r * r, r * r * c];
   // images per dispatch: the transformed input and products of a chunk fit one storage binding (winogradImages)
   const per = winogradImages(ctx, { ...args, oh, ow, tm, r });
   if (per < 1) throw new Error(`wgsl conv2dWinograd: one image's transformed input (${a2}×${th * tw}×${Math.max(c, o)} floats) exceeds the storage binding limit; use encodeConv2d`);
