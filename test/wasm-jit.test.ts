@@ -13,7 +13,8 @@ import type { DType } from '../src/core/dtype.js';
 import { planKinds, planReady, precompileWasm } from '../src/compiler/run.js';
 import { renderKernelAs } from '../src/targets/wasm/jit/render.js';
 import { schedule } from '../src/compiler/kernel.js';
-import { hasSimd128 } from '../src/targets/wasm/runtime.js';
+import { hasRelaxedSimd, hasSimd128 } from '../src/targets/wasm/runtime.js';
+import { ascOptionsFor, jitAscOptions } from '../src/targets/wasm/jit/compile.js';
 import { jitResidency, resetJitArena } from '../src/targets/wasm/jit/module.js';
 import { ConcreteArray } from '../src/core/array.js';
 import { ShapedArray } from '../src/core/aval.js';
@@ -253,6 +254,34 @@ describe('wasm jit: background compilation swaps kernels in', () => {
     expect(planKinds(j)).toContain('wasm');
     close(jf(x) as Array, first, 'after swap');
     close(jf(x) as Array, withTarget('ref', () => f(x)), 'vs ref');
+  }, 300_000);
+});
+
+describe('wasm jit: modules built with relaxed SIMD where the engine has it', () => {
+  runIt('enable it in their build options, and their exp, tanh and logistic stay within the law\'s ulp bounds (fused multiply-add in the polynomials)', async () => {
+    expect(ascOptionsFor(jitAscOptions).enable.includes('relaxed-simd')).toBe(hasRelaxedSimd());
+    expect(ascOptionsFor({ ...jitAscOptions, relaxedSimd: false }).enable).not.toContain('relaxed-simd');
+    // float32 values over the functions' ranges, their branch points included
+    const n = 1 << 16;
+    const xs = new Float32Array(n).map((_, i) => (i / n - 0.5) * 40);
+    const fs: [string, (x: Array) => Array, (v: number) => number, number][] = [
+      ['exp', np.exp, Math.exp, 1.5], ['tanh', np.tanh, Math.tanh, 2], ['logistic', lax.logistic, (v) => 1 / (1 + Math.exp(-v)), 3],
+    ];
+    const x = np.array(xs);
+    for (const [name, f, ref, bound] of fs) {
+      const jf = jit(f);
+      jf(x);
+      const j = jf.lower(x).jaxpr;
+      await planReady(j);
+      expect(planKinds(j)).toContain('wasm');
+      const got = (jf(x) as Array).dataSync() as Float32Array;
+      let worst = 0;
+      for (let i = 0; i < n; i++) {
+        const want = ref(xs[i]!), e = Math.abs(got[i]! - want) / Math.max(2 ** -149, 2 ** (Math.floor(Math.log2(Math.abs(Math.fround(want)) || 2 ** -149)) - 23));
+        if (!(e <= worst)) worst = e;
+      }
+      expect(worst, name).toBeLessThanOrEqual(bound);
+    }
   }, 300_000);
 });
 

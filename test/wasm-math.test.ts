@@ -28,7 +28,7 @@ import { getTarget, setTarget, withTarget } from '../src/targets/registry.js';
 import '../src/targets/wasm/index.js';
 import * as lax from '../src/lax/prims.js';
 import { fromTyped } from '../src/core/array.js';
-import { f32View, scratch, scratchMark, scratchRelease, wasmExports } from '../src/targets/wasm/runtime.js';
+import { f32View, hasRelaxedSimd, scratch, scratchMark, scratchRelease, selectWasmVariant, wasmExports } from '../src/targets/wasm/runtime.js';
 import { prng as rng } from '../laws/util.js';
 
 // ------------------------------------------------------------------------------------------------ helpers
@@ -178,7 +178,14 @@ const WINDOWS: { readonly [F in UnaryFn]: readonly number[] } = {
   rsqrt: [0, 1, 2 ** -149, 1e30],
 };
 
-describe('wasm math prelude: ulp error against float64 (the law)', () => {
+// Both kernel builds where the engine has relaxed SIMD: the relaxed one evaluates the polynomials with fused multiply-add.
+const variants = hasRelaxedSimd() ? (['relaxed', 'simd128'] as const) : (['simd128'] as const);
+
+describe.each(variants)('wasm math prelude (%s build): ulp error against float64 (the law)', (variant) => {
+  beforeAll(() => {
+    selectWasmVariant(variant);
+    measured.clear();
+  });
   const fns = Object.keys(WINDOWS) as UnaryFn[];
   for (const f of fns) {
     it(`${f}: ≤ ${ULP_BOUND[f]} ulp`, () => {
@@ -234,7 +241,8 @@ describe('wasm math prelude: ulp error against float64 (the law)', () => {
 
   afterAll(() => {
     const rows = [...measured.entries()].map(([f, m]) => `  ${f.padEnd(9)} ${m.ulp.toFixed(3).padStart(7)} ulp  (bound ${ULP_BOUND[f]}; ${m.count} inputs; worst at ${m.at})`);
-    console.log(`wasm math prelude, max error in float32 ulps against float64 (stride ${STRIDE}):\n${rows.join('\n')}`);
+    console.log(`wasm math prelude (${variant} build), max error in float32 ulps against float64 (stride ${STRIDE}):\n${rows.join('\n')}`);
+    selectWasmVariant(variants[0]);
   });
 });
 

@@ -124,6 +124,14 @@ const ROUND_F64_BITS: i64 = 0x4338000000000000;
 @inline function spl64(c: f64): v128 {
   return f64x2.splat(c);
 }
+/**
+ * a·b + c for the polynomials' Horner steps: fused (one rounding) in a build with relaxed SIMD where the engine picks
+ * FMA, else a multiply and an add. Either way within the error bounds the law checks (docs/wasm-math.md).
+ */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
 /** m ? a : b, lane by lane (m all ones or all zeros per lane). */
 @inline function sel(a: v128, b: v128, m: v128): v128 {
   return v128.bitselect(a, b, m);
@@ -169,10 +177,10 @@ const ROUND_F64_BITS: i64 = 0x4338000000000000;
 
 /** e^r for |r| ≤ ln2/2: 1 + (r + r²·P(r)). */
 @inline function expPoly(r: v128): v128 {
-  let p = f32x4.add(spl(EXP_3), f32x4.mul(r, spl(EXP_4)));
-  p = f32x4.add(spl(EXP_2), f32x4.mul(r, p));
-  p = f32x4.add(spl(EXP_1), f32x4.mul(r, p));
-  p = f32x4.add(spl(EXP_0), f32x4.mul(r, p));
+  let p = madd(r, spl(EXP_4), spl(EXP_3));
+  p = madd(r, p, spl(EXP_2));
+  p = madd(r, p, spl(EXP_1));
+  p = madd(r, p, spl(EXP_0));
   return f32x4.add(spl(1), f32x4.add(r, f32x4.mul(f32x4.mul(r, r), p)));
 }
 
@@ -194,12 +202,12 @@ const ROUND_F64_BITS: i64 = 0x4338000000000000;
   const xc = clamp(x, -151, 129);
   const sum = roundSum(xc);
   const r = f32x4.sub(xc, roundedF32(sum));
-  let p = f32x4.add(spl(EXP2_4), f32x4.mul(r, spl(EXP2_5)));
-  p = f32x4.add(spl(EXP2_3), f32x4.mul(r, p));
-  p = f32x4.add(spl(EXP2_2), f32x4.mul(r, p));
-  p = f32x4.add(spl(EXP2_1), f32x4.mul(r, p));
-  p = f32x4.add(spl(EXP2_0), f32x4.mul(r, p));
-  const y = f32x4.add(spl(1), f32x4.mul(r, p));
+  let p = madd(r, spl(EXP2_5), spl(EXP2_4));
+  p = madd(r, p, spl(EXP2_3));
+  p = madd(r, p, spl(EXP2_2));
+  p = madd(r, p, spl(EXP2_1));
+  p = madd(r, p, spl(EXP2_0));
+  const y = madd(r, p, spl(1));
   return scale2(y, roundedI32(sum));
 }
 
@@ -211,10 +219,10 @@ const ROUND_F64_BITS: i64 = 0x4338000000000000;
 @inline function expm1Core(xc: v128): v128 {
   const sum = roundSum(f32x4.mul(xc, spl(LOG2E)));
   const r = reduceLn2(xc, roundedF32(sum));
-  let p = f32x4.add(spl(EXPM1_2), f32x4.mul(r, f32x4.add(spl(EXPM1_3), f32x4.mul(r, spl(EXPM1_4)))));
-  p = f32x4.add(spl(EXPM1_1), f32x4.mul(r, p));
-  p = f32x4.add(spl(EXPM1_0), f32x4.mul(r, p));
-  const em = f32x4.add(r, f32x4.mul(f32x4.mul(r, r), f32x4.add(spl(0.5), f32x4.mul(r, p))));
+  let p = madd(r, madd(r, spl(EXPM1_4), spl(EXPM1_3)), spl(EXPM1_2));
+  p = madd(r, p, spl(EXPM1_1));
+  p = madd(r, p, spl(EXPM1_0));
+  const em = f32x4.add(r, f32x4.mul(f32x4.mul(r, r), madd(r, p, spl(0.5))));
   const h = pow2i(i32x4.sub(roundedI32(sum), i32x4.splat(1)));
   const s = f32x4.add(f32x4.mul(em, h), f32x4.sub(h, spl(0.5)));
   return f32x4.add(s, s);
@@ -242,7 +250,7 @@ const ROUND_F64_BITS: i64 = 0x4338000000000000;
   const f = f32x4.sub(m, spl(1));
   const s = f32x4.div(f, f32x4.add(spl(2), f));
   const z = f32x4.mul(s, s);
-  const R = f32x4.mul(z, f32x4.add(spl(LOG_0), f32x4.mul(z, f32x4.add(spl(LOG_1), f32x4.mul(z, spl(LOG_2))))));
+  const R = f32x4.mul(z, madd(z, madd(z, spl(LOG_2), spl(LOG_1)), spl(LOG_0)));
   const hfsq = f32x4.mul(spl(0.5), f32x4.mul(f, f));
   const tail = f32x4.sub(f32x4.mul(s, f32x4.add(hfsq, R)), hfsq); // log m − f, small: |tail| ≤ f²/2
   const ef = f32x4.convert_i32x4_s(e);
@@ -274,10 +282,10 @@ const ROUND_F64_BITS: i64 = 0x4338000000000000;
 @inline export function tanhF32x4(x: v128): v128 {
   const ax = f32x4.abs(x);
   const u = f32x4.mul(ax, ax);
-  let p = f32x4.add(spl(TANH_3), f32x4.mul(u, spl(TANH_4)));
-  p = f32x4.add(spl(TANH_2), f32x4.mul(u, p));
-  p = f32x4.add(spl(TANH_1), f32x4.mul(u, p));
-  p = f32x4.add(spl(TANH_0), f32x4.mul(u, p));
+  let p = madd(u, spl(TANH_4), spl(TANH_3));
+  p = madd(u, p, spl(TANH_2));
+  p = madd(u, p, spl(TANH_1));
+  p = madd(u, p, spl(TANH_0));
   const small = f32x4.add(ax, f32x4.mul(ax, f32x4.mul(u, p)));
   const t = expm1Core(f32x4.pmin(f32x4.add(ax, ax), spl(20))); // pmin keeps a NaN first operand
   const big = f32x4.div(t, f32x4.add(t, spl(2)));
@@ -295,24 +303,24 @@ const ROUND_F64_BITS: i64 = 0x4338000000000000;
 @inline export function erfF32x4(x: v128): v128 {
   const ax = f32x4.abs(x);
   const u = f32x4.mul(ax, ax);
-  let p = f32x4.add(spl(ERF_5), f32x4.mul(u, spl(ERF_6)));
-  p = f32x4.add(spl(ERF_4), f32x4.mul(u, p));
-  p = f32x4.add(spl(ERF_3), f32x4.mul(u, p));
-  p = f32x4.add(spl(ERF_2), f32x4.mul(u, p));
-  p = f32x4.add(spl(ERF_1), f32x4.mul(u, p));
-  p = f32x4.add(spl(ERF_0), f32x4.mul(u, p));
+  let p = madd(u, spl(ERF_6), spl(ERF_5));
+  p = madd(u, p, spl(ERF_4));
+  p = madd(u, p, spl(ERF_3));
+  p = madd(u, p, spl(ERF_2));
+  p = madd(u, p, spl(ERF_1));
+  p = madd(u, p, spl(ERF_0));
   const small = f32x4.add(ax, f32x4.mul(ax, p));
   const xm = f32x4.pmin(ax, spl(3.925));
   const t = f32x4.sub(xm, spl(2.4));
-  let g = f32x4.add(spl(ERFC_8), f32x4.mul(t, spl(ERFC_9)));
-  g = f32x4.add(spl(ERFC_7), f32x4.mul(t, g));
-  g = f32x4.add(spl(ERFC_6), f32x4.mul(t, g));
-  g = f32x4.add(spl(ERFC_5), f32x4.mul(t, g));
-  g = f32x4.add(spl(ERFC_4), f32x4.mul(t, g));
-  g = f32x4.add(spl(ERFC_3), f32x4.mul(t, g));
-  g = f32x4.add(spl(ERFC_2), f32x4.mul(t, g));
-  g = f32x4.add(spl(ERFC_1), f32x4.mul(t, g));
-  g = f32x4.add(spl(ERFC_0), f32x4.mul(t, g));
+  let g = madd(t, spl(ERFC_9), spl(ERFC_8));
+  g = madd(t, g, spl(ERFC_7));
+  g = madd(t, g, spl(ERFC_6));
+  g = madd(t, g, spl(ERFC_5));
+  g = madd(t, g, spl(ERFC_4));
+  g = madd(t, g, spl(ERFC_3));
+  g = madd(t, g, spl(ERFC_2));
+  g = madd(t, g, spl(ERFC_1));
+  g = madd(t, g, spl(ERFC_0));
   const big = f32x4.sub(spl(1), f32x4.mul(expF32x4(f32x4.neg(f32x4.mul(xm, xm))), g));
   const r = sel(small, sel(spl(1), big, f32x4.ge(ax, spl(3.925))), f32x4.lt(ax, spl(0.875)));
   return copySign(r, x);

@@ -2,7 +2,7 @@
 // loop elsewhere), a memory cache keyed by a hash of the source, and in Node a disk cache (TENSORLAW_CACHE_DIR) of
 // content-hash file names written atomically (temporary file + rename) and validated on read (header, SHA-256 of the
 // bytes, WebAssembly.validate), so a second process starts warm and a torn or corrupted entry is recompiled.
-import { hasSharedMemory, webAssembly } from '../runtime.js';
+import { hasRelaxedSimd, hasSharedMemory, webAssembly } from '../runtime.js';
 
 type Fs = typeof import('node:fs');
 type Path = typeof import('node:path');
@@ -36,9 +36,11 @@ export interface AscOptions {
   readonly memoryBase?: number;
   /** Import the memory as shared (maximum 65536 pages), so that the thread pool's workers can run the kernels too. */
   readonly sharedMemory?: boolean;
+  /** Build with relaxed SIMD where this engine has it (the math prelude's polynomials then use fused multiply-add). */
+  readonly relaxedSimd?: boolean;
 }
 export const jitAscOptions: AscOptions = {
-  optimizeLevel: 3, shrinkLevel: 0, importMemory: true, initialMemory: 1, ...(hasSharedMemory() ? { sharedMemory: true } : {}),
+  optimizeLevel: 3, shrinkLevel: 0, importMemory: true, initialMemory: 1, ...(hasSharedMemory() ? { sharedMemory: true } : {}), relaxedSimd: true,
 };
 
 /** Counters of the compilation caches (tests read them). */
@@ -106,7 +108,8 @@ function ascUrl(): string | null {
   return null;
 }
 
-const ascArgs = (o: AscOptions) => ({
+/** The asc options of a build (the relaxed-SIMD feature resolved against this engine). */
+export const ascOptionsFor = (o: AscOptions) => ({
   optimizeLevel: o.optimizeLevel,
   shrinkLevel: o.shrinkLevel,
   noAssert: true,
@@ -116,7 +119,7 @@ const ascArgs = (o: AscOptions) => ({
   initialMemory: o.initialMemory ?? 1,
   ...(o.memoryBase !== undefined ? { memoryBase: o.memoryBase } : {}),
   ...(o.sharedMemory ? { sharedMemory: true, maximumMemory: 65536 } : {}),
-  enable: o.sharedMemory ? ['simd', 'threads'] : ['simd'],
+  enable: ['simd', ...(o.relaxedSimd && hasRelaxedSimd() ? ['relaxed-simd'] : []), ...(o.sharedMemory ? ['threads'] : [])],
   use: ['abort='],
 });
 
@@ -173,7 +176,7 @@ function getWorker(): InstanceType<WorkerThreads['Worker']> | null {
 export async function ascCompile(files: Record<string, string>, options: AscOptions): Promise<Uint8Array> {
   jitStats.compiles++;
   const w = getWorker();
-  const opts = ascArgs(options);
+  const opts = ascOptionsFor(options);
   if (w) {
     const id = nextId++;
     if (busy++ === 0) w.ref();
@@ -221,7 +224,7 @@ export function cacheDir(): string | null {
 /** The cache key of a module: its sources, the asc options and the compiler version. */
 export function moduleKey(files: Record<string, string>, options: AscOptions): string {
   const parts = Object.keys(files).sort().map((k) => `${k}\0${files[k]}`);
-  return hashText(`asc ${ASC_VERSION}\0${JSON.stringify(ascArgs(options))}\0${parts.join('\0')}`);
+  return hashText(`asc ${ASC_VERSION}\0${JSON.stringify(ascOptionsFor(options))}\0${parts.join('\0')}`);
 }
 
 const sha = (b: Uint8Array): Uint8Array => new Uint8Array(crypto!.createHash('sha256').update(b).digest());
