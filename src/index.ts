@@ -39,7 +39,7 @@ export type { VmapOptions } from './transforms/vmap.js';
 export { jit, makeJaxpr } from './transforms/jit.js';
 export { Lowered, type Compiled, type AotManifest, type AotTensor, type ExportOptions } from './compiler/aot.js';
 export { precompileWasm, planReady } from './compiler/run.js';
-export { jitStats } from './targets/wasm/jit/compile.js';
+export { jitIdle, jitStats } from './targets/wasm/jit/compile.js';
 export type { JitOptions, Jitted } from './transforms/jit.js';
 export { customJvp, customVjp, checkpoint } from './transforms/custom.js';
 export { stopGradient } from './lax/prims.js';

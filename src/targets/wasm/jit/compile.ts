@@ -326,7 +326,18 @@ export async function compileBytes(files: Record<string, string>, options: AscOp
   return bytes;
 }
 
-/** Resolves when every compilation started so far has finished (successfully or not). */
+/**
+ * Resolves when every wasm jit compilation started so far has finished (successfully or not). On the wasm target a
+ * jitted function runs JavaScript kernels until its WebAssembly module is compiled in the background, then swaps the
+ * compiled kernels in: await this before timing steady-state speed.
+ *
+ * @example
+ * ```ts
+ * const f = jit((x: Array) => np.tanh(x).sum());
+ * f(np.ones([1024]));      // first call: compiles in the background
+ * await jitIdle();         // the next calls run the compiled kernels
+ * ```
+ */
 export async function jitIdle(): Promise<void> {
   // compiles made hot by a call start on the next macrotask (after that call): let them start first
   await new Promise((r) => setTimeout(r, 0));
