@@ -332,11 +332,9 @@ export async function compileBytes(files: Record<string, string>, options: AscOp
  * compiled kernels in: await this before timing steady-state speed.
  *
  * @example
- * ```ts
  * const f = jit((x: Array) => np.tanh(x).sum());
- * f(np.ones([1024]));      // first call: compiles in the background
- * await jitIdle();         // the next calls run the compiled kernels
- * ```
+ * f(np.ones([1024])); // first call: compiles in the background
+ * await jitIdle();    // the next calls run the compiled kernels
  */
 export async function jitIdle(): Promise<void> {
   // compiles made hot by a call start on the next macrotask (after that call): let them start first
