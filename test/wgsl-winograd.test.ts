@@ -119,12 +119,12 @@ d('encodeConv2dWinograd', () => {
         const tm = mOf(f), perImage = 36 * Math.ceil(oh / tm) * Math.ceil(ow / tm) * 7 * 4; // α² = 36 for both forms
         for (const images of [1, 2]) {
           winogradScratch.maxBytes = images * perImage;
-          expect(winogradImages(ctx!, { n: 5, cin: 6, cout: 7, oh, ow, tm, r: f === '2,5' ? 5 : 3 })).toBe(images);
+          expect(winogradImages(ctx!, shaped(c, f), mOf(f) as 2 | 4)).toBe(images);
           const split = await run(shaped(c, f), mOf(f), 90);
           expect(new Uint32Array(split.got.buffer)).toEqual(new Uint32Array(whole.got.buffer));
         }
         winogradScratch.maxBytes = perImage - 4;
-        expect(winogradImages(ctx!, { n: 5, cin: 6, cout: 7, oh, ow, tm, r: f === '2,5' ? 5 : 3 })).toBe(0);
+        expect(winogradImages(ctx!, shaped(c, f), mOf(f) as 2 | 4)).toBe(0);
         await expect(run(shaped(c, f), mOf(f), 90)).rejects.toThrow(/one image's transformed input .* exceeds the storage binding limit/);
       }
     } finally {

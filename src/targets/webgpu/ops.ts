@@ -332,11 +332,23 @@ const dotGeneralKernel: GpuImpl<'dotGeneral'> = (b, [x, y], p: DotGeneralParams,
   return [out];
 };
 
-const routineCtxs = new WeakMap<GPUDevice, RoutineContext>();
-/** The context of the hand-tuned WGSL routines (src/targets/webgpu/routines) on the batch's device. */
+const routineCtxs = new WeakMap<Batch, RoutineContext>();
+/**
+ * The context of the hand-tuned WGSL routines (src/targets/webgpu/routines) on the batch's device. Their scratch
+ * buffers (Winograd's transformed operands, reduction partials, sort keys) come from the device's pool and go back to
+ * it once the batch is submitted (a storage released while its batch is encoded is pooled only after the submission).
+ */
 function routineCtx(b: Batch): RoutineContext {
-  let c = routineCtxs.get(b.state.device);
-  if (!c) routineCtxs.set(b.state.device, (c = { device: b.state.device, cpuLike: b.state.cpuLike }));
+  let c = routineCtxs.get(b);
+  if (!c) {
+    const alloc = (bytes: number): GPUBuffer => {
+      const t = b.alloc(new ShapedArray([bytes / 4], 'float32'), 'routine scratch');
+      const buf = t.buffer;
+      t.dispose();
+      return buf;
+    };
+    routineCtxs.set(b, (c = { device: b.state.device, cpuLike: b.state.cpuLike, alloc }));
+  }
   return c;
 }
 
@@ -416,17 +428,13 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray,
   // routines/winograd.ts)
   const m = convForms.winograd, form = winogradFormOf(shape, m || 4);
   const wanted = form === '2,5' ? convForms.winograd5 : form !== null && m !== 0;
-  const tm = form === '4,3' ? 4 : 2, [oh, ow] = [oa.shape[2]!, oa.shape[3]!];
-  if (wanted && winogradPays(n * oh * ow, cin, cout, kh === 5 ? 5 : 3) && winogradImages(routineCtx(b), { n, cin, cout, oh, ow, tm, r: kh }) >= 1) {
+  if (wanted && winogradPays(n * oa.shape[2]! * oa.shape[3]!, cin, cout, kh === 5 ? 5 : 3) && winogradImages(routineCtx(b), shape, m || 4) >= 1) {
     const out = into ? into.st : b.alloc(oa, 'convGeneralDilated');
-    const temps: GpuStorage[] = [];
-    const ctx = { ...routineCtx(b), alloc: (bytes: number) => { const t = b.alloc(new ShapedArray([bytes / 4], 'float32'), 'convGeneralDilated (Winograd scratch)'); temps.push(t); return t.buffer; } };
     const wv = w.view?.strides; // a transposed filter left in place (HWIO, say): (o, i, kh, kw) strides
-    encodeConv2dWinograd(ctx, b.pass(), {
+    encodeConv2dWinograd(routineCtx(b), b.pass(), {
       ...shape, x: x.st.buffer, filter: w.st.buffer, out: out.buffer, filterLayout: 'OIHW',
       ...(wv ? { wStrides: [wv[2]!, wv[3]!, wv[1]!, wv[0]!] as const } : {}), ...(into ? { yStrides: into.yStrides } : {}),
     }, m || 4);
-    for (const t of temps) t.dispose(); // pooled again once this batch is submitted
     return out;
   }
   // the routine reads an HWIO filter as a plain [kh·kw·cg, cout] matrix with vec4 loads: one small transposing copy

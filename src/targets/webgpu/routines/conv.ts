@@ -78,10 +78,18 @@ function geometry(op: string, c: Conv2dShape): Geometry {
   const ow = convOutSize(c.w, c.kw, s[1], pad[1][0], pad[1][1], d[1], l[1]);
   if (oh < 0 || ow < 0) throw new Error(`wgsl ${op}: empty output ${oh}×${ow} for input ${c.h}×${c.w}, kernel ${c.kh}×${c.kw}`);
   const cg = c.cin / g;
-  // Element strides: activations in (n, h, w, c) order, filters in (kh, kw, i, o) order.
+  return { oh, ow, cg, og: c.cout / g, g, s: [s[0], s[1]], p: [pad[0][0], pad[1][0]], d: [d[0], d[1]], l: [l[0], l[1]], ...convStrides(c, oh, ow) };
+}
+
+/**
+ * Element strides of a convolution's tensors: x and y in (n, h, w, c) order from `layout` (or xStrides/yStrides), the
+ * filter in (kh, kw, i, o) order from `filterLayout` (or wStrides); y is oh × ow.
+ */
+export function convStrides(c: Conv2dShape, oh: number, ow: number): { xs: number[]; ws: number[]; ys: number[] } {
+  const cg = c.cin / (c.groups ?? 1);
   const act = (hh: number, ww: number, ch: number): number[] => (c.layout ?? 'NHWC') === 'NHWC' ? [hh * ww * ch, ww * ch, ch, 1] : [ch * hh * ww, ww, 1, hh * ww];
   const ws = c.wStrides ? [...c.wStrides] : (c.filterLayout ?? 'HWIO') === 'HWIO' ? [c.kw * cg * c.cout, cg * c.cout, c.cout, 1] : [c.kw, 1, c.kh * c.kw, cg * c.kh * c.kw];
-  return { oh, ow, cg, og: c.cout / g, g, s: [s[0], s[1]], p: [pad[0][0], pad[1][0]], d: [d[0], d[1]], l: [l[0], l[1]], xs: c.xStrides ? [...c.xStrides] : act(c.h, c.w, c.cin), ws, ys: c.yStrides ? [...c.yStrides] : act(oh, ow, c.cout) };
+  return { xs: c.xStrides ? [...c.xStrides] : act(c.h, c.w, c.cin), ws, ys: c.yStrides ? [...c.yStrides] : act(oh, ow, c.cout) };
 }
 
 /**

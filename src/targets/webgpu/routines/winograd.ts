@@ -1,7 +1,7 @@
 // encodeConv2dWinograd: stride-1 3×3 and 5×5 convolutions by Winograd's minimal filtering F(4×4 or 2×2, 3×3) and F(2×2, 5×5) (kernels/winograd.wgsl + a batched GEMM).
 /// <reference types="@webgpu/types" />
 import { type Epilogue, type PassOrEncoder, type RoutineContext, activation, activationHelpers, bindGroup, grid2d, instantiate, lanes, pipeline, scratch, uniforms, withPass } from './common.js';
-import { type Conv2dArgs, convOutSize } from './conv.js';
+import { type Conv2dArgs, type Conv2dShape, convOutSize, convStrides } from './conv.js';
 import { dummyBuffer, encodeMatmul } from './matmul.js';
 
 /** A rational coefficient [numerator, denominator]. */
@@ -118,17 +118,14 @@ export const winogradApplies = (c: Omit<Conv2dArgs, 'x' | 'filter' | 'out'>): bo
 export function encodeConv2dWinograd(ctx: RoutineContext, target: PassOrEncoder, args: Conv2dArgs, m: 2 | 4 = 4): void {
   const form = winogradFormOf(args, m);
   if (!form) throw new Error(`wgsl conv2dWinograd: needs a 3×3 or 5×5 f32 filter, stride 1, no dilations and one group; got ${args.kh}×${args.kw}, stride ${args.stride ?? [1, 1]}, dilation ${args.dilation ?? [1, 1]}, lhsDilation ${args.lhsDilation ?? [1, 1]}, groups ${args.groups ?? 1}, ${args.dtype ?? 'f32'}`);
-  const [tm, r] = form.split(',').map(Number) as [number, number];
+  const { tm, r, oh, ow } = tiling(args, form);
   const pad = args.padding ?? [[0, 0], [0, 0]];
-  const oh = convOutSize(args.h, r, 1, pad[0][0], pad[0][1], 1, 1), ow = convOutSize(args.w, r, 1, pad[1][0], pad[1][1], 1, 1);
   const { n, cin: c, cout: o } = args;
   if (oh <= 0 || ow <= 0 || n === 0 || o === 0) return;
   const th = Math.ceil(oh / tm), tw = Math.ceil(ow / tm), a2 = (tm + r - 1) ** 2;
-  const act = (hh: number, ww: number, ch: number): number[] => (args.layout ?? 'NHWC') === 'NHWC' ? [hh * ww * ch, ww * ch, ch, 1] : [ch * hh * ww, ww, 1, hh * ww];
-  const xs = args.xStrides ? [...args.xStrides] : act(args.h, args.w, c), ys = args.yStrides ? [...args.yStrides] : act(oh, ow, o);
-  const ws = args.wStrides ? [...args.wStrides] : (args.filterLayout ?? 'HWIO') === 'HWIO' ? [r * c * o, c * o, o, 1] : [r, 1, r * r, r * r * c];
+  const { xs, ws, ys } = convStrides(args, oh, ow);
   // images per dispatch: the transformed input and products of a chunk fit one storage binding (winogradImages)
-  const per = winogradImages(ctx, { ...args, oh, ow, tm, r });
+  const per = winogradImages(ctx, args, m);
   if (per < 1) throw new Error(`wgsl conv2dWinograd: one image's transformed input (${a2}×${th * tw}×${Math.max(c, o)} floats) exceeds the storage binding limit; use encodeConv2d`);
   const Pmax = Math.min(n, per) * th * tw;
   const U = scratch(ctx, a2 * c * o * 4), V = scratch(ctx, a2 * Pmax * c * 4), M = scratch(ctx, a2 * Pmax * o * 4);
@@ -158,12 +155,23 @@ export function encodeConv2dWinograd(ctx: RoutineContext, target: PassOrEncoder,
 /** Bytes one Winograd scratch buffer may take: the device's storage binding limit, at most 128 MiB (tests lower it). */
 export const winogradScratch = { maxBytes: 1 << 27 };
 
+/** The output tile m, filter size r and output size of a convolution in a Winograd form. */
+function tiling(c: Conv2dShape, form: WinogradForm): { tm: number; r: number; oh: number; ow: number } {
+  const [tm, r] = form.split(',').map(Number) as [number, number];
+  const pad = c.padding ?? [[0, 0], [0, 0]];
+  return { tm, r, oh: convOutSize(c.h, r, 1, pad[0][0], pad[0][1], 1, 1), ow: convOutSize(c.w, r, 1, pad[1][0], pad[1][1], 1, 1) };
+}
+
 /**
- * Images per dispatch of encodeConv2dWinograd for these shapes: as many as keep the transformed input and the products
- * (α²·tiles·max(cin, cout) floats) within one storage binding and winogradScratch.maxBytes; 0 when one image does not fit.
+ * Images per dispatch of encodeConv2dWinograd(ctx, _, c, m): as many as keep the transformed input and the products
+ * (α²·tiles·max(cin, cout) floats) within one storage binding and winogradScratch.maxBytes; 0 when one image does not
+ * fit, or when the convolution has no Winograd form.
  */
-export function winogradImages(ctx: RoutineContext, s: { n: number; cin: number; cout: number; oh: number; ow: number; tm: number; r: number }): number {
-  const perImage = (s.tm + s.r - 1) ** 2 * Math.ceil(s.oh / s.tm) * Math.ceil(s.ow / s.tm) * Math.max(s.cin, s.cout) * 4;
+export function winogradImages(ctx: RoutineContext, c: Conv2dShape, m: 2 | 4 = 4): number {
+  const form = winogradFormOf(c, m);
+  if (!form) return 0;
+  const { tm, r, oh, ow } = tiling(c, form);
+  const perImage = (tm + r - 1) ** 2 * Math.ceil(oh / tm) * Math.ceil(ow / tm) * Math.max(c.cin, c.cout) * 4;
   const limit = Math.min(ctx.device.limits.maxStorageBufferBindingSize, ctx.device.limits.maxBufferSize, winogradScratch.maxBytes);
-  return Math.min(s.n, Math.floor(limit / perImage));
+  return Math.min(c.n, Math.floor(limit / perImage));
 }
