@@ -328,7 +328,8 @@ export async function create(variant: string, threads: number): Promise<Engine> 
   const engine: Engine = {
     info: { label: `tensorlaw/${variant}`, version: pkg.version, threads: threadInfo, notes },
     async setup(c, inputs) {
-      return settled(await build(c, inputs));
+      const r = await build(c, inputs);
+      return variant === 'wasm' ? settled(r) : r; // (only the wasm jit compiles in the background)
     },
     async cold(c, inputs) {
       const p0 = params(inputs, c, MLP);
