@@ -1,9 +1,10 @@
 // Jaxpr-to-jaxpr passes run by jit: dead-code elimination, common-subexpression elimination, constant folding,
-// transpose-of-dot folding, sums of zero-pads as concatenates.
+// transpose-of-dot folding, sums of zero-pads as concatenates, scan accumulators hoisted out of their loops.
 import { ConcreteArray } from '../core/array.js';
 import { Array, bind, withoutDynamic } from '../core/trace.js';
 import { ClosedJaxpr, Jaxpr, Lit, Var, type Atom, type Eqn } from './jaxpr.js';
 import type { Params } from '../core/primitive.js';
+import { hoistScanAccumulators } from './scanAccumulators.js';
 
 /**
  * Removes equations whose outputs are never used (every primitive is pure).
@@ -75,7 +76,7 @@ function pruneScan(e: Eqn, used: readonly boolean[]): Eqn {
   }
   const keepIn = p.jaxpr.inBinders.map((_, i) => (i < nc ? usedIns[i]! : i < nc + ncar ? liveCarry[i - nc]! : usedIns[i]!));
   const keepOut = [...liveCarry, ...ysUsed];
-  if (keepIn.every((k) => k) && keepOut.every((k) => k)) return e;
+  if (keepIn.every((k) => k) && keepOut.every((k) => k)) return body.eqns.length === p.jaxpr.eqns.length ? e : { ...e, params: { ...p, jaxpr: body } as never };
   const jaxpr = new Jaxpr(keep(body.inBinders, keepIn), body.eqns, body.outs);
   const numConsts = keepIn.slice(0, nc).filter((k) => k).length;
   const numCarry = liveCarry.filter((k) => k).length;
@@ -284,12 +285,12 @@ export function concatenatePads(j: Jaxpr): Jaxpr {
 
 /** Dot-transpose folding, CSE and DCE inside every nested body (keeping each body's inputs and outputs). */
 function simplifyNested(j: Jaxpr): Jaxpr {
-  const inner = (b: Jaxpr): Jaxpr => dce(cse(concatenatePads(foldTransposedDots(simplifyNested(b)))))[0];
+  const inner = (b: Jaxpr): Jaxpr => dce(cse(concatenatePads(foldTransposedDots(hoistScanAccumulators(simplifyNested(b))))))[0];
   return new Jaxpr(j.inBinders, j.eqns.map((e) => mapSubJaxprs(e, inner)), j.outs);
 }
 
 /** The optimisation pipeline jit runs before lowering. */
 export function simplify(cj: ClosedJaxpr): ClosedJaxpr {
   const folded = foldConstants(cj);
-  return dceClosed(new ClosedJaxpr(cse(concatenatePads(foldTransposedDots(simplifyNested(folded.jaxpr)))), folded.consts));
+  return dceClosed(new ClosedJaxpr(cse(concatenatePads(foldTransposedDots(hoistScanAccumulators(simplifyNested(folded.jaxpr))))), folded.consts));
 }
