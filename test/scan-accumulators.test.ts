@@ -84,7 +84,7 @@ describe('jit hoists scan accumulators out of the loop', () => {
 
   // User-written accumulations: A += hᵀ·hn (or (hnᵀ·x)ᵀ), s += Σ_rows hn, each optionally disqualified.
   type Case = { dot: 0 | 1 | 2 | 3; sum: 0 | 1 | 2; zeroInit: boolean; reverse: boolean; readAcc: boolean; accAsY: boolean; invariant: boolean };
-  const body = (c: Case, w: Array, u: Array) => ([h, A, s]: Array[], x: Array): [Array[], Array] => {
+  const body = (c: Case, w: Array, u: Array) => ([h, A, s]: [Array, Array, Array], x: Array): [[Array, Array, Array], Array] => {
     let hn = np.tanh(np.matmul(h, w).add(x));
     if (c.readAcc) hn = hn.add(np.sum(A).mul(1e-3)); // the accumulator feeds the step: not hoistable
     let A2 = A;
