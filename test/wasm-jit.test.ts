@@ -232,6 +232,50 @@ describe('wasm jit: random fused programs agree with the reference target', () =
     globalThis.Array.from(z).forEach((v) => expect(v).toBeCloseTo(Math.tanh(0.5) * 3 + 1, 5));
   }, 600_000);
 
+  runIt('column reductions (the last kept axis contiguous) run across that axis and match the reference bit for bit', async () => {
+    const vals = (n: number, k: number) => globalThis.Array.from({ length: n }, (_, i) => (((i * 7919 + k) % 101) - 50) * 0.37);
+    const x = np.array(vals(3 * 5 * 4 * 13, 1), 'float32').reshape([3, 5, 4, 13]);
+    const y = np.array(vals(3 * 5 * 4, 2), 'float32').reshape([3, 5, 4, 1]);
+    const xn = np.array(vals(3 * 5 * 4 * 13, 3).map((v, i) => (i % 29 === 3 ? NaN : v)), 'float32').reshape([3, 5, 4, 13]);
+    const fs: [(a: Array, b: Array) => Array, Array, Array][] = [
+      [(a) => np.sum(a, [0, 1, 2]), x, y], // a bias gradient: 13 outputs, 3 vectors and a tail of 1
+      [(a) => np.max(a.reshape([3, 5, 2, 2, 13]), [2, 3]), x, y], // a pooling window between kept axes
+      [(a) => np.min(a, 1), x, y],
+      [(a) => np.prod(a.mul(0.25), 0), x, y],
+      [(a, b) => np.sum(a.mul(b).add(b), [0, 1]), x, y], // b broadcast along the vectorized axis
+      [(a) => np.sum(a.astype('float64').mul(1.5), [0, 2]), x, y], // float64, 2 lanes
+      [(a) => np.sum(a.astype('int32'), [0, 2]), x, y],
+      [(a) => np.max(a.astype('int32'), 1), x, y],
+      [(a) => np.min(a.astype('int32').astype('uint32'), 0), x, y],
+      [(a) => np.max(a, [0, 1]), xn, y], // NaN propagates per output
+      [(a) => np.max(np.abs(a).neg().sub(1), [0, 1]), x, y], // all negative: the identity must be −inf
+      [(a) => np.min(np.abs(a).add(1), [0, 2]), x, y], // all positive: +inf
+      [(a) => np.sum(a.T, 1), x.reshape([12, 65]), y], // a transposed view whose kept axis is contiguous in memory
+      [(a) => np.sum(a.reshape([3, 5, 4, 13]).transpose([0, 1, 3, 2]), [0, 3]), x, y], // kept axis strided: a row reduction
+    ];
+    const runs = fs.map(([f, a, b]) => ({ f, a, b, jf: jit(f), jaxpr: jit(f).lower(a, b).jaxpr }));
+    await precompileWasm(runs.map((r) => r.jf.lower(r.a, r.b).jaxpr));
+    for (const [i, r] of runs.entries()) {
+      expect(planKinds(r.jf.lower(r.a, r.b).jaxpr), `case ${i}`).toContain('wasm');
+      const got = globalThis.Array.from((r.jf(r.a, r.b) as Array).dataSync(), Number);
+      const want = globalThis.Array.from(withTarget('ref', () => r.f(r.a, r.b)).dataSync(), Number);
+      expect(got.length).toBe(want.length);
+      got.forEach((g, k) => expect(Object.is(g, want[k]) || (Number.isNaN(g) && Number.isNaN(want[k])), `case ${i} element ${k}: ${g} vs ${want[k]}`).toBe(true));
+    }
+    // the column form loads whole vectors and stores four outputs at once; a strided kept axis gathers lane by lane
+    const src = (f: (a: Array) => Array, a: Array): string => {
+      const step = schedule(jit(f).lower(a).jaxpr).steps.find((s) => s.kind === 'kernel')!;
+      if (step.kind !== 'kernel') throw new Error('expected a kernel');
+      return renderKernelAs(step.kernel, 'k');
+    };
+    const col = src((a) => np.sum(a, [0, 1, 2]), x);
+    expect(col).toMatch(/f64x2\.promote_low_f32x4/);
+    expect(col).toMatch(/v128\.store\(/);
+    expect(col.split('if (j <')[0]).toMatch(/v128\.load\(/); // full vectors: one load each
+    expect(col.split('if (j <')[0]).not.toMatch(/replace_lane/); // (only the tail of 13 gathers its lanes)
+    expect(src((a) => np.sum(a, 3), x)).not.toMatch(/promote_low_f32x4/); // a row reduction: vectors along the reduced axis
+  }, 600_000);
+
   it('renders SIMD loops with gathers for strided views', () => {
     const cj = jit((x: Array) => np.tanh(x.T).mul(2)).lower(np.ones([5, 6]));
     const step = schedule(cj.jaxpr).steps[0]!;

@@ -259,6 +259,10 @@ export function renderKernelAs(k: Kernel, name: string): string {
   }
   dims = merged;
   if (dims.length === 0 || (k.reduce && !dims[dims.length - 1]!.red)) dims.push({ n: 1, red: !!k.reduce, st: loads.map(() => 0) });
+  // a reduction whose last kept dimension is contiguous (or broadcast) in every load is vectorized across that
+  // dimension instead (columns): L outputs at a time, each lane its own accumulator, the reduced loops inside
+  const columns = k.reduce ? columnDim(k, dims, L) : -1;
+  if (columns >= 0) dims = [...dims.slice(0, columns), ...dims.slice(columns + 1), dims[columns]!];
   const nd = dims.length;
   const inner = dims[nd - 1]!;
   const outer = dims.slice(0, nd - 1);
@@ -352,7 +356,7 @@ export function renderKernelAs(k: Kernel, name: string): string {
     `export function ${name}_align(): i32 { return ${align}; }`,
   ];
   if (k.reduce) {
-    const src = renderReduce(k, name, L, loads, dims, lines, body, base, addr, ranged);
+    const src = columns >= 0 ? renderColumns(k, L, loads, dims, lines, body, addr, ranged) : renderReduce(k, name, L, loads, dims, lines, body, base, addr, ranged);
     return ranged ? [src, ...wrappers(dims[0]!.n, 1)].join('\n') : src;
   }
   // output element index; the range splits outer dimension 0 (rows), or the inner loop when there is no outer one
@@ -505,6 +509,85 @@ function renderReduce(
   for (let p = nd - 2; p >= firstRed; p--) lines.push('  }');
   lines.push(`  store<${SCALAR[d]}>(q0 + ((<usize>i) << ${SHIFT[d]}), ${acc.final});`, '  i++;');
   for (let p = Math.min(firstRed, nd - 1) - 1; p >= 0; p--) lines.push('  }');
+  lines.push('}');
+  return lines.join('\n');
+}
+
+/**
+ * The index in `dims` (kept dims, then reduced ones) of the kept dimension a reduction is vectorized across, or −1:
+ * the last kept one, when every load reads it contiguously or broadcast, it has at least L elements, and the output
+ * is a float32 (L = 4), float64 (L = 2) or 32-bit integer (L = 4) vector of the kernel's width.
+ */
+function columnDim(k: Kernel, dims: readonly { n: number; red: boolean; st: number[] }[], L: number): number {
+  const d = k.outputs[0]!.dtype;
+  if (!(d === 'float32' || d === 'int32' || d === 'uint32' ? L === 4 : d === 'float64' && L === 2)) return -1;
+  const firstRed = dims.findIndex((x) => x.red);
+  const c = firstRed - 1;
+  if (c < 0 || dims[c]!.n < L || !dims[c]!.st.every((s) => s === 0 || s === 1)) return -1;
+  return c;
+}
+
+/** Per-lane accumulation of a column reduction: one accumulator lane per output (float32 sums in float64 pairs). */
+function laneReducer(op: string, d: DType): { init: string[]; update: (v: string) => string[]; final: string } {
+  const sumLike = op === 'reduceSum' || op === 'reduceProd';
+  const id = op === 'reduceSum' ? '0' : op === 'reduceProd' ? '1' : op === 'reduceMax' ? (d === 'float32' || d === 'float64' ? '-Infinity' : d === 'int32' ? '-2147483648' : '0') : d === 'float32' || d === 'float64' ? 'Infinity' : d === 'int32' ? '2147483647' : '-1';
+  if (d === 'float32' && sumLike) {
+    // float64 accumulators added to in the reference's order: the same bits as the reference
+    const f = op === 'reduceSum' ? 'add' : 'mul';
+    return {
+      init: [`let a0 = f64x2.splat(${id}), a1 = f64x2.splat(${id});`],
+      update: (v) => [`a0 = f64x2.${f}(a0, f64x2.promote_low_f32x4(${v}));`, `a1 = f64x2.${f}(a1, f64x2.promote_low_f32x4(i32x4.shuffle(${v}, ${v}, 2, 3, 2, 3)));`],
+      final: 'i32x4.shuffle(f32x4.demote_f64x2_zero(a0), f32x4.demote_f64x2_zero(a1), 0, 1, 4, 5)',
+    };
+  }
+  const fl = d === 'float32' ? 'f32x4' : d === 'float64' ? 'f64x2' : 'i32x4';
+  const s = d === 'int32' ? '_s' : d === 'uint32' ? '_u' : '';
+  const f = op === 'reduceSum' ? 'add' : op === 'reduceProd' ? 'mul' : `${op === 'reduceMax' ? 'max' : 'min'}${s}`;
+  return { init: [`let a0 = ${fl}.splat(${id});`], update: (v) => [`a0 = ${fl}.${f}(a0, ${v});`], final: 'a0' };
+}
+
+/**
+ * A column reduction (see columnDim): kept dims outside, then a loop over the last kept dim in vectors of L outputs,
+ * the reduced dims inside it; each lane accumulates its own output in the reference's order.
+ */
+function renderColumns(
+  k: Kernel,
+  L: number,
+  loads: Load[],
+  dims: { n: number; red: boolean; st: number[] }[],
+  head: string[],
+  body: (full: boolean) => { code: string[]; results: string[]; types: DType[] },
+  addr: (li: number, elem: string) => string,
+  ranged: boolean,
+): string {
+  const d = k.outputs[0]!.dtype;
+  const acc = laneReducer(k.reduce!.op, d);
+  const nd = dims.length, n = dims[nd - 1]!.n;
+  const kept = dims.findIndex((x) => x.red); // kept dims before the reduced ones (the vector dim is last)
+  const perRow = dims.slice(1, kept).reduce((a, x) => a * x.n, n);
+  const lines = [...head, ranged ? `  let i: i32 = lo * ${perRow};` : '  let i = 0;'];
+  const loop = (p: number): string[] => [
+    ranged && p === 0 ? `  for (let c0 = lo; c0 < hi; c0++) {` : `  for (let c${p} = 0; c${p} < ${dims[p]!.n}; c${p}++) {`,
+    ...loads.map((l, li) => `  const o${li}_${p}: i32 = ${p === 0 ? l.offset : `o${li}_${p - 1}`} + c${p} * ${dims[p]!.st[li]};`),
+  ];
+  for (let p = 0; p < kept; p++) lines.push(...loop(p));
+  // the broadcast loads (stride 0 along the vector dim), at the innermost reduced position
+  const inner = nd - 2;
+  const splats = loads.flatMap((l, li) => (dims[nd - 1]!.st[li] === 0 ? [`  const b${li} = ${splat(l.dtype, scalarLoad(l.dtype, addr(li, `o${li}_${inner}`)))};`] : []));
+  const reduced = (code: { code: string[]; results: string[] }): string[] => {
+    const out: string[] = [...acc.init.map((x) => `    ${x}`)];
+    for (let p = kept; p <= inner; p++) out.push(...loop(p));
+    out.push(...splats, ...code.code, ...acc.update(code.results[0]!).map((x) => `    ${x}`));
+    for (let p = kept; p <= inner; p++) out.push('  }');
+    return out;
+  };
+  const at = (q: number | string): string => `q0 + ((<usize>(i + j${q === 0 ? '' : ` + ${q}`})) << ${SHIFT[d]})`;
+  lines.push('  let j = 0;');
+  lines.push(`  for (; j + ${L} <= ${n}; j += ${L}) {`, ...reduced(body(true)), `    v128.store(${at(0)}, ${acc.final});`, '  }');
+  lines.push(`  if (j < ${n}) {`, `    const k = ${n} - j;`, ...reduced(body(false)), `    const r = ${acc.final};`);
+  for (let q = 0; q < L; q++) lines.push(`    ${q ? `if (k > ${q}) ` : ''}store<${SCALAR[d]}>(${at(q)}, ${extract(d, 'r', q)});`);
+  lines.push('  }', `  i += ${n};`);
+  for (let p = kept - 1; p >= 0; p--) lines.push('  }');
   lines.push('}');
   return lines.join('\n');
 }
