@@ -1,4 +1,4 @@
-// wasm target, Winograd F(4×4, 3×3) convolutions (wasm/winograd.ts): against float64 loops within the tile-scaled error
+// wasm target, Winograd F(4×4, 3×3) and F(2×2, 5×5) convolutions (wasm/winograd.ts): against float64 loops within the tile-scaled error
 // bound, inf/NaN exactly where the direct sum puts them, bit-identical however the units are split across threads,
 // the default thresholds, and a jitted gradient against the reference target.
 import fc from 'fast-check';
@@ -18,25 +18,28 @@ import { randoms } from './wgsl-support.js';
 const defaults = { ...winogradForm };
 afterEach(() => Object.assign(winogradForm, defaults));
 
-interface Conv { n: number; c: number; h: number; w: number; o: number; pad: [[number, number], [number, number]] }
+interface Conv { n: number; c: number; h: number; w: number; o: number; pad: [[number, number], [number, number]]; r?: 3 | 5 }
 const params = (pad: Conv['pad']): ConvParams => ({ windowStrides: [1, 1], padding: pad, lhsDilation: [1, 1], rhsDilation: [1, 1], featureGroupCount: 1, batchGroupCount: 1 });
-const asCase = (k: Conv): Case => ({ n: k.n, h: k.h, w: k.w, cin: k.c, cout: k.o, kh: 3, kw: 3, padding: k.pad, layout: 'NCHW', filterLayout: 'OIHW' });
+const asCase = (k: Conv): Case => ({ n: k.n, h: k.h, w: k.w, cin: k.c, cout: k.o, kh: k.r ?? 3, kw: k.r ?? 3, padding: k.pad, layout: 'NCHW', filterLayout: 'OIHW' });
 
-/** The wasm convolution of random x [n, c, h, w] and w [o, c, 3, 3] (poked first), with the float64 reference. */
+/** The wasm convolution of random x [n, c, h, w] and w [o, c, r, r] (poked first), with the float64 reference. */
 function run(k: Conv, seed: number, poke?: (x: Float32Array, w: Float32Array) => void) {
-  const xb = randoms(k.n * k.c * k.h * k.w, seed), wb = randoms(k.o * k.c * 9, seed + 1);
+  const r = k.r ?? 3;
+  const xb = randoms(k.n * k.c * k.h * k.w, seed), wb = randoms(k.o * k.c * r * r, seed + 1);
   poke?.(xb, wb);
   const x: RefVal = { aval: new ShapedArray([k.n, k.c, k.h, k.w], 'float32'), buffer: xb };
-  const w: RefVal = { aval: new ShapedArray([k.o, k.c, 3, 3], 'float32'), buffer: wb };
+  const w: RefVal = { aval: new ShapedArray([k.o, k.c, r, r], 'float32'), buffer: wb };
   const p = params(k.pad);
   const got = convWasm([x, w], p, abstractEval('convGeneralDilated', [x.aval, w.aval], p))[0] as Float32Array;
-  return { got, ref: reference(asCase(k), xb, wb, new Float32Array(k.o), 4) };
+  return { got, ref: reference(asCase(k), xb, wb, new Float32Array(k.o), r === 3 ? 4 : 2) };
 }
 
-const conv = fc.record({
+const convOf = (r: 3 | 5) => fc.record({
   n: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 20 }), h: fc.integer({ min: 1, max: 14 }), w: fc.integer({ min: 1, max: 23 }), o: fc.integer({ min: 1, max: 20 }),
-  pad: fc.tuple(fc.tuple(fc.integer({ min: -1, max: 3 }), fc.integer({ min: -1, max: 3 })), fc.tuple(fc.integer({ min: -1, max: 3 }), fc.integer({ min: -1, max: 3 }))),
-}).filter((k) => k.h + k.pad[0][0] + k.pad[0][1] >= 3 && k.w + k.pad[1][0] + k.pad[1][1] >= 3);
+  pad: fc.tuple(fc.tuple(fc.integer({ min: -1, max: r }), fc.integer({ min: -1, max: r })), fc.tuple(fc.integer({ min: -1, max: r }), fc.integer({ min: -1, max: r }))),
+  r: fc.constant(r),
+}).filter((k) => k.h + k.pad[0][0] + k.pad[0][1] >= r && k.w + k.pad[1][0] + k.pad[1][1] >= r);
+const conv = convOf(3);
 
 // F(4×4)'s rounding, relative to Σ|x|·|w| over the tile (test/wgsl-winograd.test.ts states the same bound for WebGPU)
 const BOUND = 1e-5;
@@ -56,6 +59,20 @@ describe('wasm Winograd F(4×4, 3×3) convolutions', () => {
     expect(scratchStats().used).toBe(0);
   });
 
+  it('F(2×2, 5×5): within the same bound over sizes, channels and padding (cropping too), any chunking', () => {
+    const before = convFormStats.winograd;
+    fc.assert(
+      fc.property(convOf(5), fc.nat(1000), fc.constantFrom(1 << 20, 4096, 1), (k, seed, chunkBytes) => {
+        Object.assign(winogradForm, { minChannels: 1, minChannelProduct5: 0, minWork: 0, chunkBytes });
+        const { got, ref } = run(k, seed);
+        expect({ k, err: scaledError(got, ref) }).toEqual({ k, err: expect.toSatisfy((e: number) => e <= BOUND) });
+      }),
+      { numRuns: 100, seed: 9 },
+    );
+    expect(convFormStats.winograd).toBeGreaterThanOrEqual(before + 100);
+    expect(scratchStats().used).toBe(0);
+  });
+
   it('put inf and NaN exactly where the direct sum does (tiles with non-finite products are summed directly)', () => {
     Object.assign(winogradForm, { minChannels: 1, minChannelProduct: 0, minWork: 0 });
     const k: Conv = { n: 2, c: 5, h: 11, w: 21, o: 6, pad: [[1, 1], [1, 1]] };
@@ -64,11 +81,13 @@ describe('wasm Winograd F(4×4, 3×3) convolutions', () => {
       ['-inf and +inf two pixels apart', (x) => { x[50] = -Infinity; x[52] = Infinity; }],
       ['an inf in the filter (0·inf = NaN on padding)', (_, w) => { w[4] = Infinity; }],
     ];
-    for (const [what, poke] of pokes) {
-      const { got, ref } = run(k, 3, poke);
-      expect(ref.y.some((v) => !Number.isFinite(v)) && ref.y.some((v) => Number.isFinite(v)), what).toBe(true);
-      expect({ what, err: scaledError(got, ref) }).toEqual({ what, err: expect.toSatisfy((e: number) => e <= BOUND) });
-    }
+    for (const r of [3, 5] as const)
+      for (const [what, poke] of pokes) {
+        Object.assign(winogradForm, { minChannelProduct5: 0 });
+        const { got, ref } = run({ ...k, pad: [[r >> 1, r >> 1], [r >> 1, r >> 1]], r }, 3, poke);
+        expect(ref.y.some((v) => !Number.isFinite(v)) && ref.y.some((v) => Number.isFinite(v)), what).toBe(true);
+        expect({ what, r, err: scaledError(got, ref) }).toEqual({ what, r, err: expect.toSatisfy((e: number) => e <= BOUND) });
+      }
   });
 
   it('is taken by default from 16 channels, cin·cout ≥ 512 and 2^20 channel products, not below', () => {
@@ -83,6 +102,11 @@ describe('wasm Winograd F(4×4, 3×3) convolutions', () => {
     expect(taken({ n: 8, c: 16, h: 32, w: 32, o: 16, pad: [[1, 1], [1, 1]] })).toBe(false);
     expect(taken({ n: 2, c: 8, h: 32, w: 32, o: 32, pad: [[1, 1], [1, 1]] })).toBe(false);
     expect(taken({ n: 1, c: 16, h: 8, w: 8, o: 16, pad: [[1, 1], [1, 1]] })).toBe(false);
+    // 5×5: the same thresholds (measured faster from 16 → 32 channels at 14×14 up)
+    expect(taken({ n: 8, c: 32, h: 14, w: 14, o: 64, pad: [[2, 2], [2, 2]], r: 5 })).toBe(true);
+    expect(taken({ n: 64, c: 16, h: 14, w: 14, o: 32, pad: [[2, 2], [2, 2]], r: 5 })).toBe(true);
+    expect(taken({ n: 64, c: 16, h: 14, w: 14, o: 16, pad: [[2, 2], [2, 2]], r: 5 })).toBe(false);
+    expect(taken({ n: 64, c: 1, h: 28, w: 28, o: 32, pad: [[2, 2], [2, 2]], r: 5 })).toBe(false);
   });
 });
 
@@ -98,8 +122,8 @@ describe('wasm Winograd convolutions on 2 threads', () => {
   });
   it('are bit-identical split and unsplit', () => {
     fc.assert(
-      fc.property(conv, fc.nat(1000), fc.constantFrom(1 << 20, 4096), (k, seed, chunkBytes) => {
-        Object.assign(winogradForm, { minChannels: 1, minChannelProduct: 0, minWork: 0, chunkBytes });
+      fc.property(fc.oneof(conv, convOf(5)), fc.nat(1000), fc.constantFrom(1 << 20, 4096), (k, seed, chunkBytes) => {
+        Object.assign(winogradForm, { minChannels: 1, minChannelProduct: 0, minChannelProduct5: 0, minWork: 0, chunkBytes });
         threading.minMulAdds = 0;
         const many = run(k, seed).got;
         threading.minMulAdds = Infinity;

@@ -1,8 +1,9 @@
-// Winograd F(4×4, 3×3) convolution kernels (f32, NCHW, stride 1, one group): the filter transform into gemmPacked's
-// packed-A layout, and blocks of (image, tile chunk) units, each transforming its input patches straight into the
-// packed-B layout, running the 36 GEMMs against the transformed filter and transforming the products back into the
-// output. 4 tiles ride in the 4 lanes of a v128 through both transforms. Tiles whose products are not all finite are
-// summed directly (the transforms would spread an inf or NaN over the whole tile).
+// Winograd F(4×4, 3×3) and F(2×2, 5×5) convolution kernels (f32, NCHW, stride 1, one group): the filter transform into
+// gemmPacked's packed-A layout, and blocks of (image, tile chunk) units, each transforming its input patches straight
+// into the packed-B layout, running the 36 GEMMs against the transformed filter and transforming the products back into
+// the output. Both forms read 6×6 input patches through the same Bᵀ (their points are 0, ±1, ±2, ∞); 4 tiles ride in
+// the 4 lanes of a v128 through both transforms. Tiles whose products are not all finite are summed directly (the
+// transforms would spread an inf or NaN over the whole tile).
 import { MR32, NR32, gemmPackedF32, packedABytes, packedBBytes } from './gemm';
 
 // Lavin & Gray's F(4×4, 3×3): y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A for a 6×6 input patch d and a 3×3 filter g.
@@ -39,6 +40,42 @@ export function winogradFilterF32(w: usize, O: i32, C: i32, up: usize, tmp: usiz
     }
 }
 
+/** o[i] = (G·(a, b, c, d, e))[i] for i < 6 (F(2×2, 5×5)'s G), stored at o + i·step (bytes). */
+// @ts-ignore: decorator
+@inline function gCol5(a: f32, b: f32, c: f32, d: f32, e: f32, o: usize, step: usize): void {
+  const ace: f32 = a + c + e, bd: f32 = b + d;
+  const p: f32 = a * <f32>(1.0 / 24.0) + c * <f32>(1.0 / 6.0) + e * <f32>(2.0 / 3.0), q: f32 = b * <f32>(1.0 / 12.0) + d * <f32>(1.0 / 3.0);
+  store<f32>(o, a * 0.25);
+  store<f32>(o + step, (ace + bd) * <f32>(-1.0 / 6.0));
+  store<f32>(o + 2 * step, (bd - ace) * <f32>(1.0 / 6.0));
+  store<f32>(o + 3 * step, p + q);
+  store<f32>(o + 4 * step, p - q);
+  store<f32>(o + 5 * step, e);
+}
+
+/**
+ * winogradFilterF32 for 5×5 filters w [O, C, 5, 5] (F(2×2, 5×5)): the 36 matrices (G g Gᵀ)[ξ] in the same packed
+ * layout. `tmp`: 120 bytes.
+ */
+export function winogradFilter25F32(w: usize, O: i32, C: i32, up: usize, tmp: usize): void {
+  const pa = <usize>packedABytes(4, O, C);
+  memory.fill(up, 0, pa * 36);
+  for (let o = 0; o < O; o++)
+    for (let c = 0; c < C; c++) {
+      const g = w + ((<usize>(o * C + c) * 25) << 2);
+      // t = G g: 6 × 5, at tmp + (i·5 + k)·4
+      for (let k = 0; k < 5; k++) {
+        const gk = g + (<usize>k << 2);
+        gCol5(load<f32>(gk), load<f32>(gk, 20), load<f32>(gk, 40), load<f32>(gk, 60), load<f32>(gk, 80), tmp + (<usize>k << 2), 20);
+      }
+      const at = up + ((<usize>(o / MR32) * C + c) * MR32 + (o % MR32)) * 4;
+      for (let i = 0; i < 6; i++) {
+        const r = tmp + <usize>i * 20;
+        gCol5(load<f32>(r), load<f32>(r, 4), load<f32>(r, 8), load<f32>(r, 12), load<f32>(r, 16), at + <usize>i * 6 * pa, pa);
+      }
+    }
+}
+
 /** The six outputs of Bᵀ·z for z = the vectors at p + k·ps (k < 6), stored at q + i·qs. */
 // @ts-ignore: decorator
 @inline function bt6(p: usize, ps: usize, q: usize, qs: usize): void {
@@ -65,6 +102,14 @@ export function winogradFilterF32(w: usize, O: i32, C: i32, up: usize, tmp: usiz
   v128.store(q + 3 * qs, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5));
 }
 
+/** The two outputs of F(2×2, 5×5)'s Aᵀ·m for m = the vectors at p + k·ps (k < 6), stored at q + i·qs. */
+// @ts-ignore: decorator
+@inline function at2(p: usize, ps: usize, q: usize, qs: usize): void {
+  const m0 = v128.load(p), m1 = v128.load(p + ps), m2 = v128.load(p + 2 * ps), m3 = v128.load(p + 3 * ps), m4 = v128.load(p + 4 * ps), m5 = v128.load(p + 5 * ps);
+  v128.store(q, f32x4.add(f32x4.add(f32x4.add(m0, m1), f32x4.add(m2, m3)), m4));
+  v128.store(q + qs, f32x4.add(f32x4.add(f32x4.sub(m1, m2), f32x4.mul(f32x4.splat(2), f32x4.sub(m3, m4))), m5));
+}
+
 /** Lanes 0..3 of four vectors, transposed: out k holds lane k of a, b, c, d (stored at q + k·qs). */
 // @ts-ignore: decorator
 @inline function transpose4(a: v128, b: v128, c: v128, d: v128, q: usize, qs: usize): void {
@@ -76,19 +121,20 @@ export function winogradFilterF32(w: usize, O: i32, C: i32, up: usize, tmp: usiz
   v128.store(q + 3 * qs, i32x4.shuffle(ab1, cd1, 2, 3, 6, 7));
 }
 
-/** Row stride (elements) of the staged input: the 4·tw + 2 columns the tiles read, and room for the v128 that reads 2 past them. */
+/** Row stride (elements) of the staged input: the m·tw + 2 or + 4 columns the tiles read, and room for the v128 loads past them. */
 // @ts-ignore: decorator
-@inline function stageWidth(tw: i32): i32 {
-  return tw * 4 + 8;
+@inline function stageWidth(tw: i32, m: i32): i32 {
+  return tw * m + 8;
 }
 
 /**
- * Bytes of one participant's work space for units of `chunk` tiles of tw per tile row: V (36 packed B blocks), the
- * products (36 × O × chunk), the staged input rows of one channel, the transforms' vectors, the GEMM's edge tile.
+ * Bytes of one participant's work space for units of `chunk` tiles of tw per tile row and output tiles m × m: V (36
+ * packed B blocks), the products (36 × O × chunk), the staged input rows of one channel, the transforms' vectors, the
+ * GEMM's edge tile.
  */
-export function winogradWorkBytes(C: i32, O: i32, chunk: i32, tw: i32): i32 {
-  const rows = ((chunk + tw - 1) / tw + 1) * 4 + 6;
-  return 36 * packedBBytes(4, C, chunk) + 36 * O * chunk * 4 + rows * stageWidth(tw) * 4 + 2 * 36 * 16 + MR32 * NR32 * 4 + 64;
+export function winogradWorkBytes(C: i32, O: i32, chunk: i32, tw: i32, m: i32): i32 {
+  const rows = ((chunk + tw - 1) / tw + 1) * m + 6;
+  return 36 * packedBBytes(4, C, chunk) + 36 * O * chunk * 4 + rows * stageWidth(tw, m) * 4 + 2 * 36 * 16 + MR32 * NR32 * 4 + 64;
 }
 
 /**
@@ -101,6 +147,23 @@ export function winogradBlockF32(
   up: usize, w: usize, x: usize, C: i32, H: i32, W: i32, O: i32, oh: i32, ow: i32, th: i32, tw: i32, pt: i32, pl: i32,
   out: usize, chunk: i32, cpi: i32, begin: i32, end: i32, work: usize,
 ): void {
+  block(4, 3, up, w, x, C, H, W, O, oh, ow, th, tw, pt, pl, out, chunk, cpi, begin, end, work);
+}
+
+/** winogradBlockF32's contract for F(2×2, 5×5): 5×5 filters, 2×2 output tiles (`up` from winogradFilter25F32). */
+export function winogradBlock25F32(
+  up: usize, w: usize, x: usize, C: i32, H: i32, W: i32, O: i32, oh: i32, ow: i32, th: i32, tw: i32, pt: i32, pl: i32,
+  out: usize, chunk: i32, cpi: i32, begin: i32, end: i32, work: usize,
+): void {
+  block(2, 5, up, w, x, C, H, W, O, oh, ow, th, tw, pt, pl, out, chunk, cpi, begin, end, work);
+}
+
+/** F(m×m, r×r) over units begin ≤ u < end, m + r = 7 (inlined with constant m, r: one specialised body per form). */
+// @ts-ignore: decorator
+@inline function block(
+  m: i32, r: i32, up: usize, w: usize, x: usize, C: i32, H: i32, W: i32, O: i32, oh: i32, ow: i32, th: i32, tw: i32, pt: i32, pl: i32,
+  out: usize, chunk: i32, cpi: i32, begin: i32, end: i32, work: usize,
+): void {
   const pa = <usize>packedABytes(4, O, C), vb = <usize>packedBBytes(4, C, chunk), mb = <usize>O * chunk * 4;
   const V = work, M = V + 36 * vb, tmp = M + 36 * mb, tmp2 = tmp + 36 * 16, tile = tmp2 + 36 * 16, stage = tile + MR32 * NR32 * 4;
   const T = th * tw, plane = <usize>H * W;
@@ -109,45 +172,57 @@ export function winogradBlockF32(
     if (nt <= 0) continue;
     const nt4 = (nt + 3) & ~3;
     const xn = x + (<usize>n * C * plane) * 4;
-    // the unit's tile rows [tr0, tr1] read input rows tr0·4 − pt … tr1·4 − pt + 5: each channel's are staged into a
+    // the unit's tile rows [tr0, tr1] read input rows tr0·m − pt … tr1·m − pt + 5: each channel's are staged into a
     // zero-bordered buffer (row stride WP, column 0 = input column −pl), so that no patch load needs a bounds test
-    const tr0 = t0 / tw, tr1 = (t0 + nt - 1) / tw, rows = (tr1 - tr0) * 4 + 6, row0 = tr0 * 4 - pt;
-    const WP = stageWidth(tw), wpb = <usize>WP * 4;
+    const tr0 = t0 / tw, tr1 = (t0 + nt - 1) / tw, rows = (tr1 - tr0) * m + 6, row0 = tr0 * m - pt;
+    const WP = stageWidth(tw, m), wpb = <usize>WP * 4;
     for (let c = 0; c < C; c++) {
       const xc = xn + <usize>c * plane * 4;
       memory.fill(stage, 0, <usize>rows * wpb);
       // staged column cc holds input column cc − pl: those in [0, W) are copied, the rest stay 0
       const c0 = max(0, pl), c1 = min(WP, W + pl);
       if (c1 > c0)
-        for (let r = 0; r < rows; r++) {
-          const yy = row0 + r;
+        for (let rr = 0; rr < rows; rr++) {
+          const yy = row0 + rr;
           if (yy < 0 || yy >= H) continue;
-          memory.copy(stage + <usize>r * wpb + <usize>c0 * 4, xc + (<usize>yy * W + (c0 - pl)) * 4, <usize>(c1 - c0) * 4);
+          memory.copy(stage + <usize>rr * wpb + <usize>c0 * 4, xc + (<usize>yy * W + (c0 - pl)) * 4, <usize>(c1 - c0) * 4);
         }
       for (let tl = 0; tl < nt4; tl += 4) {
         const t = t0 + tl, tr = t / tw, tcol = t - tr * tw;
         if (tl + 4 <= nt && tcol + 4 <= tw) {
-          // four tiles side by side in one tile row: their 6 × 18 staged inputs by rows of v128, lanes by transposes
-          const base = stage + <usize>((tr - tr0) * 4) * wpb + <usize>tcol * 16;
-          for (let r = 0; r < 6; r++) {
-            const s = base + <usize>r * wpb;
-            const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32), v3 = v128.load(s, 48);
-            const v4 = v128.load(s, 64); // lanes 2, 3: past the 18 columns, unused (stageWidth leaves room)
-            const q = tmp + <usize>r * 96;
-            transpose4(v0, v1, v2, v3, q, 16);
-            const a = i32x4.shuffle(v1, v2, 0, 4, 1, 5), b = i32x4.shuffle(v3, v4, 0, 4, 1, 5);
-            v128.store(q, i32x4.shuffle(a, b, 0, 1, 4, 5), 64);
-            v128.store(q, i32x4.shuffle(a, b, 2, 3, 6, 7), 80);
+          // four tiles side by side in one tile row: their 6 × (3m + 6) staged inputs by rows of v128, lanes by shuffles
+          const base = stage + <usize>((tr - tr0) * m) * wpb + <usize>(tcol * m) * 4;
+          for (let rr = 0; rr < 6; rr++) {
+            const s = base + <usize>rr * wpb;
+            const q = tmp + <usize>rr * 96;
+            if (m == 4) {
+              const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32), v3 = v128.load(s, 48);
+              const v4 = v128.load(s, 64); // lanes 2, 3: past the 18 columns, unused (stageWidth leaves room)
+              transpose4(v0, v1, v2, v3, q, 16);
+              const a = i32x4.shuffle(v1, v2, 0, 4, 1, 5), b = i32x4.shuffle(v3, v4, 0, 4, 1, 5);
+              v128.store(q, i32x4.shuffle(a, b, 0, 1, 4, 5), 64);
+              v128.store(q, i32x4.shuffle(a, b, 2, 3, 6, 7), 80);
+            } else {
+              // tile k's column j is staged column 2k + j: columns 0..11 in three vectors, lanes picked by shuffles
+              const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32);
+              const u1 = i32x4.shuffle(v1, v2, 0, 2, 4, 6), u2 = i32x4.shuffle(v1, v2, 1, 3, 5, 7);
+              v128.store(q, i32x4.shuffle(v0, v1, 0, 2, 4, 6));
+              v128.store(q, i32x4.shuffle(v0, v1, 1, 3, 5, 7), 16);
+              v128.store(q, i32x4.shuffle(v0, u1, 2, 4, 5, 6), 32);
+              v128.store(q, i32x4.shuffle(v0, u2, 3, 4, 5, 6), 48);
+              v128.store(q, u1, 64);
+              v128.store(q, u2, 80);
+            }
           }
         } else {
           // tiles in two tile rows, or past the unit's end (lanes of zeros)
           for (let k = 0; k < 4; k++) {
             const tk = t + k, tkr = tk / tw, tkc = tk - tkr * tw;
             const live = tl + k < nt;
-            const base = stage + <usize>((tkr - tr0) * 4) * wpb + <usize>tkc * 16;
-            for (let r = 0; r < 6; r++)
+            const base = stage + <usize>((tkr - tr0) * m) * wpb + <usize>(tkc * m) * 4;
+            for (let rr = 0; rr < 6; rr++)
               for (let s = 0; s < 6; s++)
-                store<f32>(tmp + (<usize>(r * 6 + s) * 16) + (<usize>k << 2), live ? load<f32>(base + <usize>r * wpb + (<usize>s << 2)) : 0);
+                store<f32>(tmp + (<usize>(rr * 6 + s) * 16) + (<usize>k << 2), live ? load<f32>(base + <usize>rr * wpb + (<usize>s << 2)) : 0);
           }
         }
         // Bᵀ d: columns (over rows r), then (·)B: rows, straight into V
@@ -171,6 +246,28 @@ export function winogradBlockF32(
           bad = f32x4.add(bad, f32x4.sub(v, v));
         }
         const finite = f32x4.eq(bad, bad);
+        if (m == 2) {
+          // Aᵀ over the rows, then over the columns: output (i, j) of the 4 tiles at tmp2 + (i·2 + j)·16
+          for (let j = 0; j < 6; j++) at2(src + <usize>j * mb, 6 * mb, tmp + <usize>j * 16, 96);
+          for (let i = 0; i < 2; i++) at2(tmp + <usize>i * 96, 16, tmp2 + <usize>i * 32, 16);
+          v128.store(tmp2, finite, 64);
+          const t = t0 + tl;
+          for (let k = 0; k < 4; k++) {
+            if (tl + k >= nt) break;
+            const tk = t + k, tkr = tk / tw, tkc = tk - tkr * tw;
+            const oy = tkr * 2, ox = tkc * 2;
+            const ok = load<i32>(tmp2 + 64 + (<usize>k << 2)) != 0;
+            for (let i = 0; i < 2; i++) {
+              if (oy + i >= oh) break;
+              for (let j = 0; j < 2; j++) {
+                if (ox + j >= ow) break;
+                const v = ok ? load<f32>(tmp2 + <usize>(i * 2 + j) * 16 + (<usize>k << 2)) : directSum(x, w, n, o, C, H, W, oy + i - pt, ox + j - pl, 5);
+                store<f32>(yo + (<usize>(oy + i) * ow + ox + j) * 4, v);
+              }
+            }
+          }
+          continue;
+        }
         for (let j = 0; j < 6; j++) at6(src + <usize>j * mb, 6 * mb, tmp + <usize>j * 16, 96);
         for (let i = 0; i < 4; i++) at6(tmp + <usize>i * 96, 16, tmp2 + <usize>i * 64, 16);
         // tmp2 + (i·4 + j)·16: output (i, j) of the 4 tiles; transposed per row i into tile k's row i at tmp + (k·4 + i)·16
@@ -195,7 +292,7 @@ export function winogradBlockF32(
           } else {
             for (let i = 0; i < 4; i++) {
               if (oy + i >= oh) break;
-              for (let j = 0; j < cols; j++) store<f32>(yo + (<usize>(oy + i) * ow + ox + j) * 4, directSum(x, w, n, o, C, H, W, oy + i - pt, ox + j - pl));
+              for (let j = 0; j < cols; j++) store<f32>(yo + (<usize>(oy + i) * ow + ox + j) * 4, directSum(x, w, n, o, C, H, W, oy + i - pt, ox + j - pl, 3));
             }
           }
         }
@@ -204,16 +301,16 @@ export function winogradBlockF32(
   }
 }
 
-/** Σ_c Σ_3×3 x[n, c, iy + kh, ix + kw]·w[o, c, kh, kw], padding as 0·w (as lax.conv_general_dilated: NaN for w = ±inf). */
-function directSum(x: usize, w: usize, n: i32, o: i32, C: i32, H: i32, W: i32, iy: i32, ix: i32): f32 {
+/** Σ_c Σ_r×r x[n, c, iy + kh, ix + kw]·w[o, c, kh, kw], padding as 0·w (as lax.conv_general_dilated: NaN for w = ±inf). */
+function directSum(x: usize, w: usize, n: i32, o: i32, C: i32, H: i32, W: i32, iy: i32, ix: i32, r: i32): f32 {
   let acc: f32 = 0;
   for (let c = 0; c < C; c++) {
-    const xc = x + (<usize>(n * C + c) * H * W) * 4, wc = w + (<usize>(o * C + c) * 9) * 4;
-    for (let kh = 0; kh < 3; kh++)
-      for (let kw = 0; kw < 3; kw++) {
+    const xc = x + (<usize>(n * C + c) * H * W) * 4, wc = w + (<usize>(o * C + c) * r * r) * 4;
+    for (let kh = 0; kh < r; kh++)
+      for (let kw = 0; kw < r; kw++) {
         const yy = iy + kh, xx = ix + kw;
         const v: f32 = yy >= 0 && xx >= 0 && yy < H && xx < W ? load<f32>(xc + (<usize>yy * W + xx) * 4) : 0;
-        acc += v * load<f32>(wc + (<usize>(kh * 3 + kw)) * 4);
+        acc += v * load<f32>(wc + (<usize>(kh * r + kw)) * 4);
       }
   }
   return acc;

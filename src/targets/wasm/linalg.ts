@@ -241,7 +241,7 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
     kind.view(xp, x.buffer.length).set(x.buffer as Float32Array & Float64Array);
     const out = scratch(oa.size * e);
     if (winogradFits(e, nsp, p, G, Bg, I, O, kSp, Nout * Ysz)) {
-      convWinograd(w.buffer as Float32Array, xp, N, C, inSp[0]!, inSp[1]!, O, outSp[0]!, outSp[1]!, p.padding[0]![0], p.padding[1]![0], out);
+      convWinograd(w.buffer as Float32Array, xp, N, C, inSp[0]!, inSp[1]!, O, outSp[0]!, outSp[1]!, p.padding[0]![0], p.padding[1]![0], out, kSp[0] as 3 | 5);
       convFormStats.winograd++;
       return [kind.out(out, oa.size)];
     }
@@ -308,39 +308,46 @@ export const convForms = { ratio: 0.75, minInputs: 16 };
 export const convFormStats = { taps: 0, im2col: 0, winograd: 0 };
 
 /**
- * Winograd F(4×4, 3×3) (winogradBlockF32 in wasm/winograd.ts): for f32 2-D 3×3 convolutions with stride 1, no
- * dilations, one group, at least `minChannels` input and output channels, cin·cout ≥ `minChannelProduct` and
- * `minWork` output-channel products (n·oh·ow·cin·cout). 36 GEMMs of depth cin over the 4×4 output tiles replace the
- * 9·cin-deep im2col GEMM: 4× fewer multiply-adds, for transforms that cost in proportion to cin + cout (so 16 → 16
- * channels is slower here, 16 → 32 faster: docs/performance.md, "Seventh session"). Rounding: within a small multiple of
- * the direct sum's (docs/jit-and-targets.md). `chunkBytes` bounds one unit's transformed input and its products (a
- * participant's working set). Mutable for tests (enabled false: never).
+ * Winograd F(4×4, 3×3) and F(2×2, 5×5) (winogradBlockF32 / winogradBlock25F32 in wasm/winograd.ts): for f32 2-D 3×3
+ * or 5×5 convolutions with stride 1, no dilations, one group, at least `minChannels` input and output channels,
+ * cin·cout ≥ `minChannelProduct` (`minChannelProduct5` for 5×5) and `minWork` output-channel products
+ * (n·oh·ow·cin·cout). 36 GEMMs of depth cin over the output tiles replace the r²·cin-deep im2col GEMM: 4× (3×3) or
+ * 2.8× (5×5) fewer multiply-adds, for transforms that cost in proportion to cin + cout per tile (so 16 → 16 channels
+ * is slower here, 16 → 32 faster: docs/performance.md, "Seventh session"; F(2×2, 5×5) has 4× the tiles per output).
+ * Rounding: within a small multiple of the direct sum's (docs/jit-and-targets.md). `chunkBytes` bounds one unit's
+ * transformed input and its products (a participant's working set). Mutable for tests (enabled false: never).
  */
-export const winogradForm = { enabled: true, minChannels: 16, minChannelProduct: 512, minWork: 2 ** 20, chunkBytes: 1 << 20 };
+export const winogradForm = { enabled: true, minChannels: 16, minChannelProduct: 512, minChannelProduct5: 512, minWork: 2 ** 20, chunkBytes: 1 << 20 };
 function winogradFits(e: number, nsp: number, p: ConvParams, G: number, Bg: number, I: number, O: number, kSp: readonly number[], pixels: number): boolean {
   const ones = (v: readonly number[]) => v.every((d) => d === 1);
-  return winogradForm.enabled && e === 4 && nsp === 2 && kSp[0] === 3 && kSp[1] === 3 && G === 1 && Bg === 1 &&
+  const r = kSp[0];
+  return winogradForm.enabled && e === 4 && nsp === 2 && (r === 3 || r === 5) && kSp[1] === r && G === 1 && Bg === 1 &&
     ones(p.windowStrides) && ones(p.rhsDilation) && ones(p.lhsDilation) &&
-    I >= winogradForm.minChannels && O >= winogradForm.minChannels && I * O >= winogradForm.minChannelProduct && pixels * I * O >= winogradForm.minWork;
+    I >= winogradForm.minChannels && O >= winogradForm.minChannels && I * O >= (r === 3 ? winogradForm.minChannelProduct : winogradForm.minChannelProduct5) &&
+    pixels * I * O >= winogradForm.minWork;
 }
 
-/** Runs F(4×4, 3×3) into `out` ([N, O, oh, ow]): the filter transformed once, units of (image, tile chunk) split across the pool. */
-function convWinograd(w: Float32Array, xp: number, N: number, C: number, H: number, W: number, O: number, oh: number, ow: number, pt: number, pl: number, out: number): void {
+/**
+ * Runs F(4×4, 3×3) (r = 3) or F(2×2, 5×5) (r = 5) into `out` ([N, O, oh, ow]): the filter transformed once, units of
+ * (image, tile chunk) split across the pool.
+ */
+function convWinograd(w: Float32Array, xp: number, N: number, C: number, H: number, W: number, O: number, oh: number, ow: number, pt: number, pl: number, out: number, r: 3 | 5): void {
   const ex = wasmExports() as unknown as Record<string, (...a: number[]) => number>;
-  const th = Math.ceil(oh / 4), tw = Math.ceil(ow / 4), T = th * tw;
+  const m = r === 3 ? 4 : 2;
+  const th = Math.ceil(oh / m), tw = Math.ceil(ow / m), T = th * tw;
   // a unit's transformed input (36·C per tile) and products (36·O per tile) within chunkBytes each
   const maxChunk = Math.max(8, Math.floor(winogradForm.chunkBytes / (36 * Math.max(C, O) * 4) / 8) * 8);
   const cpi = Math.ceil(T / maxChunk), chunk = Math.ceil(Math.ceil(T / cpi) / 8) * 8;
   const wp = copyIn(w);
-  const up = scratch(36 * ex.packedABytes!(4, O, C)), tmp = scratch(72);
-  ex.winogradFilterF32!(wp, O, C, up, tmp);
+  const up = scratch(36 * ex.packedABytes!(4, O, C)), tmp = scratch(120);
+  (r === 3 ? ex.winogradFilterF32! : ex.winogradFilter25F32!)(wp, O, C, up, tmp);
   const units = N * cpi, threads = getThreads();
   const nb = threads > 1 && units > 1 && N * oh * ow * C * O >= threading.minMulAdds ? Math.min(MAX_BLOCKS, units, threads * threading.blocksPerThread * 2) : 1;
   const per = Math.ceil(units / nb);
   const blocks: Block[] = [];
   for (let u = 0; u < units; u += per)
-    blocks.push({ fn: 'winogradBlockF32', esize: 4, args: [up, wp, xp, C, H, W, O, oh, ow, th, tw, pt, pl, out, chunk, cpi, u, Math.min(units, u + per)] });
-  runBlocks(blocks, ex.winogradWorkBytes!(C, O, chunk, tw));
+    blocks.push({ fn: r === 3 ? 'winogradBlockF32' : 'winogradBlock25F32', esize: 4, args: [up, wp, xp, C, H, W, O, oh, ow, th, tw, pt, pl, out, chunk, cpi, u, Math.min(units, u + per)] });
+  runBlocks(blocks, ex.winogradWorkBytes!(C, O, chunk, tw, m));
 }
 function tapForm(G: number, Bg: number, p: ConvParams, O: number, I: number, Ssz: number, Ysz: number): boolean {
   return G === 1 && Bg === 1 && p.lhsDilation.every((d) => d === 1) && I >= convForms.minInputs && O * Ssz < convForms.ratio * I * Ysz;
