@@ -128,70 +128,88 @@ export function winogradFilter25F32(w: usize, O: i32, C: i32, up: usize, tmp: us
 }
 
 /**
- * Bytes of one participant's work space for units of `chunk` tiles of tw per tile row and output tiles m × m: V (36
- * packed B blocks), the products (36 × O × chunk), the staged input rows of one channel, the transforms' vectors, the
- * GEMM's edge tile.
+ * Bytes of one participant's work space for units of `chunk` tiles (images of T tiles, tw per tile row, output tiles
+ * m × m): V (36 packed B blocks), the products (36 × O × chunk), the staged input rows of one channel of every image the
+ * unit touches and their table, the transforms' vectors, the GEMM's edge tile.
  */
-export function winogradWorkBytes(C: i32, O: i32, chunk: i32, tw: i32, m: i32): i32 {
-  const rows = ((chunk + tw - 1) / tw + 1) * m + 6;
-  return 36 * packedBBytes(4, C, chunk) + 36 * O * chunk * 4 + rows * stageWidth(tw, m) * 4 + 2 * 36 * 16 + MR32 * NR32 * 4 + 64;
+export function winogradWorkBytes(C: i32, O: i32, chunk: i32, tw: i32, m: i32, T: i32): i32 {
+  const imgs = (chunk + T - 2) / T + 1;
+  const rows = ((chunk + tw - 1) / tw + imgs) * m + 6 * imgs;
+  return 36 * packedBBytes(4, C, chunk) + 36 * O * chunk * 4 + rows * stageWidth(tw, m) * 4 + 8 * imgs + 2 * 36 * 16 + MR32 * NR32 * 4 + 64;
 }
 
 /**
  * Units begin ≤ u < end of the convolution out[n, o] = Σ_c x[n, c] ⋆ w[o, c] (3×3, stride 1, padding pt/pl, output
- * oh × ow) by F(4×4, 3×3): unit u is image u / cpi, tiles [t0, t0 + chunk) of its th × tw tiles (t0 = (u % cpi)·chunk,
- * chunk a multiple of 8). `up`: winogradFilterF32's transformed filter; `w`: the filter itself (for the direct sums).
- * Every output is computed from its own image only, in the same way whatever the units: bit-identical across threads.
+ * oh × ow) by F(4×4, 3×3): the N images' th × tw tiles are numbered image by image, row by row, and unit u is tiles
+ * [u·chunk, u·chunk + chunk) of the NT = N·th·tw (chunk a multiple of 8; a unit may span images, so small images still
+ * give the GEMMs wide panels). `up`: winogradFilterF32's transformed filter; `w`: the filter itself (for the direct
+ * sums). Every output is computed in the same way whatever the units: bit-identical across threads.
  */
 export function winogradBlockF32(
   up: usize, w: usize, x: usize, C: i32, H: i32, W: i32, O: i32, oh: i32, ow: i32, th: i32, tw: i32, pt: i32, pl: i32,
-  out: usize, chunk: i32, cpi: i32, begin: i32, end: i32, work: usize,
+  out: usize, chunk: i32, NT: i32, begin: i32, end: i32, work: usize,
 ): void {
-  block(4, 3, up, w, x, C, H, W, O, oh, ow, th, tw, pt, pl, out, chunk, cpi, begin, end, work);
+  block(4, up, w, x, C, H, W, O, oh, ow, th, tw, pt, pl, out, chunk, NT, begin, end, work);
 }
 
 /** winogradBlockF32's contract for F(2×2, 5×5): 5×5 filters, 2×2 output tiles (`up` from winogradFilter25F32). */
 export function winogradBlock25F32(
   up: usize, w: usize, x: usize, C: i32, H: i32, W: i32, O: i32, oh: i32, ow: i32, th: i32, tw: i32, pt: i32, pl: i32,
-  out: usize, chunk: i32, cpi: i32, begin: i32, end: i32, work: usize,
+  out: usize, chunk: i32, NT: i32, begin: i32, end: i32, work: usize,
 ): void {
-  block(2, 5, up, w, x, C, H, W, O, oh, ow, th, tw, pt, pl, out, chunk, cpi, begin, end, work);
+  block(2, up, w, x, C, H, W, O, oh, ow, th, tw, pt, pl, out, chunk, NT, begin, end, work);
 }
 
-/** F(m×m, r×r) over units begin ≤ u < end, m + r = 7 (inlined with constant m, r: one specialised body per form). */
+/** F(m×m, r×r), r = 7 − m, over units begin ≤ u < end (inlined with a constant m: one specialised body per form). */
 // @ts-ignore: decorator
 @inline function block(
-  m: i32, r: i32, up: usize, w: usize, x: usize, C: i32, H: i32, W: i32, O: i32, oh: i32, ow: i32, th: i32, tw: i32, pt: i32, pl: i32,
-  out: usize, chunk: i32, cpi: i32, begin: i32, end: i32, work: usize,
+  m: i32, up: usize, w: usize, x: usize, C: i32, H: i32, W: i32, O: i32, oh: i32, ow: i32, th: i32, tw: i32, pt: i32, pl: i32,
+  out: usize, chunk: i32, NT: i32, begin: i32, end: i32, work: usize,
 ): void {
+  const r = 7 - m;
   const pa = <usize>packedABytes(4, O, C), vb = <usize>packedBBytes(4, C, chunk), mb = <usize>O * chunk * 4;
-  const V = work, M = V + 36 * vb, tmp = M + 36 * mb, tmp2 = tmp + 36 * 16, tile = tmp2 + 36 * 16, stage = tile + MR32 * NR32 * 4;
+  const V = work, M = V + 36 * vb, tmp = M + 36 * mb, tmp2 = tmp + 36 * 16, tile = tmp2 + 36 * 16, info = tile + MR32 * NR32 * 4;
   const T = th * tw, plane = <usize>H * W;
+  const imgs = (chunk + T - 2) / T + 1;
+  const stage = info + <usize>imgs * 8;
+  const WP = stageWidth(tw, m), wpb = <usize>WP * 4;
   for (let u = begin; u < end; u++) {
-    const n = u / cpi, t0 = (u % cpi) * chunk, nt = min(chunk, T - t0);
+    const g0 = u * chunk, nt = min(chunk, NT - g0);
     if (nt <= 0) continue;
     const nt4 = (nt + 3) & ~3;
-    const xn = x + (<usize>n * C * plane) * 4;
-    // the unit's tile rows [tr0, tr1] read input rows tr0·m − pt … tr1·m − pt + 5: each channel's are staged into a
-    // zero-bordered buffer (row stride WP, column 0 = input column −pl), so that no patch load needs a bounds test
-    const tr0 = t0 / tw, tr1 = (t0 + nt - 1) / tw, rows = (tr1 - tr0) * m + 6, row0 = tr0 * m - pt;
-    const WP = stageWidth(tw, m), wpb = <usize>WP * 4;
+    const n0 = g0 / T, n1 = (g0 + nt - 1) / T;
+    // per image the unit touches: its first tile row and where its rows are staged (info: [tr0, byte offset])
+    let off: usize = 0;
+    for (let n = n0; n <= n1; n++) {
+      const lo = max(g0, n * T) - n * T, hi = min(g0 + nt, (n + 1) * T) - n * T;
+      const tr0 = lo / tw, tr1 = (hi - 1) / tw;
+      store<i32>(info + (<usize>(n - n0) << 3), tr0);
+      store<i32>(info + (<usize>(n - n0) << 3), <i32>off, 4);
+      off += <usize>((tr1 - tr0) * m + 6) * wpb;
+    }
     for (let c = 0; c < C; c++) {
-      const xc = xn + <usize>c * plane * 4;
-      memory.fill(stage, 0, <usize>rows * wpb);
-      // staged column cc holds input column cc − pl: those in [0, W) are copied, the rest stay 0
-      const c0 = max(0, pl), c1 = min(WP, W + pl);
-      if (c1 > c0)
-        for (let rr = 0; rr < rows; rr++) {
-          const yy = row0 + rr;
-          if (yy < 0 || yy >= H) continue;
-          memory.copy(stage + <usize>rr * wpb + <usize>c0 * 4, xc + (<usize>yy * W + (c0 - pl)) * 4, <usize>(c1 - c0) * 4);
-        }
+      // tile rows [tr0, tr1] of image n read input rows tr0·m − pt … tr1·m − pt + 5: each image's are staged into a
+      // zero-bordered block (row stride WP, column 0 = input column −pl), so that no patch load needs a bounds test
+      for (let n = n0; n <= n1; n++) {
+        const lo = max(g0, n * T) - n * T, hi = min(g0 + nt, (n + 1) * T) - n * T;
+        const tr0 = lo / tw, rows = ((hi - 1) / tw - tr0) * m + 6, row0 = tr0 * m - pt;
+        const sb = stage + <usize>load<i32>(info + (<usize>(n - n0) << 3), 4);
+        const xc = x + (<usize>(n * C + c) * plane) * 4;
+        memory.fill(sb, 0, <usize>rows * wpb);
+        const c0 = max(0, pl), c1 = min(WP, W + pl);
+        if (c1 > c0)
+          for (let rr = 0; rr < rows; rr++) {
+            const yy = row0 + rr;
+            if (yy < 0 || yy >= H) continue;
+            memory.copy(sb + <usize>rr * wpb + <usize>c0 * 4, xc + (<usize>yy * W + (c0 - pl)) * 4, <usize>(c1 - c0) * 4);
+          }
+      }
       for (let tl = 0; tl < nt4; tl += 4) {
-        const t = t0 + tl, tr = t / tw, tcol = t - tr * tw;
+        const g = g0 + tl, n = g / T, t = g - n * T, tr = t / tw, tcol = t - tr * tw;
         if (tl + 4 <= nt && tcol + 4 <= tw) {
           // four tiles side by side in one tile row: their 6 × (3m + 6) staged inputs by rows of v128, lanes by shuffles
-          const base = stage + <usize>((tr - tr0) * m) * wpb + <usize>(tcol * m) * 4;
+          const ib = info + (<usize>(n - n0) << 3);
+          const base = stage + <usize>load<i32>(ib, 4) + <usize>((tr - load<i32>(ib)) * m) * wpb + <usize>(tcol * m) * 4;
           for (let rr = 0; rr < 6; rr++) {
             const s = base + <usize>rr * wpb;
             const q = tmp + <usize>rr * 96;
@@ -215,11 +233,12 @@ export function winogradBlock25F32(
             }
           }
         } else {
-          // tiles in two tile rows, or past the unit's end (lanes of zeros)
+          // tiles in two tile rows or two images, or past the unit's end (lanes of zeros)
           for (let k = 0; k < 4; k++) {
-            const tk = t + k, tkr = tk / tw, tkc = tk - tkr * tw;
             const live = tl + k < nt;
-            const base = stage + <usize>((tkr - tr0) * m) * wpb + <usize>(tkc * m) * 4;
+            const gk = g + k, nk = gk / T, tk = gk - nk * T, tkr = tk / tw, tkc = tk - tkr * tw;
+            const ib = info + (<usize>(live ? nk - n0 : 0) << 3);
+            const base = stage + <usize>load<i32>(ib, 4) + <usize>((tkr - load<i32>(ib)) * m) * wpb + <usize>(tkc * m) * 4;
             for (let rr = 0; rr < 6; rr++)
               for (let s = 0; s < 6; s++)
                 store<f32>(tmp + (<usize>(rr * 6 + s) * 16) + (<usize>k << 2), live ? load<f32>(base + <usize>rr * wpb + (<usize>s << 2)) : 0);
@@ -236,7 +255,6 @@ export function winogradBlock25F32(
       gemmPackedF32(O, nt4, C, up + <usize>xi * pa, C, V + <usize>xi * vb, M + <usize>xi * mb, chunk, false, tile);
     // output transform: 4 tiles at a time
     for (let o = 0; o < O; o++) {
-      const yo = out + (<usize>(n * O + o) * oh * ow) * 4;
       for (let tl = 0; tl < nt4; tl += 4) {
         const src = M + (<usize>o * chunk + tl) * 4;
         // lanes whose 36 products are not all finite (v − v is NaN there)
@@ -246,22 +264,23 @@ export function winogradBlock25F32(
           bad = f32x4.add(bad, f32x4.sub(v, v));
         }
         const finite = f32x4.eq(bad, bad);
+        const g = g0 + tl;
         if (m == 2) {
           // Aᵀ over the rows, then over the columns: output (i, j) of the 4 tiles at tmp2 + (i·2 + j)·16
           for (let j = 0; j < 6; j++) at2(src + <usize>j * mb, 6 * mb, tmp + <usize>j * 16, 96);
           for (let i = 0; i < 2; i++) at2(tmp + <usize>i * 96, 16, tmp2 + <usize>i * 32, 16);
           v128.store(tmp2, finite, 64);
-          const t = t0 + tl;
           for (let k = 0; k < 4; k++) {
             if (tl + k >= nt) break;
-            const tk = t + k, tkr = tk / tw, tkc = tk - tkr * tw;
+            const gk = g + k, nk = gk / T, tk = gk - nk * T, tkr = tk / tw, tkc = tk - tkr * tw;
+            const yo = out + (<usize>(nk * O + o) * oh * ow) * 4;
             const oy = tkr * 2, ox = tkc * 2;
             const ok = load<i32>(tmp2 + 64 + (<usize>k << 2)) != 0;
             for (let i = 0; i < 2; i++) {
               if (oy + i >= oh) break;
               for (let j = 0; j < 2; j++) {
                 if (ox + j >= ow) break;
-                const v = ok ? load<f32>(tmp2 + <usize>(i * 2 + j) * 16 + (<usize>k << 2)) : directSum(x, w, n, o, C, H, W, oy + i - pt, ox + j - pl, 5);
+                const v = ok ? load<f32>(tmp2 + <usize>(i * 2 + j) * 16 + (<usize>k << 2)) : directSum(x, w, nk, o, C, H, W, oy + i - pt, ox + j - pl, r);
                 store<f32>(yo + (<usize>(oy + i) * ow + ox + j) * 4, v);
               }
             }
@@ -276,10 +295,10 @@ export function winogradBlock25F32(
           transpose4(v128.load(p), v128.load(p, 16), v128.load(p, 32), v128.load(p, 48), tmp + <usize>i * 16, 64);
         }
         v128.store(tmp2, finite);
-        const t = t0 + tl;
         for (let k = 0; k < 4; k++) {
           if (tl + k >= nt) break;
-          const tk = t + k, tkr = tk / tw, tkc = tk - tkr * tw;
+          const gk = g + k, nk = gk / T, tk = gk - nk * T, tkr = tk / tw, tkc = tk - tkr * tw;
+          const yo = out + (<usize>(nk * O + o) * oh * ow) * 4;
           const oy = tkr * 4, ox = tkc * 4;
           const cols = min(4, ow - ox);
           if (load<i32>(tmp2 + (<usize>k << 2)) != 0) {
@@ -292,7 +311,7 @@ export function winogradBlock25F32(
           } else {
             for (let i = 0; i < 4; i++) {
               if (oy + i >= oh) break;
-              for (let j = 0; j < cols; j++) store<f32>(yo + (<usize>(oy + i) * ow + ox + j) * 4, directSum(x, w, n, o, C, H, W, oy + i - pt, ox + j - pl, 3));
+              for (let j = 0; j < cols; j++) store<f32>(yo + (<usize>(oy + i) * ow + ox + j) * 4, directSum(x, w, nk, o, C, H, W, oy + i - pt, ox + j - pl, r));
             }
           }
         }

@@ -317,7 +317,7 @@ export const convFormStats = { taps: 0, im2col: 0, winograd: 0 };
  * Rounding: within a small multiple of the direct sum's (docs/jit-and-targets.md). `chunkBytes` bounds one unit's
  * transformed input and its products (a participant's working set). Mutable for tests (enabled false: never).
  */
-export const winogradForm = { enabled: true, minChannels: 16, minChannelProduct: 512, minChannelProduct5: 512, minWork: 2 ** 20, chunkBytes: 1 << 20 };
+export const winogradForm = { enabled: true, minChannels: 16, minChannelProduct: 512, minChannelProduct5: 512, minWork: 2 ** 20, chunkBytes: 393216 };
 function winogradFits(e: number, nsp: number, p: ConvParams, G: number, Bg: number, I: number, O: number, kSp: readonly number[], pixels: number): boolean {
   const ones = (v: readonly number[]) => v.every((d) => d === 1);
   const r = kSp[0];
@@ -334,20 +334,21 @@ function winogradFits(e: number, nsp: number, p: ConvParams, G: number, Bg: numb
 function convWinograd(w: Float32Array, xp: number, N: number, C: number, H: number, W: number, O: number, oh: number, ow: number, pt: number, pl: number, out: number, r: 3 | 5): void {
   const ex = wasmExports() as unknown as Record<string, (...a: number[]) => number>;
   const m = r === 3 ? 4 : 2;
-  const th = Math.ceil(oh / m), tw = Math.ceil(ow / m), T = th * tw;
-  // a unit's transformed input (36·C per tile) and products (36·O per tile) within chunkBytes each
+  const th = Math.ceil(oh / m), tw = Math.ceil(ow / m), NT = N * th * tw;
+  // units of `chunk` consecutive tiles (across images): a unit's transformed input (36·C per tile) and products (36·O
+  // per tile) within chunkBytes each
   const maxChunk = Math.max(8, Math.floor(winogradForm.chunkBytes / (36 * Math.max(C, O) * 4) / 8) * 8);
-  const cpi = Math.ceil(T / maxChunk), chunk = Math.ceil(Math.ceil(T / cpi) / 8) * 8;
+  const chunk = Math.min(maxChunk, Math.ceil(NT / 8) * 8), units = Math.ceil(NT / chunk);
   const wp = copyIn(w);
   const up = scratch(36 * ex.packedABytes!(4, O, C)), tmp = scratch(120);
   (r === 3 ? ex.winogradFilterF32! : ex.winogradFilter25F32!)(wp, O, C, up, tmp);
-  const units = N * cpi, threads = getThreads();
+  const threads = getThreads();
   const nb = threads > 1 && units > 1 && N * oh * ow * C * O >= threading.minMulAdds ? Math.min(MAX_BLOCKS, units, threads * threading.blocksPerThread * 2) : 1;
   const per = Math.ceil(units / nb);
   const blocks: Block[] = [];
   for (let u = 0; u < units; u += per)
-    blocks.push({ fn: r === 3 ? 'winogradBlockF32' : 'winogradBlock25F32', esize: 4, args: [up, wp, xp, C, H, W, O, oh, ow, th, tw, pt, pl, out, chunk, cpi, u, Math.min(units, u + per)] });
-  runBlocks(blocks, ex.winogradWorkBytes!(C, O, chunk, tw, m));
+    blocks.push({ fn: r === 3 ? 'winogradBlockF32' : 'winogradBlock25F32', esize: 4, args: [up, wp, xp, C, H, W, O, oh, ow, th, tw, pt, pl, out, chunk, NT, u, Math.min(units, u + per)] });
+  runBlocks(blocks, ex.winogradWorkBytes!(C, O, chunk, tw, m, th * tw));
 }
 function tapForm(G: number, Bg: number, p: ConvParams, O: number, I: number, Ssz: number, Ysz: number): boolean {
   return G === 1 && Bg === 1 && p.lhsDilation.every((d) => d === 1) && I >= convForms.minInputs && O * Ssz < convForms.ratio * I * Ysz;
