@@ -83,13 +83,14 @@ describe('jit hoists scan accumulators out of the loop', () => {
   });
 
   // User-written accumulations: A += hᵀ·hn (or (hnᵀ·x)ᵀ), s += Σ_rows hn, each optionally disqualified.
-  type Case = { dot: 0 | 1 | 2 | 3; sum: 0 | 1 | 2; zeroInit: boolean; reverse: boolean; readAcc: boolean; accAsY: boolean; invariant: boolean };
+  type Case = { dot: 0 | 1 | 2 | 3; binder: boolean; sum: 0 | 1 | 2; zeroInit: boolean; reverse: boolean; readAcc: boolean; accAsY: boolean; invariant: boolean };
   const body = (c: Case, w: Array, u: Array) => ([h, A, s]: [Array, Array, Array], x: Array): [[Array, Array, Array], Array] => {
     let hn = np.tanh(np.matmul(h, w).add(x));
     if (c.readAcc) hn = hn.add(np.sum(A).mul(1e-3)); // the accumulator feeds the step: not hoistable
     let A2 = A;
     if (c.dot & 1) A2 = A2.add(np.matmul(h.T, hn));
     if (c.dot & 2) A2 = np.matmul(hn.T, x).T.add(A2); // a transposed product, added on the left
+    if (c.binder) A2 = A2.add(lax.dotGeneral(h, x, [[0], [0]])); // an operand that is the carry binder itself
     if (c.invariant) A2 = A2.add(np.matmul(u.T, u)); // a loop-invariant term: leaves A in the loop
     let s2 = s;
     if (c.sum >= 1) s2 = s2.add(np.sum(hn, 0));
@@ -98,6 +99,7 @@ describe('jit hoists scan accumulators out of the loop', () => {
   };
   const caseArb = fc.record({
     dot: fc.constantFrom<0 | 1 | 2 | 3>(0, 1, 2, 3),
+    binder: fc.boolean(),
     sum: fc.constantFrom<0 | 1 | 2>(0, 1, 2),
     zeroInit: fc.boolean(),
     reverse: fc.boolean(),
@@ -122,7 +124,7 @@ describe('jit hoists scan accumulators out of the loop', () => {
         };
         const args = [w, u, xs, h0, A0, s0];
         const on = scansOf(lowered(f as never, args, true)), off = scansOf(lowered(f as never, args, false));
-        const aHoisted = c.dot > 0 && !c.readAcc && !c.accAsY && !c.invariant;
+        const aHoisted = (c.dot > 0 || c.binder) && !c.readAcc && !c.accAsY && !c.invariant;
         const sHoisted = c.sum > 0;
         expect(off.carries).toEqual([3]);
         expect(on.carries).toEqual([3 - (aHoisted ? 1 : 0) - (sHoisted ? 1 : 0)]);
