@@ -225,14 +225,15 @@ describe('threaded dot_general equals the single-threaded kernel bit for bit', (
 describe('threaded convGeneralDilated equals the single-threaded kernel bit for bit, and the reference', () => {
   // Random 2-d convolutions (strides, padding, dilations, feature and batch groups), each run split over the pool
   // (threshold 0) and unsplit (threshold ∞), under shrunk chunking so that every block kind occurs: ranges of images,
-  // ranges of batched column chunks (small images), and channel blocks that accumulate.
+  // ranges of batched column chunks (small images), channel blocks that accumulate, and row ranges of the output
+  // features when there are fewer units than threads.
   const convCase = fc
     .record({
       n: fc.integer({ min: 1, max: 5 }),
       G: fc.integer({ min: 1, max: 2 }),
       B: fc.integer({ min: 1, max: 2 }),
       I: fc.integer({ min: 1, max: 4 }),
-      oPer: fc.integer({ min: 1, max: 3 }),
+      oPer: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 12, max: 20 })), // ≥ 2·MR: row ranges split too
       size: fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 })),
       k: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
       stride: fc.integer({ min: 1, max: 2 }),
@@ -249,7 +250,7 @@ describe('threaded convGeneralDilated equals the single-threaded kernel bit for 
     setThreads(2);
     await threadsReady();
     const saved = { ...convChunking }, savedForms = { ...convForms };
-    const before = threadStats().workerBlocks, taps = convFormStats.taps;
+    const before = threadStats().workerBlocks, taps = convFormStats.taps, rowSplit = convFormStats.rowSplit;
     fc.assert(
       fc.property(convCase, (c) => {
         Object.assign(convChunking, c.chunking);
@@ -279,6 +280,7 @@ describe('threaded convGeneralDilated equals the single-threaded kernel bit for 
     Object.assign(convChunking, saved);
     Object.assign(convForms, savedForms);
     expect(convFormStats.taps).toBeGreaterThan(taps + 20); // the tap-GEMM form ran, split and unsplit
+    expect(convFormStats.rowSplit).toBeGreaterThan(rowSplit + 5); // a lone unit's output features split across threads
     expect(threadStats().workerBlocks).toBeGreaterThan(before); // the workers did take part
   });
 });

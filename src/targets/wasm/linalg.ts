@@ -282,14 +282,23 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
         const workBytes = (ex.convBlockWorkBytes as (...a: number[]) => number)(e, ic, KoKl, chunk, M, batched ? 1 : 0);
         // the blocks: ranges of images (or, batched, of chunks of flattened columns); each writes its own outputs
         const units = batched ? Math.ceil((Nout * Ysz) / chunk) : Nout;
-        const threaded = T > 1 && Nout * Ysz * M * IK >= threading.minMulAdds && units > 1;
+        // fewer units than threads (a filter gradient with one image: its columns are the few filter taps): the output
+        // features are split into row ranges as well (each redoes the im2col of its units)
+        const MRe = (e === 4 ? ex.MR32 : ex.MR64).value;
+        const threaded = T > 1 && Nout * Ysz * M * IK >= threading.minMulAdds && (units > 1 || M >= 2 * MRe);
+        const rowParts = threaded && units < T ? Math.min(T, Math.floor(M / MRe)) : 1;
         const nb = threaded ? Math.min(MAX_BLOCKS, units, T * threading.blocksPerThread * 2) : 1;
         const per = Math.ceil(units / nb);
-        const head = [ap, xg, I, ic, Ssz, C * Ssz, Ysz, tabOp, Yo, Ko, tabLp, runLp, Yl, Kl, M, IK, out + o0 * Ysz * e, O * Ysz, chunk, batched ? 1 : 0];
+        const rowsPer = Math.ceil(M / rowParts / MRe) * MRe;
+        if (rowsPer < M) convFormStats.rowSplit++;
         const blocks: Block[] = [];
-        for (let u = 0; u < units; u += per) {
-          const u1 = Math.min(units, u + per);
-          blocks.push({ fn, esize: e, args: batched ? [...head, u * chunk, Math.min(Nout * Ysz, u1 * chunk)] : [...head, u, u1] });
+        for (let m0 = 0; m0 < M; m0 += rowsPer) {
+          const rows = Math.min(rowsPer, M - m0);
+          const head = [ap + (m0 / MRe) * IK * MRe * e, xg, I, ic, Ssz, C * Ssz, Ysz, tabOp, Yo, Ko, tabLp, runLp, Yl, Kl, rows, IK, out + (o0 + m0) * Ysz * e, O * Ysz, chunk, batched ? 1 : 0];
+          for (let u = 0; u < units; u += per) {
+            const u1 = Math.min(units, u + per);
+            blocks.push({ fn, esize: e, args: batched ? [...head, u * chunk, Math.min(Nout * Ysz, u1 * chunk)] : [...head, u, u1] });
+          }
         }
         runBlocks(blocks, workBytes);
         scratchRelease(mark);
@@ -305,7 +314,7 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
  */
 export const convForms = { ratio: 0.75, minInputs: 16 };
 /** How many convolutions took each form (tests read it). */
-export const convFormStats = { taps: 0, im2col: 0, winograd: 0 };
+export const convFormStats = { taps: 0, im2col: 0, winograd: 0, rowSplit: 0 };
 
 /**
  * Winograd F(4×4, 3×3) and F(2×2, 5×5) (winogradBlockF32 / winogradBlock25F32 in wasm/winograd.ts): for f32 2-D 3×3
