@@ -9,14 +9,17 @@ import { abstractEval } from '../src/rules/abstractEval.js';
 import type { RefVal } from '../src/rules/types.js';
 import { grad, jit, lax, np, random, withTarget, type Array } from '../src/index.js';
 import { setThreads } from '../src/targets/wasm/index.js';
-import { convFormStats, convWasm, threading, winogradForm } from '../src/targets/wasm/linalg.js';
+import { convFormStats, convWasm, threading, winogradForm, winogradGradForm } from '../src/targets/wasm/linalg.js';
 import { scratchStats } from '../src/targets/wasm/runtime.js';
 import { threadsReady } from '../src/targets/wasm/threads.js';
 import { type Case, reference, scaledError } from './winograd-reference.js';
 import { randoms } from './wgsl-support.js';
 
-const defaults = { ...winogradForm };
-afterEach(() => Object.assign(winogradForm, defaults));
+const defaults = { ...winogradForm }, gradDefaults = { ...winogradGradForm };
+afterEach(() => {
+  Object.assign(winogradForm, defaults);
+  Object.assign(winogradGradForm, gradDefaults);
+});
 
 interface Conv { n: number; c: number; h: number; w: number; o: number; pad: [[number, number], [number, number]]; r?: 3 | 5 }
 const params = (pad: Conv['pad']): ConvParams => ({ windowStrides: [1, 1], padding: pad, lhsDilation: [1, 1], rhsDilation: [1, 1], featureGroupCount: 1, batchGroupCount: 1 });
@@ -149,5 +152,131 @@ describe('wasm Winograd convolutions in a model', () => {
       const err = Math.max(...a.map((v, j) => Math.abs(v - b[j]!)));
       expect(err / scale, `gradient ${i}`).toBeLessThan(1e-4);
     }
+  });
+});
+
+// ---- filter gradients: out[c, o] = Σ_n x[c, n] ⋆ dy[o, n], a convolution with an r × r output ------------------------
+
+interface Grad { cf: number; nf: number; h: number; w: number; o: number; r: 3 | 5; pad: [[number, number], [number, number]] }
+const gradConv = fc.record({
+  cf: fc.integer({ min: 1, max: 12 }), nf: fc.integer({ min: 1, max: 4 }), h: fc.integer({ min: 1, max: 13 }), w: fc.integer({ min: 1, max: 17 }), o: fc.integer({ min: 1, max: 12 }),
+  r: fc.constantFrom<3 | 5>(3, 5),
+  pad: fc.tuple(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })), fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }))),
+}).filter((g) => g.h + g.pad[0][0] + g.pad[0][1] >= g.r && g.w + g.pad[1][0] + g.pad[1][1] >= g.r);
+
+/**
+ * The filter gradient by the wasm kernels and in float64 ({y, scale}: scale = Σ|x|·|dy| over all the terms of each
+ * (c, o) pair, every tap: the Winograd sums mix a pair's taps, so its rounding scales with that).
+ */
+function runGrad(g: Grad, seed: number, poke?: (x: Float32Array, dy: Float32Array) => void, withRef = true) {
+  const oh = g.h + g.pad[0][0] + g.pad[0][1] - g.r + 1, ow = g.w + g.pad[1][0] + g.pad[1][1] - g.r + 1;
+  const xb = randoms(g.cf * g.nf * g.h * g.w, seed), db = randoms(g.o * g.nf * oh * ow, seed + 1);
+  poke?.(xb, db);
+  const x: RefVal = { aval: new ShapedArray([g.cf, g.nf, g.h, g.w], 'float32'), buffer: xb };
+  const dy: RefVal = { aval: new ShapedArray([g.o, g.nf, oh, ow], 'float32'), buffer: db };
+  const p = params(g.pad);
+  const got = convWasm([x, dy], p, abstractEval('convGeneralDilated', [x.aval, dy.aval], p))[0] as Float32Array;
+  const y = new Float64Array(g.cf * g.o * g.r * g.r), scale = new Float64Array(y.length);
+  for (let c = 0; c < (withRef ? g.cf : 0); c++)
+    for (let o = 0; o < g.o; o++) {
+      let pair = 0;
+      for (let a = 0; a < g.r; a++)
+        for (let b = 0; b < g.r; b++) {
+          let acc = 0, abs = 0;
+          for (let n = 0; n < g.nf; n++)
+            for (let i = 0; i < oh; i++)
+              for (let j = 0; j < ow; j++) {
+                const yy = i + a - g.pad[0][0], xx = j + b - g.pad[1][0];
+                const v = yy >= 0 && xx >= 0 && yy < g.h && xx < g.w ? xb[((c * g.nf + n) * g.h + yy) * g.w + xx]! : 0;
+                const d = db[((o * g.nf + n) * oh + i) * ow + j]!;
+                acc += v * d;
+                abs += Math.abs(v) * Math.abs(d);
+              }
+          y[(c * g.o + o) * g.r * g.r + a * g.r + b] = acc;
+          pair += abs;
+        }
+      scale.fill(pair, (c * g.o + o) * g.r * g.r, (c * g.o + o + 1) * g.r * g.r);
+    }
+  return { got, ref: { y, scale } };
+}
+
+describe('wasm Winograd filter gradients (convolutions with a 3 × 3 or 5 × 5 output)', () => {
+  const anyShape = { minChannels: 1, minWindow: 1, minWindow5: 1, minHarmonic5: 0, minWork: 0 };
+  it('stay within 1e-5 of Σ|x|·|dy| over each (c, o) pair of float64 loops, over sizes, channels, padding and chunking', () => {
+    const before = convFormStats.winogradGrad;
+    fc.assert(
+      fc.property(gradConv, fc.nat(1000), fc.constantFrom(786432, 8192, 1), fc.integer({ min: 1, max: 8 }), (g, seed, chunkBytes, groups) => {
+        Object.assign(winogradGradForm, { ...anyShape, chunkBytes, groups });
+        const { got, ref } = runGrad(g, seed);
+        expect({ g, err: scaledError(got, ref) }).toEqual({ g, err: expect.toSatisfy((e: number) => e <= BOUND) });
+      }),
+      { numRuns: 120, seed: 10 },
+    );
+    expect(convFormStats.winogradGrad).toBeGreaterThanOrEqual(before + 120);
+    expect(scratchStats().used).toBe(0);
+  });
+
+  it('put inf and NaN exactly where the direct sum does (pairs with non-finite sums are summed directly)', () => {
+    Object.assign(winogradGradForm, anyShape);
+    for (const r of [3, 5] as const) {
+      const g: Grad = { cf: 5, nf: 2, h: 11, w: 13, o: 6, r, pad: [[r >> 1, r >> 1], [r >> 1, r >> 1]] };
+      const pokes: [string, (x: Float32Array, dy: Float32Array) => void][] = [
+        ['an inf in x', (x) => { x[11 * 13 * 2 + 40] = Infinity; }],
+        ['a NaN in dy', (_, dy) => { dy[3 * 11 * 13 + 7] = NaN; }],
+        ['an inf in dy next to the padding (0·inf = NaN there)', (_, dy) => { dy[0] = Infinity; }],
+      ];
+      for (const [what, poke] of pokes) {
+        const { got, ref } = runGrad(g, 5, poke);
+        expect(ref.y.some((v) => !Number.isFinite(v)) && ref.y.some((v) => Number.isFinite(v)), what).toBe(true);
+        expect({ what, r, err: scaledError(got, ref) }).toEqual({ what, r, err: expect.toSatisfy((e: number) => e <= BOUND) });
+      }
+    }
+  });
+
+  it('are taken for 3 × 3 from a 16 × 16 window, for 5 × 5 from cin·cout/(cin + cout) ≥ 32, not below', () => {
+    const taken = (g: Grad) => {
+      const before = convFormStats.winogradGrad;
+      runGrad(g, 1, undefined, false);
+      return convFormStats.winogradGrad > before;
+    };
+    expect(taken({ cf: 16, nf: 8, h: 32, w: 32, o: 32, r: 3, pad: [[1, 1], [1, 1]] })).toBe(true);
+    expect(taken({ cf: 16, nf: 8, h: 14, w: 14, o: 32, r: 3, pad: [[1, 1], [1, 1]] })).toBe(false);
+    expect(taken({ cf: 8, nf: 8, h: 32, w: 32, o: 32, r: 3, pad: [[1, 1], [1, 1]] })).toBe(false);
+    expect(taken({ cf: 64, nf: 4, h: 14, w: 14, o: 64, r: 5, pad: [[2, 2], [2, 2]] })).toBe(true);
+    expect(taken({ cf: 32, nf: 4, h: 14, w: 14, o: 64, r: 5, pad: [[2, 2], [2, 2]] })).toBe(false);
+  });
+});
+
+describe('wasm Winograd filter gradients on 2 threads', () => {
+  beforeAll(async () => {
+    setThreads(2);
+    await threadsReady();
+  });
+  afterAll(() => setThreads(1));
+  it('are bit-identical to one thread (the accumulation groups, not the threads, fix the sums)', () => {
+    fc.assert(
+      fc.property(gradConv, fc.nat(1000), fc.constantFrom(786432, 8192), (g, seed, chunkBytes) => {
+        Object.assign(winogradGradForm, { minChannels: 1, minWindow: 1, minWindow5: 1, minHarmonic5: 0, minWork: 0, chunkBytes });
+        const two = runGrad(g, seed).got;
+        setThreads(1);
+        const one = runGrad(g, seed).got;
+        setThreads(2);
+        expect(new Uint32Array(two.buffer, two.byteOffset, two.length)).toEqual(new Uint32Array(one.buffer, one.byteOffset, one.length));
+      }),
+      { numRuns: 30, seed: 11 },
+    );
+  });
+});
+
+describe('wasm Winograd filter gradients in a model', () => {
+  it("give a jitted 3 × 3 filter gradient equal to the reference target's within the bound", () => {
+    const x = random.normal(random.key(5), [4, 16, 32, 32]), k = random.normal(random.key(6), [32, 16, 3, 3]).mul(0.2);
+    const loss = (k: Array) => np.sum(np.tanh(lax.convGeneralDilated(x, k, { padding: 'SAME' }).mul(0.1)));
+    const want = withTarget('ref', () => grad(loss)(k).dataSync() as Float32Array);
+    const before = convFormStats.winogradGrad;
+    const got = withTarget('wasm', () => jit(grad(loss))(k).dataSync() as Float32Array);
+    expect(convFormStats.winogradGrad).toBe(before + 1);
+    const scale = Math.max(...want.map(Math.abs));
+    expect(Math.max(...got.map((v, j) => Math.abs(v - want[j]!))) / scale).toBeLessThan(1e-4);
   });
 });

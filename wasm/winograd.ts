@@ -334,3 +334,267 @@ function directSum(x: usize, w: usize, n: i32, o: i32, C: i32, H: i32, W: i32, i
   }
   return acc;
 }
+
+// ---- filter gradients ------------------------------------------------------------------------------------------
+// A convolution whose output is only r × r (r = 3 or 5) and whose "filter" is large is a filter gradient:
+// out[c, o, a, b] = Σ_n Σ_{i,j} x[c, n, i + a − pt, j + b − pl] · dy[o, n, i, j]. It is the adjoint of the forward
+// Winograd form: over m×m tiles e of dy and the 6×6 input patches d under them,
+// out[c, o] = Gᵀ [Σ_tiles (A e Aᵀ) ⊙ (Bᵀ d B)] G, so 36 GEMMs S[ξ] (o × c) += Z[ξ] (o × tiles) · V[ξ]ᵀ (tiles × c)
+// accumulate over the tiles, and one small transform per (o, c) ends it.
+
+/** The six outputs of A·(e0 … e_{m−1}) (A = (Aᵀ)ᵀ of F(m×m, ·)) for the m vectors at p + k·ps, stored at q + i·qs. */
+// @ts-ignore: decorator
+@inline function a6(m: i32, p: usize, ps: usize, q: usize, qs: usize): void {
+  const two = f32x4.splat(2);
+  if (m == 2) {
+    const e0 = v128.load(p), e1 = v128.load(p + ps), d = f32x4.mul(two, e1);
+    v128.store(q, e0);
+    v128.store(q + qs, f32x4.add(e0, e1));
+    v128.store(q + 2 * qs, f32x4.sub(e0, e1));
+    v128.store(q + 3 * qs, f32x4.add(e0, d));
+    v128.store(q + 4 * qs, f32x4.sub(e0, d));
+    v128.store(q + 5 * qs, e1);
+  } else {
+    const e0 = v128.load(p), e1 = v128.load(p + ps), e2 = v128.load(p + 2 * ps), e3 = v128.load(p + 3 * ps);
+    const ev = f32x4.add(e0, e2), od = f32x4.add(e1, e3);
+    const ev4 = f32x4.add(e0, f32x4.mul(f32x4.splat(4), e2)), od2 = f32x4.mul(two, f32x4.add(e1, f32x4.mul(f32x4.splat(4), e3)));
+    v128.store(q, e0);
+    v128.store(q + qs, f32x4.add(ev, od));
+    v128.store(q + 2 * qs, f32x4.sub(ev, od));
+    v128.store(q + 3 * qs, f32x4.add(ev4, od2));
+    v128.store(q + 4 * qs, f32x4.sub(ev4, od2));
+    v128.store(q + 5 * qs, e3);
+  }
+}
+
+/**
+ * Bytes of one participant's work space for winogradGradBlockF32 (units of `chunk` tiles, images of T tiles, tw per
+ * tile row, m × m tiles, Cf input channels, O output channels).
+ */
+export function winogradGradWorkBytes(Cf: i32, O: i32, chunk: i32, tw: i32, m: i32, T: i32): i32 {
+  const imgs = (chunk + T - 2) / T + 1;
+  const rows = ((chunk + tw - 1) / tw + imgs) * m + 6 * imgs;
+  return 36 * packedABytes(4, Cf, chunk) + 36 * packedBBytes(4, chunk, O) + 6 * 36 * 16 + MR32 * NR32 * 4 + imgs * 8 + 4 * rows * stageWidth(tw, m) * 4 + 64;
+}
+
+/**
+ * Units begin ≤ u < end of a filter gradient by F(4×4, 3×3) (3×3 output): x [Cf, Nf, H, W], dy [O, Nf, oh, ow]; the Nf
+ * images' th × tw tiles of dy numbered as in winogradBlockF32, tw a multiple of 4 (tiles past the edge see zero dy,
+ * so any 4 consecutive tiles lie in one row), unit u = tiles [u·chunk, u·chunk + chunk) of NT (chunk a multiple of 8). The
+ * units' products are summed into S ([36][Cf][O]), written by the first unit (so one accumulation group per call, in
+ * unit order: the sums do not depend on how groups are spread over threads); winogradGradFinishF32 ends it.
+ */
+export function winogradGradBlockF32(
+  x: usize, dy: usize, Cf: i32, Nf: i32, H: i32, W: i32, O: i32, oh: i32, ow: i32, th: i32, tw: i32, pt: i32, pl: i32,
+  S: usize, chunk: i32, NT: i32, begin: i32, end: i32, work: usize,
+): void {
+  gradBlock(4, x, dy, Cf, Nf, H, W, O, oh, ow, th, tw, pt, pl, S, chunk, NT, begin, end, work);
+}
+
+/** winogradGradBlockF32 for 5×5 outputs by F(2×2, 5×5). */
+export function winogradGradBlock25F32(
+  x: usize, dy: usize, Cf: i32, Nf: i32, H: i32, W: i32, O: i32, oh: i32, ow: i32, th: i32, tw: i32, pt: i32, pl: i32,
+  S: usize, chunk: i32, NT: i32, begin: i32, end: i32, work: usize,
+): void {
+  gradBlock(2, x, dy, Cf, Nf, H, W, O, oh, ow, th, tw, pt, pl, S, chunk, NT, begin, end, work);
+}
+
+// @ts-ignore: decorator
+@inline function gradBlock(
+  m: i32, x: usize, dy: usize, Cf: i32, Nf: i32, H: i32, W: i32, O: i32, oh: i32, ow: i32, th: i32, tw: i32, pt: i32, pl: i32,
+  S: usize, chunk: i32, NT: i32, begin: i32, end: i32, work: usize,
+): void {
+  const vb = <usize>packedABytes(4, Cf, chunk), zb = <usize>packedBBytes(4, chunk, O);
+  const CfP = ((Cf + MR32 - 1) / MR32) * MR32; // rows of the packed V
+  const V = work, Z = V + 36 * vb, tq = Z + 36 * zb, tmp = tq + 4 * 36 * 16, tmp2 = tmp + 36 * 16, tile = tmp2 + 36 * 16, info = tile + MR32 * NR32 * 4;
+  const T = th * tw, plane = <usize>H * W, dplane = <usize>oh * ow;
+  const imgs = (chunk + T - 2) / T + 1;
+  const WP = stageWidth(tw, m), wpb = <usize>WP * 4;
+  const stage = info + <usize>imgs * 8;
+  for (let u = begin; u < end; u++) {
+    const g0 = u * chunk, nt = min(chunk, NT - g0);
+    if (nt <= 0) continue;
+    const nt4 = (nt + 3) & ~3;
+    const n0 = g0 / T, n1 = (g0 + nt - 1) / T;
+    let off: usize = 0;
+    for (let n = n0; n <= n1; n++) {
+      const lo = max(g0, n * T) - n * T, hi = min(g0 + nt, (n + 1) * T) - n * T;
+      const tr0 = lo / tw, tr1 = (hi - 1) / tw;
+      store<i32>(info + (<usize>(n - n0) << 3), tr0);
+      store<i32>(info + (<usize>(n - n0) << 3), <i32>off, 4);
+      off += <usize>((tr1 - tr0) * m + 6) * wpb;
+    }
+    const sbytes = off; // one channel's staged rows
+    // V[ξ] (rows = input channels c, depth = the unit's tiles): packed A [⌈Cf/MR⌉][nt][MR], four channels at a time:
+    // each channel's patches transformed with 4 tiles in the lanes, then transposed to 4 channels in the lanes
+    for (let c0 = 0; c0 < Cf; c0 += 4) {
+      const nc = min(4, Cf - c0);
+      for (let q = 0; q < nc; q++)
+        for (let n = n0; n <= n1; n++) {
+          const lo = max(g0, n * T) - n * T, hi = min(g0 + nt, (n + 1) * T) - n * T;
+          const tr0 = lo / tw, rows = ((hi - 1) / tw - tr0) * m + 6, row0 = tr0 * m - pt;
+          const sb = stage + <usize>q * sbytes + <usize>load<i32>(info + (<usize>(n - n0) << 3), 4);
+          const xc = x + (<usize>((c0 + q) * Nf + n) * plane) * 4;
+          memory.fill(sb, 0, <usize>rows * wpb);
+          const cl = max(0, pl), cr = min(WP, W + pl);
+          if (cr > cl)
+            for (let rr = 0; rr < rows; rr++) {
+              const yy = row0 + rr;
+              if (yy < 0 || yy >= H) continue;
+              memory.copy(sb + <usize>rr * wpb + <usize>cl * 4, xc + (<usize>yy * W + (cl - pl)) * 4, <usize>(cr - cl) * 4);
+            }
+        }
+      for (let tl = 0; tl < nt4; tl += 4) {
+        const g = g0 + tl, n = g / T, t = g - n * T, tr = t / tw, tcol = t - tr * tw;
+        for (let q = 0; q < 4; q++) {
+          const tv = tq + <usize>q * 576;
+          if (q >= nc) {
+            memory.fill(tv, 0, 576);
+            continue;
+          }
+          // the 4 tiles lie side by side in one tile row (tw is a multiple of 4): their staged inputs by rows of v128
+          const ib = info + (<usize>(n - n0) << 3);
+          const base = stage + <usize>q * sbytes + <usize>load<i32>(ib, 4) + <usize>((tr - load<i32>(ib)) * m) * wpb + <usize>(tcol * m) * 4;
+          for (let rr = 0; rr < 6; rr++) {
+            const sp = base + <usize>rr * wpb;
+            const qq = tmp + <usize>rr * 96;
+            if (m == 4) {
+              const v0 = v128.load(sp), v1 = v128.load(sp, 16), v2 = v128.load(sp, 32), v3 = v128.load(sp, 48);
+              const v4 = v128.load(sp, 64);
+              transpose4(v0, v1, v2, v3, qq, 16);
+              const a = i32x4.shuffle(v1, v2, 0, 4, 1, 5), b = i32x4.shuffle(v3, v4, 0, 4, 1, 5);
+              v128.store(qq, i32x4.shuffle(a, b, 0, 1, 4, 5), 64);
+              v128.store(qq, i32x4.shuffle(a, b, 2, 3, 6, 7), 80);
+            } else {
+              const v0 = v128.load(sp), v1 = v128.load(sp, 16), v2 = v128.load(sp, 32);
+              const u1 = i32x4.shuffle(v1, v2, 0, 2, 4, 6), u2 = i32x4.shuffle(v1, v2, 1, 3, 5, 7);
+              v128.store(qq, i32x4.shuffle(v0, v1, 0, 2, 4, 6));
+              v128.store(qq, i32x4.shuffle(v0, v1, 1, 3, 5, 7), 16);
+              v128.store(qq, i32x4.shuffle(v0, u1, 2, 4, 5, 6), 32);
+              v128.store(qq, i32x4.shuffle(v0, u2, 3, 4, 5, 6), 48);
+              v128.store(qq, u1, 64);
+              v128.store(qq, u2, 80);
+            }
+          }
+          for (let s2 = 0; s2 < 6; s2++) bt6(tmp + <usize>s2 * 16, 96, tmp2 + <usize>s2 * 16, 96);
+          for (let i = 0; i < 6; i++) bt6(tmp2 + <usize>i * 96, 16, tv + <usize>i * 96, 16);
+        }
+        // element ξ of the 4 channels × 4 tiles: transposed to one vector of channels per tile, stored at depth tl + k
+        const aligned = c0 % MR32 + 4 <= MR32 && c0 + 4 <= CfP;
+        for (let xi = 0; xi < 36; xi++) {
+          const p = tq + <usize>xi * 16;
+          transpose4(v128.load(p), v128.load(p, 576), v128.load(p, 1152), v128.load(p, 1728), tmp, 16);
+          const vx = V + <usize>xi * vb;
+          for (let k = 0; k < 4; k++) {
+            if (tl + k >= nt) break;
+            const v = v128.load(tmp + (<usize>k << 4));
+            if (aligned) v128.store(vx + ((<usize>(c0 / MR32) * nt + tl + k) * MR32 + c0 % MR32) * 4, v);
+            else
+              for (let q = 0; q < nc; q++) {
+                const c = c0 + q;
+                store<f32>(vx + ((<usize>(c / MR32) * nt + tl + k) * MR32 + c % MR32) * 4, load<f32>(tmp + (<usize>k << 4) + (<usize>q << 2)));
+              }
+          }
+        }
+      }
+    }
+    // Zᵀ[ξ] (depth = the unit's tiles, columns = output channels o): packed B [⌈O/NR⌉][nt][NR], four channels in the
+    // lanes (a quad never straddles an NR = 8 strip), one tile at a time
+    for (let o0 = 0; o0 < O; o0 += 4) {
+      const no = min(4, O - o0);
+      for (let tl = 0; tl < nt; tl++) {
+        const g = g0 + tl, n = g / T, t = g - n * T, tr = t / tw, tc = t - tr * tw;
+        const d0 = dy + (<usize>(o0 * Nf + n) * dplane) * 4, ds = <usize>Nf * dplane * 4;
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < m; j++) {
+            const yy = tr * m + i, xx = tc * m + j;
+            let v = f32x4.splat(0);
+            if (yy < oh && xx < ow) {
+              const a = d0 + (<usize>yy * ow + xx) * 4;
+              v = f32x4.replace_lane(v, 0, load<f32>(a));
+              if (no > 1) v = f32x4.replace_lane(v, 1, load<f32>(a + ds));
+              if (no > 2) v = f32x4.replace_lane(v, 2, load<f32>(a + 2 * ds));
+              if (no > 3) v = f32x4.replace_lane(v, 3, load<f32>(a + 3 * ds));
+            }
+            v128.store(tmp + (<usize>(i * m + j) << 4), v);
+          }
+        // A e: over the rows (for each column j), then (A e) Aᵀ: over the columns
+        for (let j = 0; j < m; j++) a6(m, tmp + <usize>j * 16, <usize>m * 16, tmp2 + <usize>j * 16, <usize>m * 16);
+        const zd = Z + ((<usize>(o0 / NR32) * nt + tl) * NR32 + o0 % NR32) * 4;
+        for (let i = 0; i < 6; i++) a6(m, tmp2 + <usize>(i * m) * 16, 16, tmp + <usize>(i * 6) * 16, 16);
+        for (let xi = 0; xi < 36; xi++) v128.store(zd + <usize>xi * zb, v128.load(tmp + <usize>xi * 16));
+      }
+    }
+    // S[ξ] (+)= V[ξ] · Zᵀ[ξ] over this unit's tiles
+    for (let xi = 0; xi < 36; xi++)
+      gemmPackedF32(Cf, O, nt, V + <usize>xi * vb, nt, Z + <usize>xi * zb, S + <usize>xi * Cf * O * 4, O, u > begin, tile);
+  }
+}
+
+// G of F(4×4, 3×3) (6 × 3) and of F(2×2, 5×5) (6 × 5), row by row
+const G43 = memory.data<f32>([
+  0.25, 0, 0, -1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0,
+  1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0, 1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0, 0, 0, 1,
+]);
+const G25 = memory.data<f32>([
+  0.25, 0, 0, 0, 0, -1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0,
+  1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0, 1.0 / 3.0, 2.0 / 3.0, 1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0, -1.0 / 3.0, 2.0 / 3.0, 0, 0, 0, 0, 1,
+]);
+
+/**
+ * Ends a filter gradient: S = the `groups` partial sums ([36][Cf][O] each, summed in group order), out[c, o] = Gᵀ S G
+ * (r × r). A pair (o, c) whose sums are not all finite (an inf or NaN in x or dy) is summed directly instead, so inf
+ * and NaN land where the direct convolution puts them. `tmp`: 36·4 + 6·r·4 bytes.
+ */
+export function winogradGradFinishF32(
+  S: usize, groups: i32, O: i32, Cf: i32, r: i32, x: usize, dy: usize, Nf: i32, H: i32, W: i32, oh: i32, ow: i32, pt: i32, pl: i32, out: usize, tmp: usize,
+): void {
+  const G = r == 3 ? G43 : G25;
+  const sg = <usize>36 * O * Cf * 4;
+  const t = tmp + 36 * 4;
+  for (let o = 0; o < O; o++)
+    for (let c = 0; c < Cf; c++) {
+      let finite = true;
+      for (let xi = 0; xi < 36; xi++) {
+        let s: f32 = 0;
+        const p = S + (<usize>(xi * Cf + c) * O + o) * 4;
+        for (let g = 0; g < groups; g++) s += load<f32>(p + <usize>g * sg);
+        if (!isFinite(s)) finite = false;
+        store<f32>(tmp + (<usize>xi << 2), s);
+      }
+      const y = out + (<usize>(c * O + o) * r * r) * 4;
+      if (!finite) {
+        for (let a = 0; a < r; a++)
+          for (let b = 0; b < r; b++) store<f32>(y + (<usize>(a * r + b) << 2), directGrad(x, dy, c, o, Nf, H, W, oh, ow, a - pt, b - pl));
+        continue;
+      }
+      // t = S G (6 × r), then out = Gᵀ t (r × r)
+      for (let i = 0; i < 6; i++)
+        for (let b = 0; b < r; b++) {
+          let acc: f32 = 0;
+          for (let j = 0; j < 6; j++) acc += load<f32>(tmp + (<usize>(i * 6 + j) << 2)) * load<f32>(G + (<usize>(j * r + b) << 2));
+          store<f32>(t + (<usize>(i * r + b) << 2), acc);
+        }
+      for (let a = 0; a < r; a++)
+        for (let b = 0; b < r; b++) {
+          let acc: f32 = 0;
+          for (let i = 0; i < 6; i++) acc += load<f32>(G + (<usize>(i * r + a) << 2)) * load<f32>(t + (<usize>(i * r + b) << 2));
+          store<f32>(y + (<usize>(a * r + b) << 2), acc);
+        }
+    }
+}
+
+/** Σ_n Σ_{i,j} x[c, n, i + ay, j + bx]·dy[o, n, i, j], positions outside x counting as 0·dy (NaN for dy = ±inf). */
+function directGrad(x: usize, dy: usize, c: i32, o: i32, Nf: i32, H: i32, W: i32, oh: i32, ow: i32, ay: i32, bx: i32): f32 {
+  let acc: f32 = 0;
+  for (let n = 0; n < Nf; n++) {
+    const xc = x + (<usize>(c * Nf + n) * H * W) * 4, d = dy + (<usize>(o * Nf + n) * oh * ow) * 4;
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++) {
+        const yy = i + ay, xx = j + bx;
+        const v: f32 = yy >= 0 && xx >= 0 && yy < H && xx < W ? load<f32>(xc + (<usize>yy * W + xx) * 4) : 0;
+        acc += v * load<f32>(d + (<usize>(i * ow + j)) * 4);
+      }
+  }
+  return acc;
+}

@@ -240,6 +240,11 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
     const xp = scratch(x.buffer.byteLength + 64);
     kind.view(xp, x.buffer.length).set(x.buffer as Float32Array & Float64Array);
     const out = scratch(oa.size * e);
+    if (winogradGradFits(e, nsp, p, G, Bg, N, I, O, kSp, outSp)) {
+      convWinogradGrad(w.buffer as Float32Array, xp, N, I, inSp[0]!, inSp[1]!, O, kSp[0]!, kSp[1]!, p.padding[0]![0], p.padding[1]![0], out, outSp[0] as 3 | 5);
+      convFormStats.winogradGrad++;
+      return [kind.out(out, oa.size)];
+    }
     if (winogradFits(e, nsp, p, G, Bg, I, O, kSp, Nout * Ysz)) {
       convWinograd(w.buffer as Float32Array, xp, N, C, inSp[0]!, inSp[1]!, O, outSp[0]!, outSp[1]!, p.padding[0]![0], p.padding[1]![0], out, kSp[0] as 3 | 5);
       convFormStats.winograd++;
@@ -314,7 +319,7 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
  */
 export const convForms = { ratio: 0.75, minInputs: 16 };
 /** How many convolutions took each form (tests read it). */
-export const convFormStats = { taps: 0, im2col: 0, winograd: 0, rowSplit: 0 };
+export const convFormStats = { taps: 0, im2col: 0, winograd: 0, winogradGrad: 0, rowSplit: 0 };
 
 /**
  * Winograd F(4×4, 3×3) and F(2×2, 5×5) (winogradBlockF32 / winogradBlock25F32 in wasm/winograd.ts): for f32 2-D 3×3
@@ -359,6 +364,55 @@ function convWinograd(w: Float32Array, xp: number, N: number, C: number, H: numb
     blocks.push({ fn: r === 3 ? 'winogradBlockF32' : 'winogradBlock25F32', esize: 4, args: [up, wp, xp, C, H, W, O, oh, ow, th, tw, pt, pl, out, chunk, NT, u, Math.min(units, u + per)] });
   runBlocks(blocks, ex.winogradWorkBytes!(C, O, chunk, tw, m, th * tw));
 }
+/**
+ * Filter gradients by Winograd (winogradGradBlockF32 / winogradGradBlock25F32 in wasm/winograd.ts): f32 2-D
+ * convolutions with stride 1, no dilations, one group whose output is 3 × 3 or 5 × 5 and whose window (the forward
+ * pass's output gradient) is at least `minWindow` on each side: a filter gradient, out[c, o] = Σ_n x[c, n] ⋆ dy[o, n].
+ * The adjoint of the forward form: the window's m × m tiles and the input patches under them are transformed, 36
+ * GEMMs sum their products over all tiles (the long dimension), and one transform per (c, o) ends it: 4× (3 × 3) or
+ * 2.8× (5 × 5) fewer multiply-adds than the window-deep im2col GEMM, for transforms that cost in proportion to
+ * (cin + cout) per tile. Taken from `minChannels` on both sides, `minWork` multiply-adds of the direct form and a
+ * window of at least `minWindow` (3 × 3); for 5 × 5 a window of `minWindow5` and cin·cout/(cin + cout) ≥ `minHarmonic5`
+ * (measured on 2 threads: 3 × 3 filter gradients of 32 × 32 and 28 × 28 images 1.6–1.8× faster, at 14 × 14 about even,
+ * at 8 × 8 3× slower; 5 × 5 at 32 → 64 channels even, 64 → 64 1.16× faster: docs/performance.md, "Eighth session"). The tiles are split into units of `chunkBytes` of transformed operands, the units
+ * into `groups` (a fixed number, so the sums do not depend on the thread count) summed in order at the end.
+ * Rounding: each output within a small multiple of Σ|x|·|dy| over its terms (the tests bound it). Mutable for tests.
+ */
+export const winogradGradForm = { enabled: true, minChannels: 16, minWindow: 16, minWindow5: 12, minHarmonic5: 32, minWork: 2 ** 22, chunkBytes: 786432, groups: 8 };
+function winogradGradFits(e: number, nsp: number, p: ConvParams, G: number, Bg: number, N: number, I: number, O: number, kSp: readonly number[], outSp: readonly number[]): boolean {
+  const ones = (v: readonly number[]) => v.every((d) => d === 1);
+  const r = outSp[0];
+  const f = winogradGradForm;
+  return f.enabled && e === 4 && nsp === 2 && (r === 3 || r === 5) && outSp[1] === r && G === 1 && Bg === 1 &&
+    ones(p.windowStrides) && ones(p.rhsDilation) && ones(p.lhsDilation) && N >= f.minChannels && O >= f.minChannels &&
+    Math.min(kSp[0]!, kSp[1]!) >= (r === 3 ? f.minWindow : f.minWindow5) && (r === 3 || (N * O) / (N + O) >= f.minHarmonic5) &&
+    N * O * I * kSp[0]! * kSp[1]! * r * r >= f.minWork;
+}
+
+/**
+ * The filter gradient out[c, o] ([Cf, O, r, r]) of x [Cf, Nf, H, W] (at xp) and dy [O, Nf, oh, ow] (`dyBuf`) by
+ * Winograd: blocks of units (one per accumulation group) on the pool, then the groups summed and transformed.
+ */
+function convWinogradGrad(dyBuf: Float32Array, xp: number, Cf: number, Nf: number, H: number, W: number, O: number, oh: number, ow: number, pt: number, pl: number, out: number, r: 3 | 5): void {
+  const ex = wasmExports() as unknown as Record<string, (...a: number[]) => number>;
+  const m = r === 3 ? 4 : 2;
+  // tile rows padded to a multiple of 4 tiles (the padding tiles see zero dy): every group of 4 tiles lies in one row
+  const th = Math.ceil(oh / m), tw = Math.ceil(Math.ceil(ow / m) / 4) * 4, T = th * tw, NT = Nf * T;
+  const maxChunk = Math.max(8, Math.floor(winogradGradForm.chunkBytes / (36 * (Cf + O) * 4) / 8) * 8);
+  const chunk = Math.min(maxChunk, Math.ceil(NT / 8) * 8), units = Math.ceil(NT / chunk);
+  const groups = Math.max(1, Math.min(units, winogradGradForm.groups));
+  const dy = copyIn(dyBuf);
+  const sg = 36 * O * Cf * 4, S = scratch(groups * sg);
+  const blocks: Block[] = [];
+  for (let g = 0; g < groups; g++) {
+    const u0 = Math.floor((g * units) / groups), u1 = Math.floor(((g + 1) * units) / groups);
+    blocks.push({ fn: r === 3 ? 'winogradGradBlockF32' : 'winogradGradBlock25F32', esize: 4, args: [xp, dy, Cf, Nf, H, W, O, oh, ow, th, tw, pt, pl, S + g * sg, chunk, NT, u0, u1] });
+  }
+  // (the groups run on the pool whatever the thread count: their number, not the threads, fixes the sums)
+  runBlocks(blocks, ex.winogradGradWorkBytes!(Cf, O, chunk, tw, m, T));
+  ex.winogradGradFinishF32!(S, groups, O, Cf, r, xp, dy, Nf, H, W, oh, ow, pt, pl, out, scratch(36 * 4 + 6 * r * 4));
+}
+
 function tapForm(G: number, Bg: number, p: ConvParams, O: number, I: number, Ssz: number, Ysz: number): boolean {
   return G === 1 && Bg === 1 && p.lhsDilation.every((d) => d === 1) && I >= convForms.minInputs && O * Ssz < convForms.ratio * I * Ysz;
 }
