@@ -140,7 +140,8 @@ export function winogradWorkBytes(C: i32, O: i32, chunk: i32, tw: i32, m: i32, T
 
 /**
  * Units begin ≤ u < end of the convolution out[n, o] = Σ_c x[n, c] ⋆ w[o, c] (3×3, stride 1, padding pt/pl, output
- * oh × ow) by F(4×4, 3×3): the N images' th × tw tiles are numbered image by image, row by row, and unit u is tiles
+ * oh × ow) by F(4×4, 3×3): the N images' th × tw tiles are numbered image by image, row by row (tw a multiple of 4:
+ * tiles past the right edge are computed and dropped, so any 4 consecutive tiles lie in one row), and unit u is tiles
  * [u·chunk, u·chunk + chunk) of the NT = N·th·tw (chunk a multiple of 8; a unit may span images, so small images still
  * give the GEMMs wide panels). `up`: winogradFilterF32's transformed filter; `w`: the filter itself (for the direct
  * sums). Every output is computed in the same way whatever the units: bit-identical across threads.
@@ -206,42 +207,30 @@ export function winogradBlock25F32(
       }
       for (let tl = 0; tl < nt4; tl += 4) {
         const g = g0 + tl, n = g / T, t = g - n * T, tr = t / tw, tcol = t - tr * tw;
-        if (tl + 4 <= nt && tcol + 4 <= tw) {
-          // four tiles side by side in one tile row: their 6 × (3m + 6) staged inputs by rows of v128, lanes by shuffles
-          const ib = info + (<usize>(n - n0) << 3);
-          const base = stage + <usize>load<i32>(ib, 4) + <usize>((tr - load<i32>(ib)) * m) * wpb + <usize>(tcol * m) * 4;
-          for (let rr = 0; rr < 6; rr++) {
-            const s = base + <usize>rr * wpb;
-            const q = tmp + <usize>rr * 96;
-            if (m == 4) {
-              const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32), v3 = v128.load(s, 48);
-              const v4 = v128.load(s, 64); // lanes 2, 3: past the 18 columns, unused (stageWidth leaves room)
-              transpose4(v0, v1, v2, v3, q, 16);
-              const a = i32x4.shuffle(v1, v2, 0, 4, 1, 5), b = i32x4.shuffle(v3, v4, 0, 4, 1, 5);
-              v128.store(q, i32x4.shuffle(a, b, 0, 1, 4, 5), 64);
-              v128.store(q, i32x4.shuffle(a, b, 2, 3, 6, 7), 80);
-            } else {
-              // tile k's column j is staged column 2k + j: columns 0..11 in three vectors, lanes picked by shuffles
-              const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32);
-              const u1 = i32x4.shuffle(v1, v2, 0, 2, 4, 6), u2 = i32x4.shuffle(v1, v2, 1, 3, 5, 7);
-              v128.store(q, i32x4.shuffle(v0, v1, 0, 2, 4, 6));
-              v128.store(q, i32x4.shuffle(v0, v1, 1, 3, 5, 7), 16);
-              v128.store(q, i32x4.shuffle(v0, u1, 2, 4, 5, 6), 32);
-              v128.store(q, i32x4.shuffle(v0, u2, 3, 4, 5, 6), 48);
-              v128.store(q, u1, 64);
-              v128.store(q, u2, 80);
-            }
-          }
-        } else {
-          // tiles in two tile rows or two images, or past the unit's end (lanes of zeros)
-          for (let k = 0; k < 4; k++) {
-            const live = tl + k < nt;
-            const gk = g + k, nk = gk / T, tk = gk - nk * T, tkr = tk / tw, tkc = tk - tkr * tw;
-            const ib = info + (<usize>(live ? nk - n0 : 0) << 3);
-            const base = stage + <usize>load<i32>(ib, 4) + <usize>((tkr - load<i32>(ib)) * m) * wpb + <usize>(tkc * m) * 4;
-            for (let rr = 0; rr < 6; rr++)
-              for (let s = 0; s < 6; s++)
-                store<f32>(tmp + (<usize>(rr * 6 + s) * 16) + (<usize>k << 2), live ? load<f32>(base + <usize>rr * wpb + (<usize>s << 2)) : 0);
+        // four tiles side by side in one tile row (tw is a multiple of 4): their 6 × (3m + 6) staged inputs by rows of
+        // v128, lanes by shuffles
+        const ib = info + (<usize>(n - n0) << 3);
+        const base = stage + <usize>load<i32>(ib, 4) + <usize>((tr - load<i32>(ib)) * m) * wpb + <usize>(tcol * m) * 4;
+        for (let rr = 0; rr < 6; rr++) {
+          const s = base + <usize>rr * wpb;
+          const q = tmp + <usize>rr * 96;
+          if (m == 4) {
+            const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32), v3 = v128.load(s, 48);
+            const v4 = v128.load(s, 64); // lanes 2, 3: past the 18 columns, unused (stageWidth leaves room)
+            transpose4(v0, v1, v2, v3, q, 16);
+            const a = i32x4.shuffle(v1, v2, 0, 4, 1, 5), b = i32x4.shuffle(v3, v4, 0, 4, 1, 5);
+            v128.store(q, i32x4.shuffle(a, b, 0, 1, 4, 5), 64);
+            v128.store(q, i32x4.shuffle(a, b, 2, 3, 6, 7), 80);
+          } else {
+            // tile k's column j is staged column 2k + j: columns 0..11 in three vectors, lanes picked by shuffles
+            const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32);
+            const u1 = i32x4.shuffle(v1, v2, 0, 2, 4, 6), u2 = i32x4.shuffle(v1, v2, 1, 3, 5, 7);
+            v128.store(q, i32x4.shuffle(v0, v1, 0, 2, 4, 6));
+            v128.store(q, i32x4.shuffle(v0, v1, 1, 3, 5, 7), 16);
+            v128.store(q, i32x4.shuffle(v0, u1, 2, 4, 5, 6), 32);
+            v128.store(q, i32x4.shuffle(v0, u2, 3, 4, 5, 6), 48);
+            v128.store(q, u1, 64);
+            v128.store(q, u2, 80);
           }
         }
         // Bᵀ d: columns (over rows r), then (·)B: rows, straight into V

@@ -348,7 +348,8 @@ function winogradFits(e: number, nsp: number, p: ConvParams, G: number, Bg: numb
 function convWinograd(w: Float32Array, xp: number, N: number, C: number, H: number, W: number, O: number, oh: number, ow: number, pt: number, pl: number, out: number, r: 3 | 5): void {
   const ex = wasmExports() as unknown as Record<string, (...a: number[]) => number>;
   const m = r === 3 ? 4 : 2;
-  const th = Math.ceil(oh / m), tw = Math.ceil(ow / m), NT = N * th * tw;
+  // tile rows padded to a multiple of 4 tiles (computed, not stored): every group of 4 tiles lies in one row
+  const th = Math.ceil(oh / m), tw = Math.ceil(Math.ceil(ow / m) / 4) * 4, NT = N * th * tw;
   // units of `chunk` consecutive tiles (across images): a unit's transformed input (36·C per tile) and products (36·O
   // per tile) within chunkBytes each
   const maxChunk = Math.max(8, Math.floor(winogradForm.chunkBytes / (36 * Math.max(C, O) * 4) / 8) * 8);
