@@ -296,6 +296,17 @@ function packA<T>(dst: usize, a: usize, sm: i32, sk: i32, m0: i32, mc: i32, k0: 
   }
 }
 
+/** Four f32 vectors transposed: row r (lane r of a, b, c, d) stored at q + r·qs. */
+// @ts-ignore: decorator
+@inline function transposeRows4(a: v128, b: v128, c: v128, d: v128, q: usize, qs: usize): void {
+  const ab0 = i32x4.shuffle(a, b, 0, 4, 1, 5), cd0 = i32x4.shuffle(c, d, 0, 4, 1, 5);
+  const ab1 = i32x4.shuffle(a, b, 2, 6, 3, 7), cd1 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+  v128.store(q, i32x4.shuffle(ab0, cd0, 0, 1, 4, 5));
+  v128.store(q + qs, i32x4.shuffle(ab0, cd0, 2, 3, 6, 7));
+  v128.store(q + 2 * qs, i32x4.shuffle(ab1, cd1, 0, 1, 4, 5));
+  v128.store(q + 3 * qs, i32x4.shuffle(ab1, cd1, 2, 3, 6, 7));
+}
+
 /**
  * Packs depths [k0, k0+kc) × columns [n0, n0+nc) of B (element strides sk, sn) into NR-wide strips:
  * dst[(s·kc + k)·NR + j] = B[k0 + k, n0 + s·NR + j], columns past nc zero (32-byte rows for both dtypes).
@@ -312,6 +323,25 @@ function packB<T>(dst: usize, b: usize, sk: i32, sn: i32, k0: i32, kc: i32, n0: 
         v128.store(d, v128.load(src));
         v128.store(d, v128.load(src, 16), 16);
         src += kstep;
+        d += 32;
+      }
+    } else if (E == 4 && cols == NR && sk == 1) {
+      // a transposed B (columns contiguous along k): 4 depths × 8 columns by v128 loads down the columns, two 4 × 4
+      // transposes, then the 4 rows; the depths past a multiple of 4 one by one
+      const nstep = <usize>sn * E;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const p = src + <usize>k * E;
+        transposeRows4(v128.load(p), v128.load(p + nstep), v128.load(p + 2 * nstep), v128.load(p + 3 * nstep), d, 32);
+        transposeRows4(v128.load(p + 4 * nstep), v128.load(p + 5 * nstep), v128.load(p + 6 * nstep), v128.load(p + 7 * nstep), d + 16, 32);
+        d += 128;
+      }
+      for (; k < kc; k++) {
+        let p = src + <usize>k * E;
+        for (let j = 0; j < NR; j++) {
+          store<T>(d + <usize>j * E, load<T>(p));
+          p += nstep;
+        }
         d += 32;
       }
     } else {
