@@ -96,7 +96,12 @@ export function dotGeneralWasm(args: RefVal[], params: DotGeneralParams, outAval
     const c = ringTake(oa.size * kind.esize) ?? scratch(oa.size * kind.esize);
     const args = [B, M, N, K, a.ptr, a.sb, a.sr, a.sk, b.ptr, b.sb, b.sr, b.sk, c, M * N, N] as const;
     const T = getThreads();
-    if (T > 1 && B * M * N * K >= threading.minMulAdds) runBlocks(gemmBlocks(args, kind.esize, T, ex), ex.gemmWorkBytes(kind.esize));
+    if (T > 1 && B * M * N * K >= threading.minMulAdds) {
+      // column blocks of one product share one packing of A (each would otherwise pack all of it)
+      const ap = B === 1 && N >= M ? scratch(ex.packedABytes(kind.esize, M, K)) : 0;
+      if (ap) (kind.esize === 4 ? ex.packAFullF32 : ex.packAFullF64)(ap, a.ptr, M, K, a.sr, a.sk);
+      runBlocks(gemmBlocks(args, kind.esize, T, ex, ap), ex.gemmWorkBytes(kind.esize));
+    }
     else (kind.esize === 4 ? ex.gemmF32 : ex.gemmF64)(...args, scratch(ex.gemmWorkBytes(kind.esize)));
     const out = kind.out(c, oa.size);
     if (oa.dtype !== 'float16') remember(out, c); // (float16 results are rounded on the host afterwards)
@@ -118,11 +123,12 @@ type GemmArgs = readonly [B: number, M: number, N: number, K: number, a: number,
 
 /**
  * Splits C[b] = A[b]·B[b] into independent blocks of C for T threads: batch ranges when B ≥ T, else column blocks
- * (multiples of NR, each reading all of A) when N ≥ M, else row blocks (multiples of MR, each reading all of B). Every
+ * (multiples of NR, each reading all of A: packed once beforehand at `ap` when given) when N ≥ M, else row blocks
+ * (multiples of MR, each reading all of B). Every
  * C entry is computed by exactly the same sequence of operations as in the unsplit call (a sum over k in increasing
  * order, carried through C across depth blocks), so the result is the same bit for bit whatever the thread count.
  */
-function gemmBlocks(args: GemmArgs, e: 4 | 8, T: number, ex: ReturnType<typeof wasmExports>): Block[] {
+function gemmBlocks(args: GemmArgs, e: 4 | 8, T: number, ex: ReturnType<typeof wasmExports>, ap = 0): Block[] {
   const [B, M, N, K, a, sab, sam, sak, b, sbb, sbk, sbn, c, scb, ldc] = args;
   const fn = e === 4 ? 'gemmF32' : 'gemmF64';
   const want = Math.min(MAX_BLOCKS, T * threading.blocksPerThread);
@@ -134,6 +140,8 @@ function gemmBlocks(args: GemmArgs, e: 4 | 8, T: number, ex: ReturnType<typeof w
   if (B >= T)
     return pieces(B, 1).map(([t, n]) => ({ fn, esize: e, args: [n, M, N, K, a + t * sab * e, sab, sam, sak, b + t * sbb * e, sbb, sbk, sbn, c + t * scb * e, scb, ldc] }));
   const NR = (e === 4 ? ex.NR32 : ex.NR64).value, MR = (e === 4 ? ex.MR32 : ex.MR64).value;
+  if (N >= M && ap)
+    return pieces(N, NR).map(([n0, n]) => ({ fn: e === 4 ? 'gemmPAF32' : 'gemmPAF64', esize: e, args: [M, n, K, ap, b + n0 * sbn * e, sbk, sbn, c + n0 * e, ldc] }));
   if (N >= M)
     return pieces(N, NR).map(([n0, n]) => ({ fn, esize: e, args: [B, M, n, K, a, sab, sam, sak, b + n0 * sbn * e, sbb, sbk, sbn, c + n0 * e, scb, ldc] }));
   return pieces(M, MR).map(([m0, m]) => ({ fn, esize: e, args: [B, m, N, K, a + m0 * sam * e, sab, sam, sak, b, sbb, sbk, sbn, c + m0 * ldc * e, scb, ldc] }));

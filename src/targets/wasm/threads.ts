@@ -46,7 +46,7 @@ const JIT_FN = 1000;
 const CTRL_WORDS = CONTROL_BYTES / 4;
 
 /** The kernels a block may run, by index in the table (the worker looks them up in its instance's exports). */
-export const BLOCK_FNS = ['gemmF32', 'gemmF64', 'convBlockF32', 'convBlockF64', 'ewUnaryF32', 'ewUnaryF64', 'ewBinaryF32', 'ewBinaryF64', 'convTapsF32', 'convTapsF64', 'winogradBlockF32', 'winogradBlock25F32', 'winogradGradBlockF32', 'winogradGradBlock25F32'] as const;
+export const BLOCK_FNS = ['gemmF32', 'gemmF64', 'convBlockF32', 'convBlockF64', 'ewUnaryF32', 'ewUnaryF64', 'ewBinaryF32', 'ewBinaryF64', 'convTapsF32', 'convTapsF64', 'winogradBlockF32', 'winogradBlock25F32', 'winogradGradBlockF32', 'winogradGradBlock25F32', 'gemmPAF32', 'gemmPAF64'] as const;
 export type BlockFn = (typeof BLOCK_FNS)[number];
 
 /** What a worker is started with (posted to it, or given as workerData). */
