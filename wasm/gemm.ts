@@ -7,6 +7,7 @@
 // (one KC×NR micro-panel, L1 resident) → ir over A strips: the MR×NR micro-kernel, whose accumulators live in
 // SIMD registers for the whole KC loop. Edge tiles are computed on zero-padded panels into a scratch tile.
 // Every C entry is a sum over k in increasing order, split at KC boundaries (f32 accumulates in f32).
+import { transpose4 } from './simd';
 
 // Micro-tiles sized to x86-64's 16 xmm registers (V8 keeps one as scratch): with fused multiply-add (relaxed build)
 // 6×8 f32 / 6×4 f64 (12 accumulators + 2 B vectors + 1 broadcast), without it 5 rows (mul then add needs a temp).
@@ -296,17 +297,6 @@ function packA<T>(dst: usize, a: usize, sm: i32, sk: i32, m0: i32, mc: i32, k0: 
   }
 }
 
-/** Four f32 vectors transposed: row r (lane r of a, b, c, d) stored at q + r·qs. */
-// @ts-ignore: decorator
-@inline function transposeRows4(a: v128, b: v128, c: v128, d: v128, q: usize, qs: usize): void {
-  const ab0 = i32x4.shuffle(a, b, 0, 4, 1, 5), cd0 = i32x4.shuffle(c, d, 0, 4, 1, 5);
-  const ab1 = i32x4.shuffle(a, b, 2, 6, 3, 7), cd1 = i32x4.shuffle(c, d, 2, 6, 3, 7);
-  v128.store(q, i32x4.shuffle(ab0, cd0, 0, 1, 4, 5));
-  v128.store(q + qs, i32x4.shuffle(ab0, cd0, 2, 3, 6, 7));
-  v128.store(q + 2 * qs, i32x4.shuffle(ab1, cd1, 0, 1, 4, 5));
-  v128.store(q + 3 * qs, i32x4.shuffle(ab1, cd1, 2, 3, 6, 7));
-}
-
 /**
  * Packs depths [k0, k0+kc) × columns [n0, n0+nc) of B (element strides sk, sn) into NR-wide strips:
  * dst[(s·kc + k)·NR + j] = B[k0 + k, n0 + s·NR + j], columns past nc zero (32-byte rows for both dtypes).
@@ -332,8 +322,8 @@ function packB<T>(dst: usize, b: usize, sk: i32, sn: i32, k0: i32, kc: i32, n0: 
       let k = 0;
       for (; k + 4 <= kc; k += 4) {
         const p = src + <usize>k * E;
-        transposeRows4(v128.load(p), v128.load(p + nstep), v128.load(p + 2 * nstep), v128.load(p + 3 * nstep), d, 32);
-        transposeRows4(v128.load(p + 4 * nstep), v128.load(p + 5 * nstep), v128.load(p + 6 * nstep), v128.load(p + 7 * nstep), d + 16, 32);
+        transpose4(v128.load(p), v128.load(p + nstep), v128.load(p + 2 * nstep), v128.load(p + 3 * nstep), d, 32);
+        transpose4(v128.load(p + 4 * nstep), v128.load(p + 5 * nstep), v128.load(p + 6 * nstep), v128.load(p + 7 * nstep), d + 16, 32);
         d += 128;
       }
       for (; k < kc; k++) {

@@ -5,6 +5,7 @@
 // the 4 lanes of a v128 through both transforms. Tiles whose products are not all finite are summed directly (the
 // transforms would spread an inf or NaN over the whole tile).
 import { MR32, NR32, gemmPackedF32, packedABytes, packedBBytes } from './gemm';
+import { transpose4 } from './simd';
 
 // Lavin & Gray's F(4×4, 3×3): y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A for a 6×6 input patch d and a 3×3 filter g.
 
@@ -110,21 +111,84 @@ export function winogradFilter25F32(w: usize, O: i32, C: i32, up: usize, tmp: us
   v128.store(q + qs, f32x4.add(f32x4.add(f32x4.sub(m1, m2), f32x4.mul(f32x4.splat(2), f32x4.sub(m3, m4))), m5));
 }
 
-/** Lanes 0..3 of four vectors, transposed: out k holds lane k of a, b, c, d (stored at q + k·qs). */
-// @ts-ignore: decorator
-@inline function transpose4(a: v128, b: v128, c: v128, d: v128, q: usize, qs: usize): void {
-  const ab0 = i32x4.shuffle(a, b, 0, 4, 1, 5), cd0 = i32x4.shuffle(c, d, 0, 4, 1, 5);
-  const ab1 = i32x4.shuffle(a, b, 2, 6, 3, 7), cd1 = i32x4.shuffle(c, d, 2, 6, 3, 7);
-  v128.store(q, i32x4.shuffle(ab0, cd0, 0, 1, 4, 5));
-  v128.store(q + qs, i32x4.shuffle(ab0, cd0, 2, 3, 6, 7));
-  v128.store(q + 2 * qs, i32x4.shuffle(ab1, cd1, 0, 1, 4, 5));
-  v128.store(q + 3 * qs, i32x4.shuffle(ab1, cd1, 2, 3, 6, 7));
-}
-
 /** Row stride (elements) of the staged input: the m·tw + 2 or + 4 columns the tiles read, and room for the v128 loads past them. */
 // @ts-ignore: decorator
 @inline function stageWidth(tw: i32, m: i32): i32 {
   return tw * m + 8;
+}
+
+/**
+ * The staging table of a unit (tiles [g0, g0 + nt) of images of T tiles, tw per tile row): per image n0 … n1 it
+ * touches, its first tile row and the byte offset of its staged rows (at info + (n − n0)·8). Returns the bytes of one
+ * channel's staged rows.
+ */
+// @ts-ignore: decorator
+@inline function stageTable(m: i32, g0: i32, nt: i32, T: i32, tw: i32, wpb: usize, info: usize): usize {
+  const n0 = g0 / T, n1 = (g0 + nt - 1) / T;
+  let off: usize = 0;
+  for (let n = n0; n <= n1; n++) {
+    const lo = max(g0, n * T) - n * T, hi = min(g0 + nt, (n + 1) * T) - n * T;
+    const tr0 = lo / tw, tr1 = (hi - 1) / tw;
+    store<i32>(info + (<usize>(n - n0) << 3), tr0);
+    store<i32>(info + (<usize>(n - n0) << 3), <i32>off, 4);
+    off += <usize>((tr1 - tr0) * m + 6) * wpb;
+  }
+  return off;
+}
+
+/**
+ * Stages one channel of the unit's images: tile rows [tr0, tr1] of image n read input rows tr0·m − pt … tr1·m − pt + 5,
+ * copied into a zero-bordered block at stage + its table offset (row stride WP, column 0 = input column −pl), so that
+ * no patch load needs a bounds test. Image n's plane of this channel is at xc + n·ns bytes.
+ */
+// @ts-ignore: decorator
+@inline function stageChannel(m: i32, g0: i32, nt: i32, T: i32, tw: i32, WP: i32, info: usize, stage: usize, xc: usize, ns: usize, H: i32, W: i32, pt: i32, pl: i32): void {
+  const wpb = <usize>WP * 4;
+  const n0 = g0 / T, n1 = (g0 + nt - 1) / T;
+  for (let n = n0; n <= n1; n++) {
+    const lo = max(g0, n * T) - n * T, hi = min(g0 + nt, (n + 1) * T) - n * T;
+    const tr0 = lo / tw, rows = ((hi - 1) / tw - tr0) * m + 6, row0 = tr0 * m - pt;
+    const sb = stage + <usize>load<i32>(info + (<usize>(n - n0) << 3), 4);
+    const xn = xc + <usize>n * ns;
+    memory.fill(sb, 0, <usize>rows * wpb);
+    const c0 = max(0, pl), c1 = min(WP, W + pl);
+    if (c1 > c0)
+      for (let rr = 0; rr < rows; rr++) {
+        const yy = row0 + rr;
+        if (yy < 0 || yy >= H) continue;
+        memory.copy(sb + <usize>rr * wpb + <usize>c0 * 4, xn + (<usize>yy * W + (c0 - pl)) * 4, <usize>(c1 - c0) * 4);
+      }
+  }
+}
+
+/**
+ * The 6 × 6 patches of four tiles side by side in one tile row, from staged rows at `base` (row stride wpb bytes):
+ * element (r, s) of the 4 tiles (one per lane) stored at tmp + (r·6 + s)·16, rows by v128 loads, lanes by shuffles.
+ */
+// @ts-ignore: decorator
+@inline function patches4(m: i32, base: usize, wpb: usize, tmp: usize): void {
+  for (let rr = 0; rr < 6; rr++) {
+    const s = base + <usize>rr * wpb;
+    const q = tmp + <usize>rr * 96;
+    if (m == 4) {
+      const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32), v3 = v128.load(s, 48);
+      const v4 = v128.load(s, 64); // lanes 2, 3: past the 18 columns, unused (stageWidth leaves room)
+      transpose4(v0, v1, v2, v3, q, 16);
+      const a = i32x4.shuffle(v1, v2, 0, 4, 1, 5), b = i32x4.shuffle(v3, v4, 0, 4, 1, 5);
+      v128.store(q, i32x4.shuffle(a, b, 0, 1, 4, 5), 64);
+      v128.store(q, i32x4.shuffle(a, b, 2, 3, 6, 7), 80);
+    } else {
+      // tile k's column j is staged column 2k + j: columns 0..11 in three vectors, lanes picked by shuffles
+      const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32);
+      const u1 = i32x4.shuffle(v1, v2, 0, 2, 4, 6), u2 = i32x4.shuffle(v1, v2, 1, 3, 5, 7);
+      v128.store(q, i32x4.shuffle(v0, v1, 0, 2, 4, 6));
+      v128.store(q, i32x4.shuffle(v0, v1, 1, 3, 5, 7), 16);
+      v128.store(q, i32x4.shuffle(v0, u1, 2, 4, 5, 6), 32);
+      v128.store(q, i32x4.shuffle(v0, u2, 3, 4, 5, 6), 48);
+      v128.store(q, u1, 64);
+      v128.store(q, u2, 80);
+    }
+  }
 }
 
 /**
@@ -178,61 +242,15 @@ export function winogradBlock25F32(
     const g0 = u * chunk, nt = min(chunk, NT - g0);
     if (nt <= 0) continue;
     const nt4 = (nt + 3) & ~3;
-    const n0 = g0 / T, n1 = (g0 + nt - 1) / T;
-    // per image the unit touches: its first tile row and where its rows are staged (info: [tr0, byte offset])
-    let off: usize = 0;
-    for (let n = n0; n <= n1; n++) {
-      const lo = max(g0, n * T) - n * T, hi = min(g0 + nt, (n + 1) * T) - n * T;
-      const tr0 = lo / tw, tr1 = (hi - 1) / tw;
-      store<i32>(info + (<usize>(n - n0) << 3), tr0);
-      store<i32>(info + (<usize>(n - n0) << 3), <i32>off, 4);
-      off += <usize>((tr1 - tr0) * m + 6) * wpb;
-    }
+    const n0 = g0 / T;
+    stageTable(m, g0, nt, T, tw, wpb, info);
     for (let c = 0; c < C; c++) {
-      // tile rows [tr0, tr1] of image n read input rows tr0·m − pt … tr1·m − pt + 5: each image's are staged into a
-      // zero-bordered block (row stride WP, column 0 = input column −pl), so that no patch load needs a bounds test
-      for (let n = n0; n <= n1; n++) {
-        const lo = max(g0, n * T) - n * T, hi = min(g0 + nt, (n + 1) * T) - n * T;
-        const tr0 = lo / tw, rows = ((hi - 1) / tw - tr0) * m + 6, row0 = tr0 * m - pt;
-        const sb = stage + <usize>load<i32>(info + (<usize>(n - n0) << 3), 4);
-        const xc = x + (<usize>(n * C + c) * plane) * 4;
-        memory.fill(sb, 0, <usize>rows * wpb);
-        const c0 = max(0, pl), c1 = min(WP, W + pl);
-        if (c1 > c0)
-          for (let rr = 0; rr < rows; rr++) {
-            const yy = row0 + rr;
-            if (yy < 0 || yy >= H) continue;
-            memory.copy(sb + <usize>rr * wpb + <usize>c0 * 4, xc + (<usize>yy * W + (c0 - pl)) * 4, <usize>(c1 - c0) * 4);
-          }
-      }
+      stageChannel(m, g0, nt, T, tw, WP, info, stage, x + (<usize>c * plane) * 4, <usize>C * plane * 4, H, W, pt, pl);
       for (let tl = 0; tl < nt4; tl += 4) {
         const g = g0 + tl, n = g / T, t = g - n * T, tr = t / tw, tcol = t - tr * tw;
-        // four tiles side by side in one tile row (tw is a multiple of 4): their 6 × (3m + 6) staged inputs by rows of
-        // v128, lanes by shuffles
+        // four tiles side by side in one tile row (tw is a multiple of 4)
         const ib = info + (<usize>(n - n0) << 3);
-        const base = stage + <usize>load<i32>(ib, 4) + <usize>((tr - load<i32>(ib)) * m) * wpb + <usize>(tcol * m) * 4;
-        for (let rr = 0; rr < 6; rr++) {
-          const s = base + <usize>rr * wpb;
-          const q = tmp + <usize>rr * 96;
-          if (m == 4) {
-            const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32), v3 = v128.load(s, 48);
-            const v4 = v128.load(s, 64); // lanes 2, 3: past the 18 columns, unused (stageWidth leaves room)
-            transpose4(v0, v1, v2, v3, q, 16);
-            const a = i32x4.shuffle(v1, v2, 0, 4, 1, 5), b = i32x4.shuffle(v3, v4, 0, 4, 1, 5);
-            v128.store(q, i32x4.shuffle(a, b, 0, 1, 4, 5), 64);
-            v128.store(q, i32x4.shuffle(a, b, 2, 3, 6, 7), 80);
-          } else {
-            // tile k's column j is staged column 2k + j: columns 0..11 in three vectors, lanes picked by shuffles
-            const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32);
-            const u1 = i32x4.shuffle(v1, v2, 0, 2, 4, 6), u2 = i32x4.shuffle(v1, v2, 1, 3, 5, 7);
-            v128.store(q, i32x4.shuffle(v0, v1, 0, 2, 4, 6));
-            v128.store(q, i32x4.shuffle(v0, v1, 1, 3, 5, 7), 16);
-            v128.store(q, i32x4.shuffle(v0, u1, 2, 4, 5, 6), 32);
-            v128.store(q, i32x4.shuffle(v0, u2, 3, 4, 5, 6), 48);
-            v128.store(q, u1, 64);
-            v128.store(q, u2, 80);
-          }
-        }
+        patches4(m, stage + <usize>load<i32>(ib, 4) + <usize>((tr - load<i32>(ib)) * m) * wpb + <usize>(tcol * m) * 4, wpb, tmp);
         // Bᵀ d: columns (over rows r), then (·)B: rows, straight into V
         for (let s = 0; s < 6; s++) bt6(tmp + <usize>s * 16, 96, tmp2 + <usize>s * 16, 96);
         const dst = V + ((<usize>(tl / NR32) * C + c) * NR32 + (tl % NR32)) * 4;
@@ -388,6 +406,7 @@ export function winogradGradBlock25F32(
   gradBlock(2, x, dy, Cf, Nf, H, W, O, oh, ow, th, tw, pt, pl, S, chunk, NT, begin, end, work);
 }
 
+/** The filter gradient's units begin ≤ u < end by F(m×m, ·) (inlined with a constant m: one body per form). */
 // @ts-ignore: decorator
 @inline function gradBlock(
   m: i32, x: usize, dy: usize, Cf: i32, Nf: i32, H: i32, W: i32, O: i32, oh: i32, ow: i32, th: i32, tw: i32, pt: i32, pl: i32,
@@ -404,35 +423,14 @@ export function winogradGradBlock25F32(
     const g0 = u * chunk, nt = min(chunk, NT - g0);
     if (nt <= 0) continue;
     const nt4 = (nt + 3) & ~3;
-    const n0 = g0 / T, n1 = (g0 + nt - 1) / T;
-    let off: usize = 0;
-    for (let n = n0; n <= n1; n++) {
-      const lo = max(g0, n * T) - n * T, hi = min(g0 + nt, (n + 1) * T) - n * T;
-      const tr0 = lo / tw, tr1 = (hi - 1) / tw;
-      store<i32>(info + (<usize>(n - n0) << 3), tr0);
-      store<i32>(info + (<usize>(n - n0) << 3), <i32>off, 4);
-      off += <usize>((tr1 - tr0) * m + 6) * wpb;
-    }
-    const sbytes = off; // one channel's staged rows
+    const n0 = g0 / T;
+    const sbytes = stageTable(m, g0, nt, T, tw, wpb, info); // one channel's staged rows
     // V[ξ] (rows = input channels c, depth = the unit's tiles): packed A [⌈Cf/MR⌉][nt][MR], four channels at a time:
     // each channel's patches transformed with 4 tiles in the lanes, then transposed to 4 channels in the lanes
     for (let c0 = 0; c0 < Cf; c0 += 4) {
       const nc = min(4, Cf - c0);
       for (let q = 0; q < nc; q++)
-        for (let n = n0; n <= n1; n++) {
-          const lo = max(g0, n * T) - n * T, hi = min(g0 + nt, (n + 1) * T) - n * T;
-          const tr0 = lo / tw, rows = ((hi - 1) / tw - tr0) * m + 6, row0 = tr0 * m - pt;
-          const sb = stage + <usize>q * sbytes + <usize>load<i32>(info + (<usize>(n - n0) << 3), 4);
-          const xc = x + (<usize>((c0 + q) * Nf + n) * plane) * 4;
-          memory.fill(sb, 0, <usize>rows * wpb);
-          const cl = max(0, pl), cr = min(WP, W + pl);
-          if (cr > cl)
-            for (let rr = 0; rr < rows; rr++) {
-              const yy = row0 + rr;
-              if (yy < 0 || yy >= H) continue;
-              memory.copy(sb + <usize>rr * wpb + <usize>cl * 4, xc + (<usize>yy * W + (cl - pl)) * 4, <usize>(cr - cl) * 4);
-            }
-        }
+        stageChannel(m, g0, nt, T, tw, WP, info, stage + <usize>q * sbytes, x + (<usize>(c0 + q) * Nf * plane) * 4, plane * 4, H, W, pt, pl);
       for (let tl = 0; tl < nt4; tl += 4) {
         const g = g0 + tl, n = g / T, t = g - n * T, tr = t / tw, tcol = t - tr * tw;
         for (let q = 0; q < 4; q++) {
@@ -441,30 +439,9 @@ export function winogradGradBlock25F32(
             memory.fill(tv, 0, 576);
             continue;
           }
-          // the 4 tiles lie side by side in one tile row (tw is a multiple of 4): their staged inputs by rows of v128
+          // the 4 tiles lie side by side in one tile row (tw is a multiple of 4)
           const ib = info + (<usize>(n - n0) << 3);
-          const base = stage + <usize>q * sbytes + <usize>load<i32>(ib, 4) + <usize>((tr - load<i32>(ib)) * m) * wpb + <usize>(tcol * m) * 4;
-          for (let rr = 0; rr < 6; rr++) {
-            const sp = base + <usize>rr * wpb;
-            const qq = tmp + <usize>rr * 96;
-            if (m == 4) {
-              const v0 = v128.load(sp), v1 = v128.load(sp, 16), v2 = v128.load(sp, 32), v3 = v128.load(sp, 48);
-              const v4 = v128.load(sp, 64);
-              transpose4(v0, v1, v2, v3, qq, 16);
-              const a = i32x4.shuffle(v1, v2, 0, 4, 1, 5), b = i32x4.shuffle(v3, v4, 0, 4, 1, 5);
-              v128.store(qq, i32x4.shuffle(a, b, 0, 1, 4, 5), 64);
-              v128.store(qq, i32x4.shuffle(a, b, 2, 3, 6, 7), 80);
-            } else {
-              const v0 = v128.load(sp), v1 = v128.load(sp, 16), v2 = v128.load(sp, 32);
-              const u1 = i32x4.shuffle(v1, v2, 0, 2, 4, 6), u2 = i32x4.shuffle(v1, v2, 1, 3, 5, 7);
-              v128.store(qq, i32x4.shuffle(v0, v1, 0, 2, 4, 6));
-              v128.store(qq, i32x4.shuffle(v0, v1, 1, 3, 5, 7), 16);
-              v128.store(qq, i32x4.shuffle(v0, u1, 2, 4, 5, 6), 32);
-              v128.store(qq, i32x4.shuffle(v0, u2, 3, 4, 5, 6), 48);
-              v128.store(qq, u1, 64);
-              v128.store(qq, u2, 80);
-            }
-          }
+          patches4(m, stage + <usize>q * sbytes + <usize>load<i32>(ib, 4) + <usize>((tr - load<i32>(ib)) * m) * wpb + <usize>(tcol * m) * 4, wpb, tmp);
           for (let s2 = 0; s2 < 6; s2++) bt6(tmp + <usize>s2 * 16, 96, tmp2 + <usize>s2 * 16, 96);
           for (let i = 0; i < 6; i++) bt6(tmp2 + <usize>i * 96, 16, tv + <usize>i * 96, 16);
         }
