@@ -18,7 +18,8 @@ import type { RefVal } from '../src/rules/types.js';
 import { dotGeneralImpl } from '../src/targets/ref/linalg.js';
 import { withTarget, availableTargets } from '../src/targets/registry.js';
 import '../src/targets/wasm/index.js';
-import { dotGeneralWasm } from '../src/targets/wasm/linalg.js';
+import { dotGeneralWasm, packedWeights } from '../src/targets/wasm/linalg.js';
+import { recycleHost, takeHost } from '../src/core/hostPool.js';
 import { hasRelaxedSimd, initWasm, scratchStats, selectWasmVariant, wasmExports, wasmVariant } from '../src/targets/wasm/runtime.js';
 import { grad } from '../src/transforms/grad.js';
 import { jit } from '../src/transforms/jit.js';
@@ -282,5 +283,64 @@ describe('wasm target end to end', () => {
     const f = () => P.dotGeneral(a, b, [[2], [0]], [[0], [1]]).dataSync();
     const ref = f(), got = withTarget('wasm', f);
     got.forEach((v, i) => expect(Math.abs(v - ref[i]!)).toBeLessThan(1e-12));
+  });
+});
+
+describe('products of few rows keep their weight operand packed in the ring (packedWeights)', () => {
+  const saved = { ...packedWeights };
+  afterEach(() => Object.assign(packedWeights, saved));
+  const bitsOf = (a: ArrayLike<number>) => Array.from(a, (v) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v));
+
+  it('give the same bits as packing per call, on the call that packs and on the calls that reuse, any layout', () => {
+    fc.assert(
+      fc.property(dotCase(24), fc.constantFrom<FDType>('float32', 'float64'), fc.nat(1000), (c, dtype, seed) => {
+        const x = operand(c.lhs, dtype, seed, false), y = operand(c.rhs, dtype, seed + 1, false);
+        const outAvals = abstractEval('dotGeneral', [x.aval, y.aval], c.params);
+        Object.assign(packedWeights, { maxRows: 0 });
+        const plain = dotGeneralWasm([x, y], c.params, outAvals)[0]!;
+        Object.assign(packedWeights, { maxRows: 1 << 30, minElements: 0 });
+        const uses = packedWeights.uses;
+        const first = dotGeneralWasm([x, y], c.params, outAvals)[0]!;
+        const again = dotGeneralWasm([x, y], c.params, outAvals)[0]!;
+        expect(bitsOf(first)).toEqual(bitsOf(plain));
+        expect(bitsOf(again)).toEqual(bitsOf(plain));
+        if (c.params.batch[0].every((a) => c.lhs[a] === 1)) expect(packedWeights.uses).toBe(uses + 2);
+      }),
+      { numRuns: 150, seed: 12 },
+    );
+    expect(scratchStats().used).toBe(0);
+  });
+
+  it('keep one packing per layout: the same weight read as W and as Wᵀ gives each product its own', () => {
+    Object.assign(packedWeights, { maxRows: 64, minElements: 0 });
+    const x = operand([8, 40], 'float32', 4, false), w = operand([40, 40], 'float32', 5, false);
+    const plainP: DotGeneralParams = { contract: [[1], [0]], batch: [[], []], preferredElementType: null };
+    const transP: DotGeneralParams = { contract: [[1], [1]], batch: [[], []], preferredElementType: null };
+    const outAvals = abstractEval('dotGeneral', [x.aval, w.aval], plainP);
+    const run = (p: DotGeneralParams) => bitsOf(dotGeneralWasm([x, w], p, outAvals)[0]!);
+    const got = [run(plainP), run(transP), run(plainP), run(transP)];
+    Object.assign(packedWeights, { maxRows: 0 });
+    const want = [run(plainP), run(transP)];
+    expect(got).toEqual([want[0], want[1], want[0], want[1]]);
+    expect(want[0]).not.toEqual(want[1]);
+  });
+
+  it('never reuse a packing after the weight array is gone and its pooled buffer holds new values', () => {
+    Object.assign(packedWeights, { maxRows: 64, minElements: 0 });
+    const params: DotGeneralParams = { contract: [[1], [1]], batch: [[], []], preferredElementType: null }; // x·yᵀ
+    const x = operand([8, 40], 'float32', 1, false);
+    const buf = takeHost(Float32Array, 48 * 40);
+    buf.set(operand([48, 40], 'float32', 2, false).buffer as Float32Array);
+    const y = { aval: x.aval.withShape([48, 40]), buffer: buf };
+    const outAvals = abstractEval('dotGeneral', [x.aval, y.aval], params);
+    dotGeneralWasm([x, y], params, outAvals); // packs y, kept in the ring
+    recycleHost(buf); // the array holding y is disposed
+    const again = takeHost(Float32Array, 48 * 40);
+    expect(again).toBe(buf); // the same buffer, now another array's
+    again.set(operand([48, 40], 'float32', 3, false).buffer as Float32Array);
+    const got = dotGeneralWasm([x, { aval: y.aval, buffer: again }], params, outAvals)[0]!;
+    Object.assign(packedWeights, { maxRows: 0 });
+    const want = dotGeneralWasm([x, { aval: y.aval, buffer: again.slice() }], params, outAvals)[0]!;
+    expect(bitsOf(got)).toEqual(bitsOf(want));
   });
 });

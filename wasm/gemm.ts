@@ -504,6 +504,14 @@ export function packedBBytes(esize: i32, K: i32, N: i32): i32 {
   return ((N + NR - 1) / NR) * NR * K * esize;
 }
 
+/** Packs all of B (K×N, element strides sk, sn) into [⌈N/NR⌉][K][NR] for gemmPacked. */
+export function packBFullF32(dst: usize, b: usize, K: i32, N: i32, sk: i32, sn: i32): void {
+  packB<f32>(dst, b, sk, sn, 0, K, 0, N);
+}
+export function packBFullF64(dst: usize, b: usize, K: i32, N: i32, sk: i32, sn: i32): void {
+  packB<f64>(dst, b, sk, sn, 0, K, 0, N);
+}
+
 /** Packs all of A (M×K, element strides sm, sk) into [⌈M/MR⌉][K][MR] for gemmPacked. */
 export function packAFullF32(dst: usize, a: usize, M: i32, K: i32, sm: i32, sk: i32): void {
   packA<f32>(dst, a, sm, sk, 0, M, 0, K);

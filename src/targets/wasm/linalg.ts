@@ -6,7 +6,7 @@ import type { ConvParams, DotGeneralParams } from '../../core/primitive.js';
 import type { RefVal } from '../../rules/types.js';
 import { convImpl, dotGeneralImpl } from '../ref/linalg.js';
 import { copyStrided } from '../ref/strided.js';
-import { copyIn, copyOut, f32View, f64View, remember, residentIn, ringTake, scratch, scratchMark, scratchRelease, wasmExports } from './runtime.js';
+import { copyIn, copyOut, f32View, f64View, remember, residentDerived, residentIn, ringTake, scratch, scratchMark, scratchRelease, wasmExports } from './runtime.js';
 import { type Block, getThreads, MAX_BLOCKS, runBlocks } from './threads.js';
 
 interface FloatKind {
@@ -92,11 +92,30 @@ export function dotGeneralWasm(args: RefVal[], params: DotGeneralParams, outAval
   const ex = wasmExports();
   return withScratch(() => {
     const a = operandIn(x, lb, lf, lc, kind);
+    const T = getThreads(), threaded = T > 1 && B * M * N * K >= threading.minMulAdds;
+    // a product of few rows against a weight-sized operand (a scan body's h·W, step after step): the packing of that
+    // operand dominates, so its packed form is kept in the ring (residentDerived) and reused while it is unchanged
+    if (!threaded && B === 1 && M <= packedWeights.maxRows && K * N >= packedWeights.minElements) {
+      const e = kind.esize, key = `${e}:${rb.join()}:${params.contract[1].join()}:${rf.join()}:${K}x${N}`;
+      const bp = residentDerived(y.buffer, key, ex.packedBBytes(e, K, N), (p) => {
+        const b = operandIn(y, rb, rc, rf, kind);
+        (e === 4 ? ex.packBFullF32 : ex.packBFullF64)(p, b.ptr, K, N, b.sr, b.sk);
+      });
+      if (bp !== null) {
+        const ap = scratch(ex.packedABytes(e, M, K));
+        (e === 4 ? ex.packAFullF32 : ex.packAFullF64)(ap, a.ptr, M, K, a.sr, a.sk);
+        const c = ringTake(oa.size * e) ?? scratch(oa.size * e);
+        (e === 4 ? ex.gemmPackedF32 : ex.gemmPackedF64)(M, N, K, ap, K, bp, c, N, 0, scratch(ex.gemmWorkBytes(e)));
+        packedWeights.uses++;
+        const out = kind.out(c, oa.size);
+        if (oa.dtype !== 'float16') remember(out, c);
+        return [out];
+      }
+    }
     const b = operandIn(y, rb, rc, rf, kind);
     const c = ringTake(oa.size * kind.esize) ?? scratch(oa.size * kind.esize);
     const args = [B, M, N, K, a.ptr, a.sb, a.sr, a.sk, b.ptr, b.sb, b.sr, b.sk, c, M * N, N] as const;
-    const T = getThreads();
-    if (T > 1 && B * M * N * K >= threading.minMulAdds) {
+    if (threaded) {
       // column blocks of one product share one packing of A (each would otherwise pack all of it)
       const ap = B === 1 && N >= M ? scratch(ex.packedABytes(kind.esize, M, K)) : 0;
       if (ap) (kind.esize === 4 ? ex.packAFullF32 : ex.packAFullF64)(ap, a.ptr, M, K, a.sr, a.sk);
@@ -108,6 +127,13 @@ export function dotGeneralWasm(args: RefVal[], params: DotGeneralParams, outAval
     return [out];
   });
 }
+
+/**
+ * Products of at most `maxRows` rows against an operand of at least `minElements` keep that operand packed in the ring
+ * (residentDerived) and reuse it while it is unchanged (a recurrent layer's weights); `uses` counts them. Mutable
+ * for tests.
+ */
+export const packedWeights = { maxRows: 64, minElements: 4096, uses: 0 };
 
 /**
  * When GEMMs are split across threads: at least this many multiply-adds (B·M·N·K; TENSORLAW_THREADS_MIN overrides it),

@@ -56,6 +56,8 @@ export interface KernelExports {
   readonly packedBBytes: (esize: number, K: number, N: number) => number;
   readonly packAFullF32: (dst: number, a: number, M: number, K: number, sm: number, sk: number) => void;
   readonly packAFullF64: (dst: number, a: number, M: number, K: number, sm: number, sk: number) => void;
+  readonly packBFullF32: (dst: number, b: number, K: number, N: number, sk: number, sn: number) => void;
+  readonly packBFullF64: (dst: number, b: number, K: number, N: number, sk: number, sn: number) => void;
   readonly gemmPackedF32: (M: number, N: number, K: number, ap: number, lda: number, bp: number, c: number, ldc: number, accumulate: number, tile: number) => void;
   readonly gemmPackedF64: (M: number, N: number, K: number, ap: number, lda: number, bp: number, c: number, ldc: number, accumulate: number, tile: number) => void;
   readonly im2colF32: (...args: number[]) => void;
@@ -417,6 +419,8 @@ export const wasmResidency = {
   hits: 0,
   copies: 0,
   hitBytes: 0,
+  /** Derived forms (packed weights) reused: residentDerived. */
+  derivedHits: 0,
 };
 
 /** Forgets every resident operand (what a wrap does). */
@@ -454,6 +458,28 @@ export function ringTake(bytes: number): number | null {
   const p = ring.cursor;
   ring.cursor += need;
   ring.held = true;
+  return p;
+}
+
+const derivedAt = new WeakMap<TypedArray, { key: string; ptr: number; epoch: number }>();
+onHostReuse((a) => derivedAt.delete(a));
+/**
+ * A ring pointer to a form of host array `src` made by `fill(ptr)` (`bytes` bytes; `key` names the form, e.g. a
+ * packing layout): made once per ring epoch and reused while `src` is unchanged, so a scan body's product that reads
+ * the same weights every step packs them once. Null when residency is off or the ring has no room without a wrap (the
+ * caller makes the form in scratch).
+ */
+export function residentDerived(src: TypedArray, key: string, bytes: number, fill: (ptr: number) => void): number | null {
+  const r = wasmResidency.enabled ? derivedAt.get(src) : undefined;
+  if (r && r.epoch === ring.epoch && r.key === key) {
+    ring.held = true;
+    wasmResidency.derivedHits++;
+    return r.ptr;
+  }
+  const p = ringTake(bytes);
+  if (p === null) return null;
+  fill(p);
+  derivedAt.set(src, { key, ptr: p, epoch: ring.epoch });
   return p;
 }
 
