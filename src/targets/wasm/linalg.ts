@@ -150,9 +150,9 @@ type GemmArgs = readonly [B: number, M: number, N: number, K: number, a: number,
 /**
  * Splits C[b] = A[b]·B[b] into independent blocks of C for T threads: batch ranges when B ≥ T, else column blocks
  * (multiples of NR, each reading all of A: packed once beforehand at `ap` when given) when N ≥ M, else row blocks
- * (multiples of MR, each reading all of B). Every
- * C entry is computed by exactly the same sequence of operations as in the unsplit call (a sum over k in increasing
- * order, carried through C across depth blocks), so the result is the same bit for bit whatever the thread count.
+ * (multiples of MR, each reading all of B). Every C entry is computed by exactly the same sequence of operations as in
+ * the unsplit call (a sum over k in increasing order, carried through C across depth blocks), so the result is the
+ * same bit for bit whatever the thread count.
  */
 function gemmBlocks(args: GemmArgs, e: 4 | 8, T: number, ex: ReturnType<typeof wasmExports>, ap = 0): Block[] {
   const [B, M, N, K, a, sab, sam, sak, b, sbb, sbk, sbn, c, scb, ldc] = args;
