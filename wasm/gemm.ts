@@ -396,11 +396,12 @@ function zeroRows(c: usize, M: i32, N: i32, ldc: i32, E: i32): void {
   for (let i = 0; i < M; i++) memory.fill(c + <usize>i * ldc * E, 0, <usize>N * E);
 }
 
+/** The GEMM of gemmF32 / gemmF64; with `packedA` (batch 1) A is read from its whole packed form instead of packed here. */
 function gemm<T>(
   batch: i32, M: i32, N: i32, K: i32,
   a: usize, sab: i32, sam: i32, sak: i32,
   b: usize, sbb: i32, sbk: i32, sbn: i32,
-  c: usize, scb: i32, ldc: i32, work: usize,
+  c: usize, scb: i32, ldc: i32, work: usize, packedA: usize = 0,
 ): void {
   const E = sizeof<T>(), MR = mr<T>(), NR = nr<T>();
   const MC = E == 4 ? MC32 : MC64, KC = E == 4 ? KC32 : KC64, NC = E == 4 ? NC32 : NC64;
@@ -419,8 +420,14 @@ function gemm<T>(
         packB<T>(bp, bt, sbk, sbn, pc, kc, jc, nc);
         for (let ic = 0; ic < M; ic += MCb) {
           const mc = min(MCb, M - ic);
-          packA<T>(ap, at, sam, sak, ic, mc, pc, kc);
-          macro<T>(mc, nc, kc, ap, <usize>kc * MR * E, bp, <usize>kc * NR * E, ct + (<usize>ic * ldc + jc) * E, ldc, pc > 0, tile);
+          const cp = ct + (<usize>ic * ldc + jc) * E;
+          if (packedA) {
+            const aStrip = <usize>K * MR * E;
+            macro<T>(mc, nc, kc, packedA + <usize>(ic / MR) * aStrip + <usize>pc * MR * E, aStrip, bp, <usize>kc * NR * E, cp, ldc, pc > 0, tile);
+          } else {
+            packA<T>(ap, at, sam, sak, ic, mc, pc, kc);
+            macro<T>(mc, nc, kc, ap, <usize>kc * MR * E, bp, <usize>kc * NR * E, cp, ldc, pc > 0, tile);
+          }
         }
       }
     }
@@ -451,40 +458,17 @@ export function gemmF64(
   gemm<f64>(batch, M, N, K, a, sab, sam, sak, b, sbb, sbk, sbn, c, scb, ldc, work);
 }
 
-function gemmPA<T>(M: i32, N: i32, K: i32, ap: usize, b: usize, sbk: i32, sbn: i32, c: usize, ldc: i32, work: usize): void {
-  const E = sizeof<T>(), MR = mr<T>();
-  const MC = E == 4 ? MC32 : MC64, KC = E == 4 ? KC32 : KC64, NC = E == 4 ? NC32 : NC64;
-  const bp = work + <usize>MC * KC * E, tile = bp + <usize>KC * NC * E;
-  if (K == 0) {
-    zeroRows(c, M, N, ldc, E);
-    return;
-  }
-  const aStrip = <usize>K * MR * E;
-  const KCb = balanced(K, KC, 1), MCb = balanced(M, MC, MR);
-  for (let jc = 0; jc < N; jc += NC) {
-    const nc = min(NC, N - jc);
-    for (let pc = 0; pc < K; pc += KCb) {
-      const kc = min(KCb, K - pc);
-      packB<T>(bp, b, sbk, sbn, pc, kc, jc, nc);
-      for (let ic = 0; ic < M; ic += MCb) {
-        const mc = min(MCb, M - ic);
-        macro<T>(mc, nc, kc, ap + <usize>(ic / MR) * aStrip + <usize>pc * MR * E, aStrip, bp, <usize>kc * nr<T>() * E, c + (<usize>ic * ldc + jc) * E, ldc, pc > 0, tile);
-      }
-    }
-  }
-}
-
 /**
  * gemmF32 (batch 1) with A already packed whole ([⌈M/MR⌉][K][MR], packAFullF32): the same operations in the same order,
  * so the same bits. The thread pool's column blocks share one packing of A instead of each packing all of it.
  * `work`: gemmWorkBytes(4).
  */
 export function gemmPAF32(M: i32, N: i32, K: i32, ap: usize, b: usize, sbk: i32, sbn: i32, c: usize, ldc: i32, work: usize): void {
-  gemmPA<f32>(M, N, K, ap, b, sbk, sbn, c, ldc, work);
+  gemm<f32>(1, M, N, K, 0, 0, 0, 0, b, 0, sbk, sbn, c, 0, ldc, work, ap);
 }
 /** gemmPAF32 for f64 (A from packAFullF64). */
 export function gemmPAF64(M: i32, N: i32, K: i32, ap: usize, b: usize, sbk: i32, sbn: i32, c: usize, ldc: i32, work: usize): void {
-  gemmPA<f64>(M, N, K, ap, b, sbk, sbn, c, ldc, work);
+  gemm<f64>(1, M, N, K, 0, 0, 0, 0, b, 0, sbk, sbn, c, 0, ldc, work, ap);
 }
 
 /** Bytes of `work` that gemmF32 (esize 4) or gemmF64 (esize 8) needs: packed A block, packed B block, edge tile. */

@@ -117,6 +117,19 @@ export function winogradFilter25F32(w: usize, O: i32, C: i32, up: usize, tmp: us
   return tw * m + 8;
 }
 
+/** The most images a unit of `chunk` consecutive tiles touches (images of T tiles): its staging table's entries. */
+// @ts-ignore: decorator
+@inline function unitImages(chunk: i32, T: i32): i32 {
+  return (chunk + T - 2) / T + 1;
+}
+
+/** Bytes of a unit's staging table and of one channel's staged rows, at most (see stageTable). */
+// @ts-ignore: decorator
+@inline function stageBytes(chunk: i32, tw: i32, m: i32, T: i32): i32 {
+  const imgs = unitImages(chunk, T);
+  return imgs * 8 + (((chunk + tw - 1) / tw + imgs) * m + 6 * imgs) * stageWidth(tw, m) * 4;
+}
+
 /**
  * The staging table of a unit (tiles [g0, g0 + nt) of images of T tiles, tw per tile row): per image n0 … n1 it
  * touches, its first tile row and the byte offset of its staged rows (at info + (n − n0)·8). Returns the bytes of one
@@ -197,9 +210,7 @@ export function winogradFilter25F32(w: usize, O: i32, C: i32, up: usize, tmp: us
  * unit touches and their table, the transforms' vectors, the GEMM's edge tile.
  */
 export function winogradWorkBytes(C: i32, O: i32, chunk: i32, tw: i32, m: i32, T: i32): i32 {
-  const imgs = (chunk + T - 2) / T + 1;
-  const rows = ((chunk + tw - 1) / tw + imgs) * m + 6 * imgs;
-  return 36 * packedBBytes(4, C, chunk) + 36 * O * chunk * 4 + rows * stageWidth(tw, m) * 4 + 8 * imgs + 2 * 36 * 16 + MR32 * NR32 * 4 + 64;
+  return 36 * packedBBytes(4, C, chunk) + 36 * O * chunk * 4 + stageBytes(chunk, tw, m, T) + 2 * 36 * 16 + MR32 * NR32 * 4 + 64;
 }
 
 /**
@@ -235,8 +246,7 @@ export function winogradBlock25F32(
   const pa = <usize>packedABytes(4, O, C), vb = <usize>packedBBytes(4, C, chunk), mb = <usize>O * chunk * 4;
   const V = work, M = V + 36 * vb, tmp = M + 36 * mb, tmp2 = tmp + 36 * 16, tile = tmp2 + 36 * 16, info = tile + MR32 * NR32 * 4;
   const T = th * tw, plane = <usize>H * W;
-  const imgs = (chunk + T - 2) / T + 1;
-  const stage = info + <usize>imgs * 8;
+  const stage = info + <usize>unitImages(chunk, T) * 8;
   const WP = stageWidth(tw, m), wpb = <usize>WP * 4;
   for (let u = begin; u < end; u++) {
     const g0 = u * chunk, nt = min(chunk, NT - g0);
@@ -379,9 +389,8 @@ function directSum(x: usize, w: usize, n: i32, o: i32, C: i32, H: i32, W: i32, i
  * tile row, m × m tiles, Cf input channels, O output channels).
  */
 export function winogradGradWorkBytes(Cf: i32, O: i32, chunk: i32, tw: i32, m: i32, T: i32): i32 {
-  const imgs = (chunk + T - 2) / T + 1;
-  const rows = ((chunk + tw - 1) / tw + imgs) * m + 6 * imgs;
-  return 36 * packedABytes(4, Cf, chunk) + 36 * packedBBytes(4, chunk, O) + 6 * 36 * 16 + MR32 * NR32 * 4 + imgs * 8 + 4 * rows * stageWidth(tw, m) * 4 + 64;
+  // (four channels' staged rows: the table counted once more per extra channel, a few bytes of slack)
+  return 36 * packedABytes(4, Cf, chunk) + 36 * packedBBytes(4, chunk, O) + 6 * 36 * 16 + MR32 * NR32 * 4 + 4 * stageBytes(chunk, tw, m, T) + 64;
 }
 
 /**
@@ -416,9 +425,8 @@ export function winogradGradBlock25F32(
   const CfP = ((Cf + MR32 - 1) / MR32) * MR32; // rows of the packed V
   const V = work, Z = V + 36 * vb, tq = Z + 36 * zb, tmp = tq + 4 * 36 * 16, tmp2 = tmp + 36 * 16, tile = tmp2 + 36 * 16, info = tile + MR32 * NR32 * 4;
   const T = th * tw, plane = <usize>H * W, dplane = <usize>oh * ow;
-  const imgs = (chunk + T - 2) / T + 1;
   const WP = stageWidth(tw, m), wpb = <usize>WP * 4;
-  const stage = info + <usize>imgs * 8;
+  const stage = info + <usize>unitImages(chunk, T) * 8;
   for (let u = begin; u < end; u++) {
     const g0 = u * chunk, nt = min(chunk, NT - g0);
     if (nt <= 0) continue;
