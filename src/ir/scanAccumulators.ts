@@ -1,6 +1,5 @@
 // hoistScanAccumulators: a scan carry that only accumulates per-step products (acc += xᵀ·g, acc += Σ g) becomes one
 // contraction over all steps after the loop, the way reverse mode's weight gradients of an RNN should be computed.
-import { ShapedArray } from '../core/aval.js';
 import type { DotGeneralParams, Params } from '../core/primitive.js';
 import { abstractEval } from '../rules/abstractEval.js';
 import { Jaxpr, Lit, Var, type Atom, type Eqn } from './jaxpr.js';
@@ -18,7 +17,6 @@ type Term =
   | { readonly kind: 'dot'; readonly ins: readonly [Atom, Atom]; readonly params: DotGeneralParams; readonly perm: readonly number[] | null }
   | { readonly kind: 'sum'; readonly x: Atom; readonly axes: readonly number[] };
 
-const shapeKey = (a: ShapedArray): string => `${a.dtype}[${a.shape.join(',')}]`;
 
 /**
  * Rewrites every scan equation of `j` (not its nested bodies: the caller maps over those) whose body accumulates into a
@@ -78,7 +76,7 @@ function rewriteScan(e: Eqn<'scan'>, zeros: (a: Atom) => boolean, subst: Map<Var
     if (!root && (binderIdx.get(v) ?? -1) >= nc + ncar) return { terms: [{ kind: 'sum', x: v, axes: [] }], accSeen: 0 };
     const q = def.get(v);
     if (!q) return null;
-    if (q.prim === 'add' && shapeKey(q.ins[0]!.aval) === shapeKey(v.aval) && shapeKey(q.ins[1]!.aval) === shapeKey(v.aval)) {
+    if (q.prim === 'add' && q.ins[0]!.aval.equals(v.aval) && q.ins[1]!.aval.equals(v.aval)) {
       const a = termsOf(q.ins[0]!, acc, false), b = termsOf(q.ins[1]!, acc, false);
       return a && b ? { terms: [...a.terms, ...b.terms], accSeen: a.accSeen + b.accSeen } : null;
     }
@@ -153,7 +151,7 @@ function rewriteScan(e: Eqn<'scan'>, zeros: (a: Atom) => boolean, subst: Map<Var
     const final = e.outs[c]!;
     let total: Atom = parts[0]!;
     for (let k = 1; k < parts.length; k++) total = emit('add', [total, parts[k]!], {});
-    if (zeros(init) && shapeKey(total.aval) === shapeKey(final.aval)) subst.set(final, total);
+    if (zeros(init) && total.aval.equals(final.aval)) subst.set(final, total);
     else emit('add', [init, total], {}, final);
   }
 

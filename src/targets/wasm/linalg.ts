@@ -90,6 +90,12 @@ export function dotGeneralWasm(args: RefVal[], params: DotGeneralParams, outAval
   const size = (s: readonly number[], axes: readonly number[]) => axes.reduce((acc, a) => acc * s[a]!, 1);
   const B = size(xs, lb), M = size(xs, lf), K = size(xs, lc), N = size(ys, rf);
   const ex = wasmExports();
+  /** The result at `c` (in the ring when it got there: remembered, so the next kernel reading it finds it). */
+  const result = (c: number): TypedArray[] => {
+    const out = kind.out(c, oa.size);
+    if (oa.dtype !== 'float16') remember(out, c); // (float16 results are rounded on the host afterwards)
+    return [out];
+  };
   return withScratch(() => {
     const a = operandIn(x, lb, lf, lc, kind);
     const T = getThreads(), threaded = T > 1 && B * M * N * K >= threading.minMulAdds;
@@ -107,9 +113,7 @@ export function dotGeneralWasm(args: RefVal[], params: DotGeneralParams, outAval
         const c = ringTake(oa.size * e) ?? scratch(oa.size * e);
         (e === 4 ? ex.gemmPackedF32 : ex.gemmPackedF64)(M, N, K, ap, K, bp, c, N, 0, scratch(ex.gemmWorkBytes(e)));
         packedWeights.uses++;
-        const out = kind.out(c, oa.size);
-        if (oa.dtype !== 'float16') remember(out, c);
-        return [out];
+        return result(c);
       }
     }
     const b = operandIn(y, rb, rc, rf, kind);
@@ -122,9 +126,7 @@ export function dotGeneralWasm(args: RefVal[], params: DotGeneralParams, outAval
       runBlocks(gemmBlocks(args, kind.esize, T, ex, ap), ex.gemmWorkBytes(kind.esize));
     }
     else (kind.esize === 4 ? ex.gemmF32 : ex.gemmF64)(...args, scratch(ex.gemmWorkBytes(kind.esize)));
-    const out = kind.out(c, oa.size);
-    if (oa.dtype !== 'float16') remember(out, c); // (float16 results are rounded on the host afterwards)
-    return [out];
+    return result(c);
   });
 }
 
@@ -376,18 +378,27 @@ function winogradFits(e: number, nsp: number, p: ConvParams, G: number, Bg: numb
 }
 
 /**
+ * The tiling of a Winograd call over `n` images with an oh × ow grid of m × m tiles (m = 4 for r = 3, 2 for r = 5):
+ * tile rows padded to a multiple of 4 tiles (the padding tiles are computed and dropped), so every group of 4 tiles
+ * lies in one row; units of `chunk` consecutive tiles (a multiple of 8, across images) whose transformed operands, at
+ * 36·`perTile` values per tile, fit in `chunkBytes`.
+ */
+function winogradTiling(r: 3 | 5, oh: number, ow: number, n: number, perTile: number, chunkBytes: number) {
+  const m = r === 3 ? 4 : 2;
+  const th = Math.ceil(oh / m), tw = Math.ceil(Math.ceil(ow / m) / 4) * 4, NT = n * th * tw;
+  const maxChunk = Math.max(8, Math.floor(chunkBytes / (36 * perTile * 4) / 8) * 8);
+  const chunk = Math.min(maxChunk, Math.ceil(NT / 8) * 8);
+  return { m, th, tw, NT, chunk, units: Math.ceil(NT / chunk) };
+}
+
+/**
  * Runs F(4×4, 3×3) (r = 3) or F(2×2, 5×5) (r = 5) into `out` ([N, O, oh, ow]): the filter transformed once, units of
  * (image, tile chunk) split across the pool.
  */
 function convWinograd(w: Float32Array, xp: number, N: number, C: number, H: number, W: number, O: number, oh: number, ow: number, pt: number, pl: number, out: number, r: 3 | 5): void {
   const ex = wasmExports() as unknown as Record<string, (...a: number[]) => number>;
-  const m = r === 3 ? 4 : 2;
-  // tile rows padded to a multiple of 4 tiles (computed, not stored): every group of 4 tiles lies in one row
-  const th = Math.ceil(oh / m), tw = Math.ceil(Math.ceil(ow / m) / 4) * 4, NT = N * th * tw;
-  // units of `chunk` consecutive tiles (across images): a unit's transformed input (36·C per tile) and products (36·O
-  // per tile) within chunkBytes each
-  const maxChunk = Math.max(8, Math.floor(winogradForm.chunkBytes / (36 * Math.max(C, O) * 4) / 8) * 8);
-  const chunk = Math.min(maxChunk, Math.ceil(NT / 8) * 8), units = Math.ceil(NT / chunk);
+  // a unit's transformed input (36·C per tile) and products (36·O per tile) within chunkBytes each
+  const { m, th, tw, NT, chunk, units } = winogradTiling(r, oh, ow, N, Math.max(C, O), winogradForm.chunkBytes);
   const wp = copyIn(w);
   const up = scratch(36 * ex.packedABytes!(4, O, C)), tmp = scratch(120);
   (r === 3 ? ex.winogradFilterF32! : ex.winogradFilter25F32!)(wp, O, C, up, tmp);
@@ -430,11 +441,10 @@ function winogradGradFits(e: number, nsp: number, p: ConvParams, G: number, Bg: 
  */
 function convWinogradGrad(dyBuf: Float32Array, xp: number, Cf: number, Nf: number, H: number, W: number, O: number, oh: number, ow: number, pt: number, pl: number, out: number, r: 3 | 5): void {
   const ex = wasmExports() as unknown as Record<string, (...a: number[]) => number>;
-  const m = r === 3 ? 4 : 2;
-  // tile rows padded to a multiple of 4 tiles (the padding tiles see zero dy): every group of 4 tiles lies in one row
-  const th = Math.ceil(oh / m), tw = Math.ceil(Math.ceil(ow / m) / 4) * 4, T = th * tw, NT = Nf * T;
-  const maxChunk = Math.max(8, Math.floor(winogradGradForm.chunkBytes / (36 * (Cf + O) * 4) / 8) * 8);
-  const chunk = Math.min(maxChunk, Math.ceil(NT / 8) * 8), units = Math.ceil(NT / chunk);
+  // a unit's transformed input (36·Cf per tile) and output gradient (36·O per tile) within chunkBytes (the padding tiles
+  // see zero dy)
+  const { m, th, tw, NT, chunk, units } = winogradTiling(r, oh, ow, Nf, Cf + O, winogradGradForm.chunkBytes);
+  const T = th * tw;
   const groups = Math.max(1, Math.min(units, winogradGradForm.groups));
   const dy = copyIn(dyBuf);
   const sg = 36 * O * Cf * 4, S = scratch(groups * sg);

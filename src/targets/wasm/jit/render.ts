@@ -224,6 +224,17 @@ const allTypes = (k: Kernel): DType[] => {
 };
 
 /**
+ * The head of loop level p over dims[p]: its counter (over [lo, hi) when `ranged` and p = 0) and every load's offset at
+ * that level, o<load>_<p> (built on level p − 1's, or on the load's own offset at level 0).
+ */
+function loopHead(p: number, dim: { n: number; st: readonly number[] }, loads: readonly Load[], ranged: boolean): string[] {
+  return [
+    ranged && p === 0 ? `  for (let c0 = lo; c0 < hi; c0++) {` : `  for (let c${p} = 0; c${p} < ${dim.n}; c${p}++) {`,
+    ...loads.map((l, li) => `  const o${li}_${p}: i32 = ${p === 0 ? l.offset : `o${li}_${p - 1}`} + c${p} * ${dim.st[li]};`),
+  ];
+}
+
+/**
  * Renders one kernel as an exported AS function `name(in0, …, out0, …)` over byte pointers to contiguous buffers.
  * Throws UnsupportedKernel when an op has no form here.
  */
@@ -362,10 +373,7 @@ export function renderKernelAs(k: Kernel, name: string): string {
   // output element index; the range splits outer dimension 0 (rows), or the inner loop when there is no outer one
   const rowElems = outer.slice(1).reduce((a, d) => a * d.n, inner.n);
   lines.push(outer.length ? `  let i: i32 = lo * ${rowElems};` : '  let i = 0;');
-  outer.forEach((d, p) => {
-    lines.push(p === 0 ? `  for (let c0 = lo; c0 < hi; c0++) {` : `  for (let c${p} = 0; c${p} < ${d.n}; c${p}++) {`);
-    loads.forEach((l, li) => lines.push(`  const o${li}_${p}: i32 = ${p === 0 ? l.offset : `o${li}_${p - 1}`} + c${p} * ${d.st[li]};`));
-  });
+  outer.forEach((d, p) => lines.push(...loopHead(p, d, loads, true)));
   // loads that are constant along the inner loop: one scalar, splat once
   loads.forEach((l, li) => {
     if (innerStride(li) === 0) lines.push(`  const b${li} = ${splat(l.dtype, scalarLoad(l.dtype, addr(li, base(li))))};`);
@@ -490,9 +498,7 @@ function renderReduce(
   const lines = [...head, ranged ? `  let i: i32 = lo * ${perRow};` : '  let i = 0;'];
   for (let p = 0; p < nd - 1; p++) {
     if (p === firstRed) lines.push(...acc.init.map((s) => `  ${s}`));
-    const dm = dims[p]!;
-    lines.push(ranged && p === 0 ? `  for (let c0 = lo; c0 < hi; c0++) {` : `  for (let c${p} = 0; c${p} < ${dm.n}; c${p}++) {`);
-    loads.forEach((l, li) => lines.push(`  const o${li}_${p}: i32 = ${p === 0 ? l.offset : `o${li}_${p - 1}`} + c${p} * ${dm.st[li]};`));
+    lines.push(...loopHead(p, dims[p]!, loads, ranged));
   }
   if (firstRed === nd - 1) lines.push(...acc.init.map((s) => `  ${s}`));
   loads.forEach((l, li) => {
@@ -566,10 +572,7 @@ function renderColumns(
   const kept = dims.findIndex((x) => x.red); // kept dims before the reduced ones (the vector dim is last)
   const perRow = dims.slice(1, kept).reduce((a, x) => a * x.n, n);
   const lines = [...head, ranged ? `  let i: i32 = lo * ${perRow};` : '  let i = 0;'];
-  const loop = (p: number): string[] => [
-    ranged && p === 0 ? `  for (let c0 = lo; c0 < hi; c0++) {` : `  for (let c${p} = 0; c${p} < ${dims[p]!.n}; c${p}++) {`,
-    ...loads.map((l, li) => `  const o${li}_${p}: i32 = ${p === 0 ? l.offset : `o${li}_${p - 1}`} + c${p} * ${dims[p]!.st[li]};`),
-  ];
+  const loop = (p: number): string[] => loopHead(p, dims[p]!, loads, ranged);
   for (let p = 0; p < kept; p++) lines.push(...loop(p));
   // the broadcast loads (stride 0 along the vector dim), at the innermost reduced position
   const inner = nd - 2;
