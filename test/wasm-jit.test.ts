@@ -13,7 +13,7 @@ import type { DType } from '../src/core/dtype.js';
 import { planKinds, planReady, precompileWasm } from '../src/compiler/run.js';
 import { renderKernelAs } from '../src/targets/wasm/jit/render.js';
 import { schedule } from '../src/compiler/kernel.js';
-import { hasRelaxedSimd, hasSimd128 } from '../src/targets/wasm/runtime.js';
+import { hasRelaxedSimd, hasSimd128, wasmResidency } from '../src/targets/wasm/runtime.js';
 import { ascOptionsFor, jitAscOptions } from '../src/targets/wasm/jit/compile.js';
 import { jitResidency, resetJitArena } from '../src/targets/wasm/jit/module.js';
 import { ConcreteArray } from '../src/core/array.js';
@@ -172,12 +172,14 @@ describe('wasm jit: random fused programs agree with the reference target', () =
     expect(jitResidency.deferredBytes).toBeGreaterThan(deferred); // an intermediate only wasm kernels read was not copied out
     inPlace.forEach((o, k) => expect(globalThis.Array.from(o)).toEqual(globalThis.Array.from(copied[k]!)));
     // a tiny ring wraps every call or two: results stay the same
-    const ring = jitResidency.ringBytes;
-    jitResidency.ringBytes = 4096;
+    const ring = wasmResidency.maxBytes;
+    wasmResidency.maxBytes = 65536; // two of these operands
+    resetJitArena();
     try {
       for (let r = 0; r < 3; r++) run(true).forEach((o, k) => expect(globalThis.Array.from(o)).toEqual(globalThis.Array.from(copied[k]!)));
     } finally {
-      jitResidency.ringBytes = ring;
+      wasmResidency.maxBytes = ring;
+      resetJitArena();
     }
     // after a wrap, an operand whose arena copy was written over is copied in again, never read stale
     const h = jit((v: Array) => np.exp(v.mul(0.5)));

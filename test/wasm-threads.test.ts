@@ -18,12 +18,11 @@ import { abstractEval } from '../src/rules/abstractEval.js';
 import { convImpl, dotGeneralImpl } from '../src/targets/ref/linalg.js';
 import { getThreads, setThreads } from '../src/targets/wasm/index.js';
 import { convChunking, convFormStats, convForms, convWasm, dotGeneralWasm, threading } from '../src/targets/wasm/linalg.js';
-import { hasRelaxedSimd, hasSharedMemory, scratchMark, scratchStats, selectWasmVariant, u8View, wasmExports, wasmVariant } from '../src/targets/wasm/runtime.js';
+import { hasRelaxedSimd, hasSharedMemory, scratch, scratchMark, scratchRelease, scratchStats, selectWasmVariant, u8View, wasmExports, wasmVariant } from '../src/targets/wasm/runtime.js';
 import { threadStats, threadsReady } from '../src/targets/wasm/threads.js';
 import { getTarget, jit, lax, np, setTarget, type Array } from '../src/index.js';
 import { planKinds, precompileWasm } from '../src/compiler/run.js';
-import { ARENA_BASE, jitThreading, resetJitArena } from '../src/targets/wasm/jit/module.js';
-import { jitMemory } from '../src/targets/wasm/runtime.js';
+import { jitThreading, resetJitArena } from '../src/targets/wasm/jit/module.js';
 import { elementwiseConfig } from '../src/targets/wasm/elementwise.js';
 import { prng as rng } from '../laws/util.js';
 
@@ -288,9 +287,10 @@ describe('threaded convGeneralDilated equals the single-threaded kernel bit for 
 describe('threaded jit kernels equal the unsplit kernel bit for bit', () => {
   /** Fills the jit arena with NaN bit patterns, so a range that no thread computes cannot go unnoticed. */
   const poisonJit = (): void => {
-    resetJitArena(); // the poison writes over resident operands: forget them, as a wrap does
-    const b = jitMemory().buffer;
-    new Uint8Array(b, ARENA_BASE, Math.min(b.byteLength - ARENA_BASE, 8 << 20)).fill(0xff);
+    resetJitArena(); // the poison writes over resident operands: forget them, as a wrap does (the ring is now empty)
+    const mark = scratchMark(); // where the ring starts again
+    u8View(scratch(8 << 20), 8 << 20).fill(0xff);
+    scratchRelease(mark);
   };
   const f32 = (shape: number[], seed: number): Array =>
     np.array(globalThis.Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.37 + seed) * 3), 'float32').reshape(shape);

@@ -12,6 +12,13 @@ import { schedule, type Kernel, type Plan } from './kernel.js';
 import { renderModuleAs } from '../targets/wasm/jit/render.js';
 import { cachedModule, compileModule, jitAscOptions, jitStats, mathPrelude, moduleKey } from '../targets/wasm/jit/compile.js';
 import { forgetDeferred, instantiate, wasmKernelFn } from '../targets/wasm/jit/module.js';
+import { withResultDeferred } from '../targets/wasm/runtime.js';
+
+/**
+ * Equations whose wasm kernels read their operands through the residency ring (src/targets/wasm/linalg.ts: in place,
+ * or copied out first where a path reads the host) and can leave their result there (withResultDeferred).
+ */
+const ringEqns: ReadonlySet<string> = new Set(['dotGeneral', 'convGeneralDilated']);
 
 export interface Compiled {
   readonly plan: Plan;
@@ -22,6 +29,8 @@ export interface Compiled {
   readonly warm?: () => void;
   /** Per step, the vars whose last use it is (intermediates only): freed right after the step. */
   readonly frees: readonly (readonly Var[])[];
+  /** Per step, whether an equation's result is left in the wasm target's ring (withResultDeferred). */
+  readonly deferEqn?: readonly boolean[];
 }
 const caches = new Map<string, WeakMap<Jaxpr, Compiled>>();
 
@@ -84,12 +93,16 @@ function wasmJitPlan(j: Jaxpr, prefix: string): { plan: Plan; kernels: (Kernel |
 /** The compiled plan running the kernels exported by a jit module instance (the others as JS loops). */
 function wasmCompiled(j: Jaxpr, plan: Plan, names: readonly (string | null)[], exps: Record<string, unknown>): Compiled {
   const fnOf = (i: number) => (names[i] ? (exps[names[i]!] as ((...p: number[]) => void) | undefined) : undefined);
-  // intermediates that only wasm kernels of this plan read need not be copied out of the jit memory (deferred)
-  const readers = new Map<Var, boolean>(); // var -> every reader is a wasm kernel
+  // intermediates that only ring readers of this plan read (its wasm kernels, products and convolutions) need not be
+  // copied out of the wasm memory (deferred)
+  const ringStep = (i: number): boolean => {
+    const s = plan.steps[i]!;
+    return s.kind === 'kernel' ? !!fnOf(i) : ringEqns.has(s.eqn.prim as string);
+  };
+  const readers = new Map<Var, boolean>(); // var -> every reader is a ring reader
   plan.steps.forEach((s, i) => {
-    const wasm = s.kind === 'kernel' && !!fnOf(i);
     const ins = s.kind === 'kernel' ? s.ins : s.eqn.ins.filter((a): a is Var => a instanceof Var);
-    for (const v of ins) readers.set(v, (readers.get(v) ?? true) && wasm);
+    for (const v of ins) readers.set(v, (readers.get(v) ?? true) && ringStep(i));
   });
   for (const o of j.outs) if (o instanceof Var) readers.set(o, false);
   const deferred = (v: Var): boolean => readers.get(v) === true;
@@ -100,6 +113,7 @@ function wasmCompiled(j: Jaxpr, plan: Plan, names: readonly (string | null)[], e
     ),
     kinds: plan.steps.map((s, i) => (s.kind !== 'kernel' ? null : fnOf(i) ? 'wasm' : 'js')),
     frees: lastUses(j, plan),
+    deferEqn: plan.steps.map((s, i) => s.kind === 'eqn' && ringStep(i) && s.eqn.outs.length === 1 && deferred(s.eqn.outs[0]!)),
   };
 }
 
@@ -187,7 +201,7 @@ export function runJaxpr(j: Jaxpr, args: readonly Array[]): Array[] {
   if (config.debugNans || !args.every((a) => a instanceof ConcreteArray)) return evalJaxpr(j, args);
   const own = currentTarget().runJaxpr;
   if (own) return own(j, args);
-  const { plan, fns, frees, warm } = compilePlan(j);
+  const { plan, fns, frees, warm, deferEqn } = compilePlan(j);
   warm?.();
   const env = new Map<Var, Array>();
   // how many live vars hold each array (a nested call may return one of its inputs as an output)
@@ -200,7 +214,8 @@ export function runJaxpr(j: Jaxpr, args: readonly Array[]): Array[] {
   const read = (a: Atom): Array => (a instanceof Lit ? a.val : env.get(a)!);
   plan.steps.forEach((s, k) => {
     if (s.kind === 'eqn') {
-      const outs = bind(s.eqn.prim, s.eqn.ins.map(read), s.eqn.params);
+      const ins = s.eqn.ins.map(read);
+      const outs = deferEqn?.[k] ? withResultDeferred(() => bind(s.eqn.prim, ins, s.eqn.params)) : bind(s.eqn.prim, ins, s.eqn.params);
       s.eqn.outs.forEach((v, i) => set(v, outs[i]!));
     } else {
       const ins = s.ins.map((v) => (env.get(v) as ConcreteArray).buffer);

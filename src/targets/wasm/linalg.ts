@@ -6,7 +6,9 @@ import type { ConvParams, DotGeneralParams } from '../../core/primitive.js';
 import type { RefVal } from '../../rules/types.js';
 import { convImpl, dotGeneralImpl } from '../ref/linalg.js';
 import { copyStrided } from '../ref/strided.js';
-import { copyIn, copyOut, f32View, f64View, remember, residentDerived, residentIn, ringTake, scratch, scratchMark, scratchRelease, wasmExports } from './runtime.js';
+import {
+  copyIn, copyOut, f32View, f64View, materialize, memoryBytes, residentDerived, residentIn, ringTake, scratch, scratchMark, scratchRelease, takeResult, wasmExports,
+} from './runtime.js';
 import { type Block, getThreads, MAX_BLOCKS, runBlocks } from './threads.js';
 
 interface FloatKind {
@@ -15,12 +17,15 @@ interface FloatKind {
   readonly ctor: typeof Float32Array | typeof Float64Array;
   readonly out: (ptr: number, n: number) => Float32Array | Float64Array;
 }
-const F32: FloatKind = { esize: 4, view: f32View, ctor: Float32Array, out: (p, n) => copyOut(p, n, Float32Array) };
-const F64: FloatKind = { esize: 8, view: f64View, ctor: Float64Array, out: (p, n) => copyOut(p, n, Float64Array) };
+const F32: FloatKind = { esize: 4, view: f32View, ctor: Float32Array, out: (p, n) => takeResult(p, n, Float32Array) };
+const F64: FloatKind = { esize: 8, view: f64View, ctor: Float64Array, out: (p, n) => takeResult(p, n, Float64Array) };
+// float16 results are rounded on the host afterwards (src/targets/registry.ts): copied out, never resident
+const F16: FloatKind = { ...F32, out: (p, n) => copyOut(p, n, Float32Array) };
 
 /** The float kind the wasm kernels run for these operand and output dtypes, or null (reference fallback). */
 function floatKind(inDtype: string, outDtype: string): FloatKind | null {
-  if ((inDtype === 'float32' || inDtype === 'float16') && inDtype === outDtype) return F32; // float16: rounded by the registry
+  if (inDtype === 'float32' && outDtype === 'float32') return F32;
+  if (inDtype === 'float16' && outDtype === 'float16') return F16;
   if (inDtype === 'float64' && outDtype === 'float64') return F64;
   return null;
 }
@@ -61,6 +66,7 @@ function operandIn(v: RefVal, bAxes: readonly number[], rAxes: readonly number[]
   const shape = v.aval.shape, st = stridesOf(shape);
   const gb = mergeAxes(shape, st, bAxes), gr = mergeAxes(shape, st, rAxes), gk = mergeAxes(shape, st, kAxes);
   if (gb && gr && gk) return { ptr: residentIn(v.buffer), sb: gb.stride, sr: gr.stride, sk: gk.stride }; // read only
+  materialize(v.buffer); // (read on the host below)
   const perm = [...bAxes, ...rAxes, ...kAxes];
   const pshape = perm.map((a) => shape[a]!);
   const n = shapeSize(shape);
@@ -81,7 +87,10 @@ export function dotGeneralWasm(args: RefVal[], params: DotGeneralParams, outAval
   const [x, y] = args as [RefVal, RefVal];
   const oa = outAvals[0]!;
   const kind = floatKind(x.aval.dtype, oa.dtype);
-  if (!kind) return dotGeneralImpl(args, params, outAvals);
+  if (!kind) {
+    for (const a of args) materialize(a.buffer);
+    return dotGeneralImpl(args, params, outAvals);
+  }
   if (oa.size === 0) return [new kind.ctor(0)];
   const { contract: [lc, rc], batch: [lb, rb] } = params;
   const xs = x.aval.shape, ys = y.aval.shape;
@@ -90,12 +99,8 @@ export function dotGeneralWasm(args: RefVal[], params: DotGeneralParams, outAval
   const size = (s: readonly number[], axes: readonly number[]) => axes.reduce((acc, a) => acc * s[a]!, 1);
   const B = size(xs, lb), M = size(xs, lf), K = size(xs, lc), N = size(ys, rf);
   const ex = wasmExports();
-  /** The result at `c` (in the ring when it got there: remembered, so the next kernel reading it finds it). */
-  const result = (c: number): TypedArray[] => {
-    const out = kind.out(c, oa.size);
-    if (oa.dtype !== 'float16') remember(out, c); // (float16 results are rounded on the host afterwards)
-    return [out];
-  };
+  /** The result at `c` (in the ring when it got there: remembered, or deferred; see takeResult). */
+  const result = (c: number): TypedArray[] => [kind.out(c, oa.size)];
   return withScratch(() => {
     const a = operandIn(x, lb, lf, lc, kind);
     const T = getThreads(), threaded = T > 1 && B * M * N * K >= threading.minMulAdds;
@@ -234,7 +239,10 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
   const [x, w] = args as [RefVal, RefVal];
   const oa = outAvals[0]!;
   const kind = floatKind(x.aval.dtype, oa.dtype);
-  if (!kind) return convImpl(args, p, outAvals);
+  if (!kind) {
+    for (const a of args) materialize(a.buffer);
+    return convImpl(args, p, outAvals);
+  }
   if (oa.size === 0) return [new kind.ctor(0)];
   const xs = x.aval.shape, ws = w.aval.shape, os = oa.shape;
   const [N, C] = [xs[0]!, xs[1]!], [O, I] = [ws[0]!, ws[1]!];
@@ -269,13 +277,19 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
   const tabL = tables[nsp - 1]!, Yl = outSp[nsp - 1]!, Kl = kSp[nsp - 1]!;
   const NR = (e === 4 ? ex.NR32 : ex.NR64).value as number;
   // (padding contributes 0·w in XLA: NaN where w is not finite, which the tap form, skipping padding, would not give)
-  const taps = tapForm(G, Bg, p, O, I, Ssz, Ysz) && (w.buffer as Float32Array | Float64Array).every(Number.isFinite);
+  const tapShape = tapForm(G, Bg, p, O, I, Ssz, Ysz);
+  if (tapShape) materialize(w.buffer); // (read on the host)
+  const taps = tapShape && (w.buffer as Float32Array | Float64Array).every(Number.isFinite);
 
   return withScratch(() => {
-    // the stride-2 path reads up to one element past the last one it keeps: the input gets 64 bytes of slack
-    const xp = scratch(x.buffer.byteLength + 64);
-    kind.view(xp, x.buffer.length).set(x.buffer as Float32Array & Float64Array);
-    const out = scratch(oa.size * e);
+    // the stride-2 path reads up to one element past the last one it keeps: the input needs 64 bytes of memory after it
+    // (read in place when resident, else copied in with that slack)
+    let xp = residentIn(x.buffer);
+    if (xp + x.buffer.byteLength + 64 > memoryBytes()) {
+      xp = scratch(x.buffer.byteLength + 64);
+      kind.view(xp, x.buffer.length).set(x.buffer as Float32Array & Float64Array);
+    }
+    const out = ringTake(oa.size * e) ?? scratch(oa.size * e);
     if (winogradGradFits(e, nsp, p, G, Bg, N, I, O, kSp, outSp)) {
       convWinogradGrad(w.buffer as Float32Array, xp, N, I, inSp[0]!, inSp[1]!, O, kSp[0]!, kSp[1]!, p.padding[0]![0], p.padding[1]![0], out, outSp[0] as 3 | 5);
       convFormStats.winogradGrad++;
@@ -293,7 +307,7 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
       return [kind.out(out, oa.size)];
     }
     convFormStats.im2col++;
-    const wp = copyIn(w.buffer), runLp = copyIn(runTable(tabL, Kl, Yl, NR));
+    const wp = residentIn(w.buffer), runLp = copyIn(runTable(tabL, Kl, Yl, NR));
     // Columns are (image, output position) pairs of a group. Per chunk of columns the packed im2col block is IK × chunk:
     // about convChunking.bytes (L2-sized, written by im2col and read right after by the GEMM), but at least minColumns
     // columns so that each packed rhs block is reused across many B strips. Images with fewer positions than a chunk
@@ -399,7 +413,7 @@ function convWinograd(w: Float32Array, xp: number, N: number, C: number, H: numb
   const ex = wasmExports() as unknown as Record<string, (...a: number[]) => number>;
   // a unit's transformed input (36·C per tile) and products (36·O per tile) within chunkBytes each
   const { m, th, tw, NT, chunk, units } = winogradTiling(r, oh, ow, N, Math.max(C, O), winogradForm.chunkBytes);
-  const wp = copyIn(w);
+  const wp = residentIn(w);
   const up = scratch(36 * ex.packedABytes!(4, O, C)), tmp = scratch(120);
   (r === 3 ? ex.winogradFilterF32! : ex.winogradFilter25F32!)(wp, O, C, up, tmp);
   const threads = getThreads();
@@ -446,7 +460,7 @@ function convWinogradGrad(dyBuf: Float32Array, xp: number, Cf: number, Nf: numbe
   const { m, th, tw, NT, chunk, units } = winogradTiling(r, oh, ow, Nf, Cf + O, winogradGradForm.chunkBytes);
   const T = th * tw;
   const groups = Math.max(1, Math.min(units, winogradGradForm.groups));
-  const dy = copyIn(dyBuf);
+  const dy = residentIn(dyBuf);
   const sg = 36 * O * Cf * 4, S = scratch(groups * sg);
   const blocks: Block[] = [];
   for (let g = 0; g < groups; g++) {

@@ -18,6 +18,8 @@
 // one keeps its old length), so the same view rule holds. Where SharedArrayBuffer is unavailable (a browser page that
 // is not cross-origin isolated) the module's memory import is rewritten to unshared and threads stay off.
 // The first CONTROL_BYTES of the heap are the pool's control block (controlBlock()), never handed out as scratch.
+// jit-compiled modules (src/targets/wasm/jit) import this same memory, their static data at JIT_STATIC_BASE, and keep
+// their operands and results in the residency ring too: values flow between both kinds of kernels in place.
 import type { TypedArray } from '../../core/dtype.js';
 import { kernelsBase64, kernelsRelaxedBase64 } from './kernels.generated.js';
 import { onHostReuse, takeHost } from '../../core/hostPool.js';
@@ -220,14 +222,20 @@ function kernelBytes(): Uint8Array {
   return hasSharedMemory() ? bytes : unshareMemoryImport(bytes);
 }
 
-let jitMem: WasmMemory | null = null;
 /**
- * The memory every jit-compiled module (src/targets/wasm/jit) imports as env.memory: separate from the kernels' so a
- * generated module's static data never overlaps theirs, and shared where it can be, so the thread pool's workers run
- * jit kernels too.
+ * Where jit-compiled modules (src/targets/wasm/jit) keep their static data in the kernels' memory: they are built with
+ * this memory base, above the kernels' own static data and below the pool's control block, and each must end by
+ * JIT_STATIC_END (checked when instantiated). Every jit module writes the same bytes there (the prelude's tables).
+ */
+export const JIT_STATIC_BASE = 4096;
+export const JIT_STATIC_END = 8192;
+
+/**
+ * The memory every jit-compiled module imports as env.memory: the kernels' own, so a jit kernel reads what a
+ * precompiled one wrote (and the other way round) in place, through the residency ring below.
  */
 export function jitMemory(): WasmMemory {
-  return (jitMem ??= new webAssembly!.Memory({ initial: 16, maximum: 65536, ...(hasSharedMemory() ? { shared: true } : {}) }));
+  return wasmMemory();
 }
 
 const newMemory = (): WasmMemory =>
@@ -248,10 +256,12 @@ function adopt(inst: WasmInstance, mem: WasmMemory, mod: object): KernelExports 
   memory = mem;
   compiled = mod;
   instance = inst.exports as unknown as KernelExports;
-  ctrl = (instance.heapBase() + 63) & ~63;
+  if (instance.heapBase() > JIT_STATIC_BASE) throw new Error(`wasm kernels: static data ends at ${instance.heapBase()}, above the jit modules' base ${JIT_STATIC_BASE}`);
+  ctrl = JIT_STATIC_END;
   new Uint8Array(mem.buffer, ctrl, CONTROL_BYTES).fill(0);
   base = top = highWater = ctrl + CONTROL_BYTES;
-  Object.assign(ring, { lo: base, bytes: 0, cursor: base, epoch: ring.epoch + 1, held: false });
+  deferred.clear();
+  Object.assign(ring, { lo: base, bytes: 0, cursor: base, epoch: ring.epoch + 1, held: false, pressure: false });
   return instance;
 }
 
@@ -289,6 +299,7 @@ export function wasmExports(): KernelExports {
 export function selectWasmVariant(v: 'relaxed' | 'simd128'): void {
   if (v === 'relaxed' && !hasRelaxedSimd()) throw new Error('selectWasmVariant: this engine has no relaxed SIMD');
   if (instance && variant === v) return;
+  if (instance) wrapRing(); // deferred results are copied out of the old memory first
   forced = v;
   instance = null;
   memory = null;
@@ -392,6 +403,7 @@ export type TypedCtor<T extends TypedArray> = {
 
 /** Copies a typed array into fresh scratch memory; returns its pointer. */
 export function copyIn(src: TypedArray): number {
+  if (deferred.size) materialize(src);
   const p = scratch(src.byteLength);
   new Uint8Array(buf(), p, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
   return p;
@@ -405,7 +417,7 @@ export function copyIn(src: TypedArray): number {
 // change while an array holds them, so an eager op applied again to the same array, or a scan body reading the same
 // weights every step, copies them in once. A ring pointer handed to the running operation is never written over: while
 // one is held the ring does not wrap (the operand goes to plain scratch instead).
-const ring = { lo: 0, bytes: 0, cursor: 0, epoch: 1, held: false };
+const ring = { lo: 0, bytes: 0, cursor: 0, epoch: 1, held: false, pressure: false };
 const residentAt = new WeakMap<TypedArray, { ptr: number; bytes: number; epoch: number }>();
 onHostReuse((a) => residentAt.delete(a));
 
@@ -421,12 +433,96 @@ export const wasmResidency = {
   hitBytes: 0,
   /** Derived forms (packed weights) reused: residentDerived. */
   derivedHits: 0,
+  /** Bytes of deferred results copied out to their host arrays (at wraps, or when read by other code). */
+  flushedBytes: 0,
+  /** Bytes of products' and convolutions' results deferred (withResultDeferred). */
+  deferredBytes: 0,
 };
 
-/** Forgets every resident operand (what a wrap does). */
+// Deferred results: an array whose values were computed in the ring and not copied out to its host array yet, because
+// every reader reads it through the ring (src/compiler/run.ts decides: jit kernels, and the precompiled products and
+// convolutions). It is copied out when the ring wraps (before its space is written over), when something else needs
+// its host values (materialize), or never, when it is freed first (forgetDeferred).
+const deferred = new Map<TypedArray, number>();
+onHostReuse((a) => deferred.delete(a));
+
+/** Copies every deferred result out to its host array. */
+function flushDeferred(): void {
+  if (!deferred.size) return;
+  const b = memory!.buffer;
+  for (const [y, ptr] of deferred) new Uint8Array(y.buffer, y.byteOffset, y.byteLength).set(new Uint8Array(b, ptr, y.byteLength));
+  wasmResidency.flushedBytes += [...deferred.keys()].reduce((a, y) => a + y.byteLength, 0);
+  deferred.clear();
+}
+
+/** Forgets every resident operand (what a wrap does), copying deferred results out first. */
 function wrapRing(): void {
+  flushDeferred();
   ring.epoch++;
   ring.cursor = ring.lo;
+}
+
+/**
+ * Leaves host array `y` (equal to its bytes at ring pointer `ptr` from now on) without its values until they are
+ * needed: see `deferred` above. False (nothing done) when `ptr` is not in the ring: the caller copies out.
+ */
+export function deferResult(y: TypedArray, ptr: number): boolean {
+  if (!inRing(ptr)) return false;
+  deferred.set(y, ptr);
+  residentAt.set(y, { ptr, bytes: y.byteLength, epoch: ring.epoch });
+  return true;
+}
+/** Whether `y` is a deferred result (its host array does not hold its values yet). */
+export const isDeferred = (y: TypedArray): boolean => deferred.has(y);
+/** Copies a deferred result out to its host array (nothing for any other array). */
+export function materialize(y: TypedArray): void {
+  const ptr = deferred.get(y);
+  if (ptr === undefined) return;
+  new Uint8Array(y.buffer, y.byteOffset, y.byteLength).set(new Uint8Array(memory!.buffer, ptr, y.byteLength));
+  wasmResidency.flushedBytes += y.byteLength;
+  deferred.delete(y);
+}
+/** Drops a deferred result whose array is being freed (it will never be read). */
+export function forgetDeferred(y: TypedArray): void {
+  deferred.delete(y);
+}
+
+const inRing = (ptr: number): boolean => ptr >= ring.lo && ptr < ring.lo + ring.bytes;
+
+/**
+ * Makes `bytes` contiguous of ring space available to the takes that follow (a jit kernel's operands and results):
+ * grows the ring while no operation holds scratch (to four times `bytes`, or twice its size when wraps copy out many
+ * deferred results), else wraps it if no ring pointer is held. The takes may still fall back to scratch.
+ */
+export function ringReserve(bytes: number): void {
+  wasmExports();
+  if (!wasmResidency.enabled || bytes === 0 || ring.cursor + bytes <= ring.lo + ring.bytes) return;
+  if (top === base && ring.bytes < wasmResidency.maxBytes && (ring.bytes < 4 * bytes || ring.pressure)) {
+    const grown = Math.min(wasmResidency.maxBytes, Math.max(4 * bytes, 2 * ring.bytes, 4 << 20));
+    ensureMemory(ring.lo + grown, grown);
+    ring.bytes = grown;
+    ring.pressure = false;
+    base = top = ring.lo + grown;
+    if (top > highWater) highWater = top;
+    if (ring.cursor + bytes <= ring.lo + ring.bytes) return;
+  }
+  if (!ring.held && bytes <= ring.bytes) {
+    // a wrap that copies out more than an eighth of the ring in deferred results asks for a larger ring
+    const live = [...deferred.keys()].reduce((a, y) => a + y.byteLength, 0);
+    if (live > ring.bytes / 8) ring.pressure = true;
+    wrapRing();
+  }
+}
+
+/**
+ * The ring pointer of host array `x`'s current resident copy (at least `bytes` bytes), or null: what residentIn hits,
+ * without copying on a miss.
+ */
+export function residentPtr(x: TypedArray, bytes: number): number | null {
+  const r = residentAt.get(x);
+  if (!r || r.epoch !== ring.epoch || r.bytes < bytes) return null;
+  ring.held = true;
+  return r.ptr;
 }
 
 /** Forgets every resident operand and, while no operation is running, gives the ring's space back to scratch. */
@@ -501,12 +597,47 @@ export function residentIn(src: TypedArray): number {
     return r.ptr;
   }
   wasmResidency.copies++;
+  materialize(src); // (deferred, but residency was switched off since)
   const p = ringTake(src.byteLength);
   if (p === null) return copyIn(src);
   new Uint8Array(buf(), p, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
   remember(src, p);
   return p;
 }
+
+let deferring = false;
+/**
+ * Runs `f` (one precompiled product or convolution, src/compiler/run.ts) with its result deferred (left in the ring,
+ * not copied out: deferResult) when it is computed in the ring: every reader of that result reads it through the ring.
+ */
+export function withResultDeferred<R>(f: () => R): R {
+  const was = deferring;
+  deferring = true;
+  try {
+    return f();
+  } finally {
+    deferring = was;
+  }
+}
+
+/**
+ * The host array of an operation's result of n elements at ptr: a copy out, remembered as resident when ptr is in the
+ * ring, or, inside withResultDeferred, a deferred result (no copy yet).
+ */
+export function takeResult<T extends TypedArray>(ptr: number, n: number, ctor: TypedCtor<T>): T {
+  if (deferring && inRing(ptr)) {
+    const out = takeHost(ctor, n);
+    deferResult(out, ptr);
+    wasmResidency.deferredBytes += out.byteLength;
+    return out;
+  }
+  const out = copyOut(ptr, n, ctor);
+  remember(out, ptr);
+  return out;
+}
+
+/** Bytes of the kernels' memory now (a read past the end of an operand must stay below it). */
+export const memoryBytes = (): number => wasmMemory().buffer.byteLength;
 
 /** A fresh typed array (owning its buffer) with the n elements at ptr. */
 export function copyOut<T extends TypedArray>(ptr: number, n: number, ctor: TypedCtor<T>): T {

@@ -2,7 +2,7 @@
 // loop elsewhere), a memory cache keyed by a hash of the source, and in Node a disk cache (TENSORLAW_CACHE_DIR) of
 // content-hash file names written atomically (temporary file + rename) and validated on read (header, SHA-256 of the
 // bytes, WebAssembly.validate), so a second process starts warm and a torn or corrupted entry is recompiled.
-import { hasRelaxedSimd, hasSharedMemory, webAssembly } from '../runtime.js';
+import { JIT_STATIC_BASE, hasRelaxedSimd, hasSharedMemory, webAssembly } from '../runtime.js';
 
 type Fs = typeof import('node:fs');
 type Path = typeof import('node:path');
@@ -40,7 +40,7 @@ export interface AscOptions {
   readonly relaxedSimd?: boolean;
 }
 export const jitAscOptions: AscOptions = {
-  optimizeLevel: 3, shrinkLevel: 0, importMemory: true, initialMemory: 1, ...(hasSharedMemory() ? { sharedMemory: true } : {}), relaxedSimd: true,
+  optimizeLevel: 3, shrinkLevel: 0, importMemory: true, initialMemory: 1, memoryBase: JIT_STATIC_BASE, ...(hasSharedMemory() ? { sharedMemory: true } : {}), relaxedSimd: true,
 };
 
 /** Counters of the compilation caches (tests read them). */
