@@ -428,6 +428,8 @@ onHostReuse((a) => residentAt.delete(a));
 export const wasmResidency = {
   enabled: (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORLAW_WASM_RESIDENCY !== '0',
   maxBytes: 256 << 20,
+  /** The largest the ring grows to keep deferred results alive across wraps (ringReserve). */
+  pressureMaxBytes: 128 << 20,
   hits: 0,
   copies: 0,
   hitBytes: 0,
@@ -437,6 +439,9 @@ export const wasmResidency = {
   flushedBytes: 0,
   /** Bytes of products' and convolutions' results deferred (withResultDeferred). */
   deferredBytes: 0,
+  /** Times the ring wrapped, and its size now. */
+  wraps: 0,
+  ringBytes: 0,
 };
 
 // Deferred results: an array whose values were computed in the ring and not copied out to its host array yet, because
@@ -458,6 +463,7 @@ function flushDeferred(): void {
 /** Forgets every resident operand (what a wrap does), copying deferred results out first. */
 function wrapRing(): void {
   flushDeferred();
+  wasmResidency.wraps++;
   ring.epoch++;
   ring.cursor = ring.lo;
 }
@@ -491,16 +497,18 @@ const inRing = (ptr: number): boolean => ptr >= ring.lo && ptr < ring.lo + ring.
 
 /**
  * Makes `bytes` contiguous of ring space available to the takes that follow (a jit kernel's operands and results):
- * grows the ring while no operation holds scratch (to four times `bytes`, or twice its size when wraps copy out many
- * deferred results), else wraps it if no ring pointer is held. The takes may still fall back to scratch.
+ * grows the ring while no operation holds scratch (to four times `bytes`, or twice its size, up to pressureMaxBytes,
+ * when wraps copy out many deferred results), else wraps it if no ring pointer is held. The takes may still fall back to scratch.
  */
 export function ringReserve(bytes: number): void {
   wasmExports();
   if (!wasmResidency.enabled || bytes === 0 || ring.cursor + bytes <= ring.lo + ring.bytes) return;
-  if (top === base && ring.bytes < wasmResidency.maxBytes && (ring.bytes < 4 * bytes || ring.pressure)) {
-    const grown = Math.min(wasmResidency.maxBytes, Math.max(4 * bytes, 2 * ring.bytes, 4 << 20));
+  // (growth for the deferred results stops at pressureMaxBytes; for one call's operands at maxBytes)
+  const cap = ring.bytes < 4 * bytes ? wasmResidency.maxBytes : Math.min(wasmResidency.maxBytes, wasmResidency.pressureMaxBytes);
+  if (top === base && ring.bytes < cap && (ring.bytes < 4 * bytes || ring.pressure)) {
+    const grown = Math.min(cap, Math.max(4 * bytes, 2 * ring.bytes, 4 << 20));
     ensureMemory(ring.lo + grown, grown);
-    ring.bytes = grown;
+    ring.bytes = wasmResidency.ringBytes = grown;
     ring.pressure = false;
     base = top = ring.lo + grown;
     if (top > highWater) highWater = top;
@@ -530,7 +538,7 @@ export function resetResidency(): void {
   wrapRing();
   if (instance && top === base) {
     base = top = ring.lo;
-    ring.bytes = 0;
+    ring.bytes = wasmResidency.ringBytes = 0;
   }
 }
 
@@ -543,7 +551,7 @@ export function ringTake(bytes: number): number | null {
     // grow (only while the scratch arena is empty: it starts where the ring ends)
     const grown = Math.min(wasmResidency.maxBytes, Math.max(4 * need, 2 * ring.bytes, 4 << 20));
     ensureMemory(ring.lo + grown, grown);
-    ring.bytes = grown;
+    ring.bytes = wasmResidency.ringBytes = grown;
     base = top = ring.lo + grown;
     if (top > highWater) highWater = top;
   }
