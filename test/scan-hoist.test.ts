@@ -122,3 +122,15 @@ describe('lax.scan hoists xs-only products out of the loop', () => {
     );
   });
 });
+
+describe('scan slices', () => {
+  it('are views of xs, and a carry that is a slice gets its own buffer: it outlives xs', () => {
+    const xs = np.arange(12).astype('float32').reshape([4, 3]).mul(1);
+    const [c, ys] = lax.scan((c: Array, x: Array) => [x, c.add(x)] as [Array, Array], np.zeros([3], 'float32'), xs);
+    expect(values(ys)).toEqual([0, 1, 2, 3, 5, 7, 9, 11, 13, 15, 17, 19]);
+    xs.dispose(); // its buffer goes back to the pool, and the next arrays of its size write over it
+    const junk = [np.ones([4, 3], 'float32').mul(7), np.ones([4, 3], 'float32').mul(8), np.ones([12], 'float32').add(9)];
+    expect(values(c)).toEqual([9, 10, 11]);
+    junk.forEach((a) => a.dispose());
+  });
+});

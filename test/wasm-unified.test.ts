@@ -154,6 +154,22 @@ describe('one memory for jit and precompiled kernels', () => {
     expect(wasmResidency.flushedBytes).toBeGreaterThan(flushed); // deferred values were copied out at the wraps
   });
 
+  runIt('a scan over a product’s result reads its slices in place from the result’s resident copy', async () => {
+    const f = (xs: Array, w: Array, h0: Array) => {
+      const proj = np.matmul(xs.mul(1.5), w); // [T, B, H]: computed in the ring
+      const [h, ys] = lax.scan((h: Array, x: Array) => {
+        const n = np.tanh(x.add(h.mul(0.5)));
+        return [n, n.sum(1)] as [Array, Array];
+      }, h0, proj);
+      return [h, ys];
+    };
+    const args = [arr([12, 8, 16], 14), arr([16, 32], 15), arr([8, 32], 16)];
+    const views = wasmResidency.views;
+    const { on, off } = await onAndOff(f, args);
+    expect(wasmResidency.views).toBeGreaterThanOrEqual(views + 12); // every step's slice
+    on.forEach((o, i) => expect(o).toEqual(off[i]!));
+  });
+
   runIt('a variant switch re-instantiates jitted plans over the new memory, deferred values copied out first', async () => {
     if (!hasRelaxedSimd()) return;
     const f = (x: Array, w: Array) => np.exp(np.matmul(np.tanh(x), w).mul(0.1)).sum(0);

@@ -20,6 +20,12 @@ export interface Target {
    * kernels in one submission. Targets without it run the shared fusion plan of src/compiler/run.ts.
    */
   readonly runJaxpr?: (j: import('../ir/jaxpr.js').Jaxpr, args: readonly import('../core/trace.js').Array[]) => import('../core/trace.js').Array[];
+  /**
+   * Optional: told that host array `view`, a subarray of host array `whole` (neither changes while the view is in
+   * use), is about to be read by this target's kernels, e.g. a scan's slice of its xs: the wasm target reads it in
+   * place from `whole`'s resident copy.
+   */
+  readonly sliceView?: (whole: import('../core/dtype.js').TypedArray, view: import('../core/dtype.js').TypedArray) => void;
 }
 
 /**

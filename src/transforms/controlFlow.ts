@@ -14,6 +14,7 @@ import { jvpJaxpr, vmapJaxpr, transposeJaxpr, permuteInputs } from './jaxprTrans
 import { partialEvalJaxpr, type PETrace, type PETracer } from './partialEval.js';
 import { stageFlat } from './stage.js';
 import { runJaxpr } from '../compiler/run.js';
+import { currentTarget } from '../targets/registry.js';
 import { takeHostOf } from '../core/hostPool.js';
 import { dce } from '../ir/passes.js';
 import { backwardPass, instantiateCt, addCt } from './transpose.js';
@@ -431,12 +432,20 @@ export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X | nu
 
 type ScanP = Params<'scan'>;
 
+/** Slice i of x along its leading axis, as a view of x's buffer (x outlives the loop; nothing writes either). */
 function indexLeading(x: ConcreteArray, i: number): ConcreteArray {
   const inner = x.size / x.shape[0]!;
-  const data = takeHostOf(x.dtype, inner);
-  data.set(x.buffer.subarray(i * inner, (i + 1) * inner) as never);
-  return new ConcreteArray(x.aval.withShape(x.shape.slice(1)), data);
+  const whole = x.buffer;
+  const view = whole.subarray(i * inner, (i + 1) * inner);
+  currentTarget().sliceView?.(whole, view);
+  return new ConcreteArray(x.aval.withShape(x.shape.slice(1)), view);
 }
+
+const copyOf = (x: ConcreteArray): ConcreteArray => {
+  const data = takeHostOf(x.dtype, x.size);
+  data.set(x.buffer as never);
+  return new ConcreteArray(x.aval, data);
+};
 
 export function scanEval(args: Array[], p: ScanP): Array[] {
   const consts = args.slice(0, p.numConsts);
@@ -449,7 +458,8 @@ export function scanEval(args: Array[], p: ScanP): Array[] {
     const i = p.reverse ? p.length - 1 - k : k;
     const xi = xs.map((x) => indexLeading(x, i));
     const outs = runJaxpr(p.jaxpr, [...consts, ...carry, ...xi]);
-    const next = outs.slice(0, p.numCarry);
+    // a carry that is an x slice (a view into xs) gets its own buffer: it may outlive xs
+    const next = outs.slice(0, p.numCarry).map((c) => (xi.includes(c as ConcreteArray) ? copyOf(c as ConcreteArray) : c));
     const yi = outs.slice(p.numCarry);
     yi.forEach((y, j) => ys[j]!.set((y as ConcreteArray).buffer as never, i * yAvals[j]!.size));
     // this iteration's values that nothing reads any more go back to the pool: the previous carry, the xs slices and

@@ -1,7 +1,7 @@
 // The wasm target, the default where WebAssembly SIMD exists: AOT-built AssemblyScript SIMD kernels (wasm/) for
 // the hot primitives; the rest run on the reference. TENSORLAW_TARGET=ref selects the reference instead.
 import { registerTarget } from '../registry.js';
-import { hasSimd128 } from './runtime.js';
+import { hasSimd128, residentView } from './runtime.js';
 import { convWasm, dotGeneralWasm } from './linalg.js';
 import { elementwiseImpl } from './elementwise.js';
 
@@ -13,6 +13,7 @@ registerTarget({
     convGeneralDilated: convWasm,
   },
   available: hasSimd128,
+  sliceView: residentView,
 }, { preferred: true });
 
 export { initWasm, wasmVariant, hasSimd128, hasRelaxedSimd } from './runtime.js';

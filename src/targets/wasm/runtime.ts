@@ -439,6 +439,8 @@ export const wasmResidency = {
   flushedBytes: 0,
   /** Bytes of products' and convolutions' results deferred (withResultDeferred). */
   deferredBytes: 0,
+  /** Slices read in place from their whole's resident copy (residentView). */
+  views: 0,
   /** Times the ring wrapped, and its size now. */
   wraps: 0,
   ringBytes: 0,
@@ -585,6 +587,23 @@ export function residentDerived(src: TypedArray, key: string, bytes: number, fil
   fill(p);
   derivedAt.set(src, { key, ptr: p, epoch: ring.epoch });
   return p;
+}
+
+/**
+ * Makes host array `view`, a subarray of host array `whole` (neither changes while the view is read), resident at its
+ * place in `whole`'s resident copy when `whole` has one: a scan's xs computed in the ring (a product's result, say) is
+ * read in place step by step (a slice that does not start on a 16-byte boundary is left alone). Otherwise the slice
+ * is copied in by its reader, as any host array. (Copying `whole` in here would be copied again after every wrap.)
+ */
+export function residentView(whole: TypedArray, view: TypedArray): void {
+  if (!wasmResidency.enabled || view.buffer !== whole.buffer || view.byteLength === 0) return;
+  const off = view.byteOffset - whole.byteOffset;
+  if (off < 0 || off + view.byteLength > whole.byteLength) return;
+  const r = residentAt.get(whole);
+  if (r && r.epoch === ring.epoch && r.bytes >= whole.byteLength && (r.ptr + off) % 16 === 0) {
+    wasmResidency.views++;
+    residentAt.set(view, { ptr: r.ptr + off, bytes: view.byteLength, epoch: ring.epoch });
+  }
 }
 
 /** Records that host array `a` (which never changes) now equals its `bytes` bytes at ring pointer `ptr`. */
