@@ -122,6 +122,7 @@ export function wasmKernelFn(
       ringReserve(total);
       const on = jitResidency.enabled;
       const ptrs: number[] = [];
+      const misses: number[] = []; // the inputs copied in
       for (let i = 0; i < nIn; i++) {
         const x = ins[i]!;
         const r = on ? residentPtr(x, inBytes[i]!) : null;
@@ -132,14 +133,19 @@ export function wasmKernelFn(
           continue;
         }
         materialize(x); // deferred, but residency was switched off since
-        const p = (on ? ringTake(inBytes[i]!) : null) ?? scratch(inBytes[i]!);
-        u8View(p, inBytes[i]!).set(new Uint8Array(x.buffer, x.byteOffset, inBytes[i]!));
-        if (on) remember(x, p);
-        ptrs.push(p);
+        ptrs.push((on ? ringTake(inBytes[i]!) : null) ?? scratch(inBytes[i]!));
+        misses.push(i);
+      }
+      for (const b of outBytes) ptrs.push((on ? ringTake(b) : null) ?? scratch(b));
+      // (one buffer for every copy: the allocations above may have grown the memory)
+      const buf = jitMemory().buffer;
+      for (const i of misses) {
+        const x = ins[i]!, n = inBytes[i]! / x.BYTES_PER_ELEMENT;
+        new (x.constructor as TypedCtor)(buf, ptrs[i]!, n).set(x.length === n ? x : x.subarray(0, n));
+        if (on) remember(x, ptrs[i]!);
         jitResidency.copies++;
         jitResidency.copyBytes += inBytes[i]!;
       }
-      for (const b of outBytes) ptrs.push((on ? ringTake(b) : null) ?? scratch(b));
       if (!split?.(ptrs)) fn(...ptrs);
       for (let j = 0; j < outs.length; j++) {
         const y = outs[j]!, ptr = ptrs[nIn + j]!;
@@ -147,7 +153,7 @@ export function wasmKernelFn(
           jitResidency.deferredBytes += outBytes[j]!;
           continue;
         }
-        new Uint8Array(y.buffer, y.byteOffset, outBytes[j]!).set(u8View(ptr, outBytes[j]!));
+        y.set(new (y.constructor as TypedCtor)(jitMemory().buffer, ptr, outBytes[j]! / y.BYTES_PER_ELEMENT) as never);
         if (keep[j] && on) remember(y, ptr);
       }
     } finally {
@@ -156,4 +162,5 @@ export function wasmKernelFn(
   };
 }
 
+type TypedCtor = new (b: ArrayBufferLike, o: number, n: number) => TypedArray;
 const bytesOf = (d: string): number => (d === 'float64' ? 8 : d === 'bool' ? 1 : 4);
