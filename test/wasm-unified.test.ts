@@ -1,6 +1,7 @@
 // One memory for the wasm target's jit and precompiled kernels: a jitted plan's intermediates flow between its fused
 // kernels, products and convolutions in place (deferred in the residency ring, never copied out), with the same bits as
 // copying; a path that reads an operand on the host gets its values first; wraps and variant switches never go stale.
+import fc from 'fast-check';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,6 +169,56 @@ describe('one memory for jit and precompiled kernels', () => {
     const { on, off } = await onAndOff(f, args);
     expect(wasmResidency.views).toBeGreaterThanOrEqual(views + 12); // every step's slice
     on.forEach((o, i) => expect(o).toEqual(off[i]!));
+  });
+
+  runIt('random jitted programs of products, convolutions and fused kernels: the same bits with residency on and off', async () => {
+    type Op = { kind: number; i: number; j: number };
+    const progs = fc.sample(fc.array(fc.record({ kind: fc.integer({ min: 0, max: 6 }), i: fc.nat(), j: fc.nat() }), { minLength: 2, maxLength: 10 }), { numRuns: 12, seed: 7 });
+    const w = arr([24, 24], 20).mul(0.2), k = arr([16, 16, 3, 3], 21).mul(0.1);
+    const program = (prog: Op[]) => (x: Array, y: Array) => {
+      const vals = [x, y];
+      for (const { kind, i, j } of prog) {
+        const a = vals[i % vals.length]!, b = vals[j % vals.length]!;
+        vals.push([
+          () => np.matmul(a, w), // [16, 24] · [24, 24]
+          () => np.tanh(a.mul(0.7)).add(b),
+          () => a.mul(b).sub(a.mul(0.25)),
+          () => np.matmul(a.T.mul(0.5), b).mul(0.1).sum(0).reshape([1, 24]).add(a), // a transposed operand
+          () => lax.convGeneralDilated(a.reshape([1, 16, 4, 6]), k, { padding: 'SAME' }).reshape([16, 24]),
+          () => lax.logistic(a).mul(np.max(b, 1, { keepdims: true })),
+          () => np.exp(a.mul(0.1)).sub(b),
+        ][kind]!());
+      }
+      return [vals[vals.length - 1]!, vals[vals.length - 2]!.sum(1)];
+    };
+    const args = [arr([16, 24], 22), arr([16, 24], 23)];
+    const fns = progs.map((p) => jit(program(p)));
+    await precompileWasm(fns.map((f) => f.lower(...args).jaxpr)); // one module for all of them
+    const run = (f: (typeof fns)[number], on: boolean): number[][] => {
+      jitResidency.enabled = on;
+      wasmResidency.enabled = on;
+      resetResidency();
+      poisonPool(f.lower(...args).jaxpr);
+      return (f(args[0]!, args[1]!) as Array[]).map(bits);
+    };
+    let deferred = 0;
+    for (const f of fns) {
+      const off = run(f, false);
+      const d0 = jitResidency.deferredBytes + wasmResidency.deferredBytes;
+      const on = run(f, true);
+      deferred += jitResidency.deferredBytes + wasmResidency.deferredBytes - d0;
+      on.forEach((o, i) => expect(o).toEqual(off[i]!));
+      // a ring of five of these values (it wraps several times inside the call), and one smaller than some kernels'
+      // operands and results together (some of them go to scratch)
+      for (const ringBytes of [8192, 4096]) {
+        wasmResidency.maxBytes = ringBytes;
+        resetResidency();
+        const wrapped = run(f, true);
+        wasmResidency.maxBytes = saved.maxBytes;
+        wrapped.forEach((o, i) => expect(o).toEqual(off[i]!));
+      }
+    }
+    expect(deferred).toBeGreaterThan(0);
   });
 
   runIt('a variant switch re-instantiates jitted plans over the new memory, deferred values copied out first', async () => {
