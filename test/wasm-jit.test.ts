@@ -142,6 +142,25 @@ describe('wasm jit: random fused programs agree with the reference target', () =
     }
   }, 600_000);
 
+  runIt('a synchronous loop switches to the compiled kernels while it runs, without yielding to the event loop', () => {
+    const c = 1 + Math.random(); // a constant no cache holds: the module is compiled now
+    const f = jit((x: Array) => np.tanh(x.mul(c)).add(x.mul(0.5)).sum(0));
+    const x = np.array(globalThis.Array.from({ length: 512 * 1024 }, (_, i) => Math.sin(i * 0.01)), 'float32').reshape([512, 1024]);
+    const j = f.lower(x).jaxpr;
+    const first = f(x).dataSync(); // hot: the compile starts at the next call
+    expect(planKinds(j)).not.toContain('wasm');
+    const t0 = Date.now();
+    let calls = 0;
+    while (!planKinds(j).includes('wasm') && Date.now() - t0 < 90_000) {
+      f(x).dispose();
+      calls++;
+    }
+    expect(planKinds(j)).toContain('wasm'); // swapped in by the loop's own calls (pollJit), no await in between
+    expect(calls).toBeGreaterThan(0);
+    const got = f(x).dataSync();
+    for (let i = 0; i < got.length; i++) expect(Math.abs(got[i]! - first[i]!)).toBeLessThanOrEqual(1e-3 * (1 + Math.abs(first[i]!)));
+  }, 120_000);
+
   runIt('residency: an operand an earlier kernel left in the arena is used in place, same results as copying', async () => {
     // several kernels (reductions split the plan), whose intermediates flow from one wasm kernel to the next
     const f = (x: Array, y: Array) => {

@@ -10,7 +10,7 @@ import { Jaxpr, Lit, Var, evalJaxpr, literalArrays, outputOf, type Atom } from '
 import { renderJs, type KernelFn } from '../targets/ref/fused.js';
 import { schedule, type Kernel, type Plan } from './kernel.js';
 import { renderModuleAs } from '../targets/wasm/jit/render.js';
-import { cachedModule, compileModule, jitAscOptions, jitStats, mathPrelude, moduleKey } from '../targets/wasm/jit/compile.js';
+import { cachedModule, compileModule, jitAscOptions, jitStats, mathPrelude, moduleKey, pollJit } from '../targets/wasm/jit/compile.js';
 import { forgetDeferred, instantiate, wasmKernelFn } from '../targets/wasm/jit/module.js';
 import { withResultDeferred } from '../targets/wasm/runtime.js';
 
@@ -135,10 +135,12 @@ function startWasmJit(j: Jaxpr, cache: WeakMap<Jaxpr, Compiled>, js: Compiled): 
   const start = (): void => {
     if (readiness.has(j)) return;
     starters.delete(j);
+    // installed as soon as the module exists: by the event loop, or by pollJit in the middle of a synchronous loop
+    const install = (mod: object): void => void cache.set(j, wasmCompiled(j, parts.plan, parts.names, instantiate(mod)));
     readiness.set(
       j,
-      compileModule(files).then(
-        (mod) => void cache.set(j, wasmCompiled(j, parts.plan, parts.names, instantiate(mod))),
+      compileModule(files, jitAscOptions, install).then(
+        () => undefined,
         (e) => {
           jitStats.failures++;
           jitStats.lastError = String(e);
@@ -152,10 +154,21 @@ function startWasmJit(j: Jaxpr, cache: WeakMap<Jaxpr, Compiled>, js: Compiled): 
   // tests make, never pays for a compile. compile()/planReady() and TENSORLAW_JIT=eager start it at once.
   const size = parts.kernels.reduce((acc, k) => acc + (k ? k.shape.reduce((a, b) => a * b, 1) : 0), 0);
   const eager = (globalThis as NodeEnv).process?.env?.TENSORLAW_JIT === 'eager';
-  let work = 0;
-  // (the first call never waits for the worker's start: the compile begins after it, on the event loop)
-  const later = (): void => void setTimeout(start, 0);
-  return { ...js, warm: () => void ((eager || (work += size) >= 1 << 20) && later()) };
+  let work = 0, due = false;
+  // The call that makes the plan hot does not wait for the worker's start: the compile begins after it, on the event
+  // loop, or at the next call if the caller never yields (a synchronous training loop); each call also takes the
+  // worker's finished results (pollJit), so such a loop switches to the compiled kernels as soon as they exist.
+  return {
+    ...js,
+    warm: () => {
+      pollJit();
+      if (due) return void start();
+      if (eager || (work += size) >= 1 << 20) {
+        due = true;
+        setTimeout(start, 0);
+      }
+    },
+  };
 }
 
 /**

@@ -123,24 +123,29 @@ export const ascOptionsFor = (o: AscOptions) => ({
   use: ['abort='],
 });
 
-// The worker: compiles { id, files, options } messages with compileString, answers { id, binary } or { id, error }.
+// The worker: compiles { id, files, options } messages with compileString, answers { id, binary } or { id, error } on
+// the port it was given (workerData.port), which the main thread can also read synchronously (pollJit).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');\nprocess.stderr.write = () => true;
 const ascP = import(workerData.ascUrl);
+const out = workerData.port;
 parentPort.on('message', async (m) => {
   try {
     const asc = await ascP;
     const r = await asc.compileString(m.files, m.options);
-    if (r.error || !r.binary) parentPort.postMessage({ id: m.id, error: String(r.error && r.error.message) + '\\n' + r.stderr.toString().split('\\n').filter((l) => /ERROR/.test(l)).slice(0, 8).join('\\n') });
-    else parentPort.postMessage({ id: m.id, binary: r.binary }, [r.binary.buffer]);
+    if (r.error || !r.binary) out.postMessage({ id: m.id, error: String(r.error && r.error.message) + '\\n' + r.stderr.toString().split('\\n').filter((l) => /ERROR/.test(l)).slice(0, 8).join('\\n') });
+    else out.postMessage({ id: m.id, binary: r.binary }, [r.binary.buffer]);
   } catch (e) {
-    parentPort.postMessage({ id: m.id, error: String(e && e.stack || e) });
+    out.postMessage({ id: m.id, error: String(e && e.stack || e) });
   }
 });
 `;
 
-type Pending = { resolve: (b: Uint8Array) => void; reject: (e: Error) => void };
+type Pending = { resolve: (b: Uint8Array) => void; reject: (e: Error) => void; onBytes?: (b: Uint8Array) => void };
+type Port = { on(ev: 'message', f: (m: unknown) => void): void; unref(): void; close(): void };
 let worker: InstanceType<WorkerThreads['Worker']> | null = null;
+let replies: Port | null = null;
+let receive: ((port: Port) => { message: unknown } | undefined) | undefined;
 const pending = new Map<number, Pending>();
 let nextId = 0;
 let busy = 0;
@@ -150,15 +155,29 @@ function getWorker(): InstanceType<WorkerThreads['Worker']> | null {
   const wt = builtin<WorkerThreads>('node:worker_threads');
   const au = ascUrl();
   if (!wt || !au) return null;
-  const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { ascUrl: au } });
-  w.on('message', (m: { id: number; binary?: Uint8Array; error?: string }) => {
+  const { port1, port2 } = new wt.MessageChannel();
+  const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { ascUrl: au, port: port1 }, transferList: [port1] });
+  const reply = (m: { id: number; binary?: Uint8Array; error?: string }): void => {
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
     if (--busy === 0) w.unref();
-    if (m.binary) p.resolve(new Uint8Array(m.binary));
-    else p.reject(new Error(`wasm jit: asc failed: ${m.error}`));
-  });
+    if (m.binary) {
+      const b = new Uint8Array(m.binary);
+      try {
+        p.onBytes?.(b);
+      } catch {
+        // the promise below reports the failure
+      }
+      p.resolve(b);
+    } else p.reject(new Error(`wasm jit: asc failed: ${m.error}`));
+  };
+  replies?.close();
+  replies = port2 as unknown as Port;
+  replies.on('message', reply as (m: unknown) => void);
+  replies.unref();
+  receive = wt.receiveMessageOnPort as unknown as typeof receive;
+  replyOf = reply;
   // asc may crash (it then exits its thread): every pending compile fails, the next one starts a new worker
   const fail = (e: Error): void => {
     for (const p of pending.values()) p.reject(e);
@@ -172,8 +191,23 @@ function getWorker(): InstanceType<WorkerThreads['Worker']> | null {
   return (worker = w);
 }
 
-/** Compiles AS sources (file name → text, entry 'input.ts') to wasm bytes: in the worker, or here where there is none. */
-export async function ascCompile(files: Record<string, string>, options: AscOptions): Promise<Uint8Array> {
+let replyOf: ((m: { id: number; binary?: Uint8Array; error?: string }) => void) | null = null;
+
+/**
+ * Takes the compile worker's finished results now, without waiting for the event loop: a synchronous training loop
+ * calls this (through its jitted function's JavaScript plan) at every step, so a module compiled in the background is
+ * swapped in while the loop runs (the `onBytes` callbacks below run here). Nothing where there is no worker.
+ */
+export function pollJit(): void {
+  if (!replies || !receive || !replyOf || busy === 0) return;
+  for (let r = receive(replies); r; r = receive(replies)) replyOf(r.message as { id: number });
+}
+
+/**
+ * Compiles AS sources (file name → text, entry 'input.ts') to wasm bytes: in the worker, or here where there is none.
+ * `onBytes` gets the bytes as soon as they arrive, synchronously (also from pollJit), before the promise resolves.
+ */
+export async function ascCompile(files: Record<string, string>, options: AscOptions, onBytes?: (b: Uint8Array) => void): Promise<Uint8Array> {
   jitStats.compiles++;
   const w = getWorker();
   const opts = ascOptionsFor(options);
@@ -181,7 +215,7 @@ export async function ascCompile(files: Record<string, string>, options: AscOpti
     const id = nextId++;
     if (busy++ === 0) w.ref();
     return new Promise<Uint8Array>((resolve, reject) => {
-      pending.set(id, { resolve, reject });
+      pending.set(id, { resolve, reject, ...(onBytes ? { onBytes } : {}) });
       w.postMessage({ id, files, options: opts });
     });
   }
@@ -205,7 +239,7 @@ export async function stopJitWorker(): Promise<void> {
 
 type WasmModule = object;
 const memoryCache = new Map<string, WasmModule>();
-const inflight = new Map<string, Promise<WasmModule>>();
+const inflight = new Map<string, { promise: Promise<WasmModule>; listeners: ((m: WasmModule) => void)[] }>();
 
 let cacheDirMemo: string | null | undefined;
 /** The disk cache directory: TENSORLAW_CACHE_DIR, else node_modules/.cache/tensorlaw (when ./node_modules exists), else a temp dir; null when off. */
@@ -294,23 +328,36 @@ export function cachedModule(key: string): WasmModule | null {
   }
 }
 
-/** The module of the given sources: cached, or compiled (once, however many callers ask while it compiles). */
-export function compileModule(files: Record<string, string>, options: AscOptions = jitAscOptions): Promise<WasmModule> {
+/**
+ * The module of the given sources: cached, or compiled (once, however many callers ask while it compiles).
+ * `onModule` is called once with the module, synchronously, as soon as it exists: when the compile worker's reply is
+ * taken, by the event loop or by pollJit in the middle of a synchronous loop (not on a cache hit: the caller has it).
+ */
+export function compileModule(files: Record<string, string>, options: AscOptions = jitAscOptions, onModule?: (m: WasmModule) => void): Promise<WasmModule> {
   const key = moduleKey(files, options);
   const hit = cachedModule(key);
   if (hit) return Promise.resolve(hit);
-  let p = inflight.get(key);
-  if (p) return p;
-  p = ascCompile(files, options)
-    .then((bytes) => {
-      const mod = new webAssembly!.Module(bytes);
-      memoryCache.set(key, mod);
-      writeDiskEntry(key, bytes);
-      return mod;
-    })
+  const running = inflight.get(key);
+  if (running) {
+    if (onModule) running.listeners.push(onModule);
+    return running.promise;
+  }
+  const listeners = onModule ? [onModule] : [];
+  let done: WasmModule | null = null;
+  const finish = (bytes: Uint8Array): WasmModule => {
+    if (done) return done;
+    const mod = new webAssembly!.Module(bytes);
+    done = mod;
+    memoryCache.set(key, mod);
+    writeDiskEntry(key, bytes);
+    for (const l of listeners.splice(0)) l(mod);
+    return mod;
+  };
+  const promise = ascCompile(files, options, (b) => void finish(b))
+    .then(finish)
     .finally(() => inflight.delete(key));
-  inflight.set(key, p);
-  return p;
+  inflight.set(key, { promise, listeners });
+  return promise;
 }
 
 /** Compiles sources to raw wasm bytes (AOT export): through the disk cache too. */
@@ -339,5 +386,5 @@ export async function compileBytes(files: Record<string, string>, options: AscOp
 export async function jitIdle(): Promise<void> {
   // compiles made hot by a call start on the next macrotask (after that call): let them start first
   await new Promise((r) => setTimeout(r, 0));
-  while (inflight.size > 0) await Promise.allSettled([...inflight.values()]);
+  while (inflight.size > 0) await Promise.allSettled([...inflight.values()].map((e) => e.promise));
 }
