@@ -7,7 +7,7 @@ import type { RefVal } from '../../rules/types.js';
 import { convImpl, dotGeneralImpl } from '../ref/linalg.js';
 import { copyStrided } from '../ref/strided.js';
 import {
-  copyIn, copyOut, f32View, f64View, materialize, memoryBytes, residentDerived, residentIn, ringTake, scratch, scratchMark, scratchRelease, takeResult, wasmExports,
+  copyIn, copyOut, f32View, f64View, materialize, residentDerived, residentIn, ringTake, scratch, scratchMark, scratchRelease, scratchStats, takeResult, wasmExports,
 } from './runtime.js';
 import { type Block, getThreads, MAX_BLOCKS, runBlocks } from './threads.js';
 
@@ -285,7 +285,7 @@ export function convWasm(args: RefVal[], p: ConvParams, outAvals: ShapedArray[])
     // the stride-2 path reads up to one element past the last one it keeps: the input needs 64 bytes of memory after it
     // (read in place when resident, else copied in with that slack)
     let xp = residentIn(x.buffer);
-    if (xp + x.buffer.byteLength + 64 > memoryBytes()) {
+    if (xp + x.buffer.byteLength + 64 > scratchStats().memoryBytes) {
       xp = scratch(x.buffer.byteLength + 64);
       kind.view(xp, x.buffer.length).set(x.buffer as Float32Array & Float64Array);
     }

@@ -453,21 +453,17 @@ export const wasmResidency = {
 const deferred = new Map<TypedArray, number>();
 onHostReuse((a) => deferred.delete(a));
 
-/** Copies every deferred result out to its host array. */
-function flushDeferred(): void {
-  if (!deferred.size) return;
-  const b = memory!.buffer;
-  for (const [y, ptr] of deferred) new Uint8Array(y.buffer, y.byteOffset, y.byteLength).set(new Uint8Array(b, ptr, y.byteLength));
-  wasmResidency.flushedBytes += [...deferred.keys()].reduce((a, y) => a + y.byteLength, 0);
-  deferred.clear();
-}
-
-/** Forgets every resident operand (what a wrap does), copying deferred results out first. */
-function wrapRing(): void {
-  flushDeferred();
+/** Forgets every resident operand (what a wrap does), copying deferred results out first; returns their bytes. */
+function wrapRing(): number {
+  let flushed = 0;
+  for (const y of deferred.keys()) {
+    materialize(y);
+    flushed += y.byteLength;
+  }
   wasmResidency.wraps++;
   ring.epoch++;
   ring.cursor = ring.lo;
+  return flushed;
 }
 
 /**
@@ -480,8 +476,6 @@ export function deferResult(y: TypedArray, ptr: number): boolean {
   residentAt.set(y, { ptr, bytes: y.byteLength, epoch: ring.epoch });
   return true;
 }
-/** Whether `y` is a deferred result (its host array does not hold its values yet). */
-export const isDeferred = (y: TypedArray): boolean => deferred.has(y);
 /** Copies a deferred result out to its host array (nothing for any other array). */
 export function materialize(y: TypedArray): void {
   const ptr = deferred.get(y);
@@ -508,20 +502,20 @@ export function ringReserve(bytes: number): void {
   // (growth for the deferred results stops at pressureMaxBytes; for one call's operands at maxBytes)
   const cap = ring.bytes < 4 * bytes ? wasmResidency.maxBytes : Math.min(wasmResidency.maxBytes, wasmResidency.pressureMaxBytes);
   if (top === base && ring.bytes < cap && (ring.bytes < 4 * bytes || ring.pressure)) {
-    const grown = Math.min(cap, Math.max(4 * bytes, 2 * ring.bytes, 4 << 20));
-    ensureMemory(ring.lo + grown, grown);
-    ring.bytes = wasmResidency.ringBytes = grown;
+    growRing(Math.min(cap, Math.max(4 * bytes, 2 * ring.bytes, 4 << 20)));
     ring.pressure = false;
-    base = top = ring.lo + grown;
-    if (top > highWater) highWater = top;
     if (ring.cursor + bytes <= ring.lo + ring.bytes) return;
   }
-  if (!ring.held && bytes <= ring.bytes) {
-    // a wrap that copies out more than an eighth of the ring in deferred results asks for a larger ring
-    const live = [...deferred.keys()].reduce((a, y) => a + y.byteLength, 0);
-    if (live > ring.bytes / 8) ring.pressure = true;
-    wrapRing();
-  }
+  // a wrap that copies out more than an eighth of the ring in deferred results asks for a larger ring
+  if (!ring.held && bytes <= ring.bytes && wrapRing() > ring.bytes / 8) ring.pressure = true;
+}
+
+/** Grows the ring to `grown` bytes, moving the scratch arena's base up (only while the arena is empty). */
+function growRing(grown: number): void {
+  ensureMemory(ring.lo + grown, grown);
+  ring.bytes = wasmResidency.ringBytes = grown;
+  base = top = ring.lo + grown;
+  if (top > highWater) highWater = top;
 }
 
 /**
@@ -551,11 +545,7 @@ export function ringTake(bytes: number): number | null {
   if (!wasmResidency.enabled || need === 0 || 2 * need > wasmResidency.maxBytes) return null;
   if (ring.cursor + need > ring.lo + ring.bytes && top === base && ring.bytes < 4 * need) {
     // grow (only while the scratch arena is empty: it starts where the ring ends)
-    const grown = Math.min(wasmResidency.maxBytes, Math.max(4 * need, 2 * ring.bytes, 4 << 20));
-    ensureMemory(ring.lo + grown, grown);
-    ring.bytes = wasmResidency.ringBytes = grown;
-    base = top = ring.lo + grown;
-    if (top > highWater) highWater = top;
+    growRing(Math.min(wasmResidency.maxBytes, Math.max(4 * need, 2 * ring.bytes, 4 << 20)));
   }
   if (ring.cursor + need > ring.lo + ring.bytes) {
     if (ring.held || need > ring.bytes) return null;
@@ -608,7 +598,7 @@ export function residentView(whole: TypedArray, view: TypedArray): void {
 
 /** Records that host array `a` (which never changes) now equals its `bytes` bytes at ring pointer `ptr`. */
 export function remember(a: TypedArray, ptr: number): void {
-  if (ptr >= ring.lo && ptr < ring.lo + ring.bytes) residentAt.set(a, { ptr, bytes: a.byteLength, epoch: ring.epoch });
+  if (inRing(ptr)) residentAt.set(a, { ptr, bytes: a.byteLength, epoch: ring.epoch });
 }
 
 /**
@@ -662,9 +652,6 @@ export function takeResult<T extends TypedArray>(ptr: number, n: number, ctor: T
   remember(out, ptr);
   return out;
 }
-
-/** Bytes of the kernels' memory now (a read past the end of an operand must stay below it). */
-export const memoryBytes = (): number => wasmMemory().buffer.byteLength;
 
 /** A fresh typed array (owning its buffer) with the n elements at ptr. */
 export function copyOut<T extends TypedArray>(ptr: number, n: number, ctor: TypedCtor<T>): T {

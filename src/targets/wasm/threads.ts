@@ -23,13 +23,13 @@
 // block, so results do not depend on the thread count (test/wasm-threads.test.ts checks that bit for bit).
 //
 // A row naming JIT_FN + id runs a jit-compiled kernel instead (src/targets/wasm/jit: large elementwise kernels and
-// reductions split into ranges of their first loop dimension, over the jit memory, which is shared too): in Node each worker gets a
+// reductions split into ranges of their first loop dimension, over the same memory): in Node each worker gets a
 // MessagePort at start, the main thread posts every registered jit module to it (jitKernelId), and a worker reads
 // them synchronously (receiveMessageOnPort) the first time a row names one; Web Workers have no such synchronous
 // read, so with a custom factory jit kernels stay on the calling thread.
 // Workers: worker_threads in Node (eval'd source, unref'd so the process exits); elsewhere a WorkerFactory given to
 // setWorkerFactory (the default one uses Web Workers from a Blob URL when the page is cross-origin isolated).
-import { controlBlock, CONTROL_BYTES, hasSharedMemory, jitMemory, scratch, wasmExports, wasmMemory, wasmModule, type WasmMemory } from './runtime.js';
+import { controlBlock, CONTROL_BYTES, hasSharedMemory, scratch, wasmExports, wasmMemory, wasmModule, type WasmMemory } from './runtime.js';
 
 const NEXT = 0, NBLOCKS = 1, WORK = 2, WORK_STRIDE = 3, ERROR = 4, STATE = 5;
 const CLOSED = 0x8000, INSIDE = 0x7fff;
@@ -57,8 +57,7 @@ export interface WorkerInit {
   readonly index: number;
   readonly epoch: number;
   readonly fns: readonly string[];
-  /** The jit kernels' memory and (Node) a port on which jit modules arrive, read synchronously between blocks. */
-  readonly jitMemory?: WasmMemory;
+  /** (Node) a port on which jit modules arrive, read synchronously between blocks; they run over `memory` too. */
   readonly port?: unknown;
 }
 /** A started worker: the pool only ever terminates it. */
@@ -88,7 +87,7 @@ const start = (d) => {
       if (!m) throw new Error('wasm thread pool: jit kernel ' + id + ' never reached this worker');
       const e = m.message;
       let jx = jitInst.get(e.mid);
-      if (!jx) jitInst.set(e.mid, (jx = new WebAssembly.Instance(e.module, { env: { memory: d.jitMemory } }).exports));
+      if (!jx) jitInst.set(e.mid, (jx = new WebAssembly.Instance(e.module, { env: { memory: d.memory } }).exports));
       jitFns.set(e.id, jx[e.name]);
       f = jitFns.get(id);
     }
@@ -268,7 +267,7 @@ function startPool(): Pool {
       port = ch.port2;
       for (const e of jitEntries) ch.port1.postMessage(e); // the jit kernels registered with earlier pools
     }
-    workers.push(f(WORKER_SOURCE, { module: wasmModule(), memory, ctrl, index: i, epoch, fns: BLOCK_FNS, ...(port ? { jitMemory: jitMemory(), port } : {}) }));
+    workers.push(f(WORKER_SOURCE, { module: wasmModule(), memory, ctrl, index: i, epoch, fns: BLOCK_FNS, ...(port ? { port } : {}) }));
   }
   return (pool = { memory, epoch, workers, ports });
 }

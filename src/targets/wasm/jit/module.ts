@@ -7,7 +7,7 @@ import type { Kernel } from '../../../compiler/kernel.js';
 import type { KernelFn } from '../../ref/fused.js';
 import {
   JIT_STATIC_BASE, JIT_STATIC_END, type WasmMemory, deferResult, forgetDeferred, jitMemory, materialize, remember, resetResidency, residentPtr,
-  ringReserve, ringTake, scratch, scratchMark, scratchRelease, u8View, webAssembly,
+  ringReserve, ringTake, scratch, scratchMark, scratchRelease, webAssembly,
 } from '../runtime.js';
 import { type Block, getThreads, jitKernelId, runBlocks, splitRange } from '../threads.js';
 
@@ -147,13 +147,14 @@ export function wasmKernelFn(
         jitResidency.copyBytes += inBytes[i]!;
       }
       if (!split?.(ptrs)) fn(...ptrs);
+      const after = jitMemory().buffer; // (the pool's work space may have grown the memory)
       for (let j = 0; j < outs.length; j++) {
         const y = outs[j]!, ptr = ptrs[nIn + j]!;
         if (keep[j] && defer[j] && on && deferResult(y, ptr)) {
           jitResidency.deferredBytes += outBytes[j]!;
           continue;
         }
-        y.set(new (y.constructor as TypedCtor)(jitMemory().buffer, ptr, outBytes[j]! / y.BYTES_PER_ELEMENT) as never);
+        y.set(new (y.constructor as TypedCtor)(after, ptr, outBytes[j]! / y.BYTES_PER_ELEMENT) as never);
         if (keep[j] && on) remember(y, ptr);
       }
     } finally {
