@@ -4,9 +4,15 @@
 //   wgInput:  V[ξ, p, c] = (Bᵀ d Bᵀᵀ)[ξ]      for the α×α input patch d of tile p = (n, th, tw), channel c
 //   (GEMM)    M[ξ] = V[ξ] · U[ξ]               α² products of [P, C]·[C, O]
 //   wgOutput: y[n, th·m + i, tw·m + j, o] = act((Aᵀ M[·, p, o] A)[i, j] + bias[o])
+// The window form F(r×r, 2×2) (Winograd's dual of F(2×2, r×r): Bᵀ the same, G' = A, A'ᵀ = Gᵀ) serves convolutions with an
+// r×r output and a large window, such as filter gradients: the window is cut into 2×2 tiles q = (c, a, b) and
+//   wgInput:  V[ξ, n, q] as above, with the roles of images and channels swapped (the images are the GEMM's rows)
+//   wgDy:     U[ξ, q, o] = (G' w G'ᵀ)[ξ]      for the 2×2 window tile w of (q, o)
+//   (GEMM)    M[ξ] = V[ξ] · U[ξ]               α² products of [N, Q]·[Q, O], Q = c·⌈kh/2⌉·⌈kw/2⌉ long
+//   wgWindowOutput: y[n, ·, ·, o] = (A'ᵀ M[·, n, o] A')
 // The transforms are unrolled by routines/winograd.ts from the matrices (zero coefficients dropped). Tensors are
 // addressed by element strides in (n, h, w, c) / (kh, kw, i, o) order, so any layout and transposed views are served.
-// Placeholders (double braces): WG (threads per workgroup), M, R, CF, FILTER, INPUT, OUTPUT (the unrolled transforms),
+// Placeholders (double braces): WG (threads per workgroup), M, R, CF, FILTER, INPUT, OUTPUT, DY, WOUTPUT (the unrolled transforms),
 // ACT1 (the activation of vec4(v), for the direct sum), HELPERS (activation helper functions).
 
 struct WP {
@@ -16,7 +22,7 @@ struct WP {
   n: u32, h: i32, w: i32, c: u32,       // n: the images of this dispatch (from n0)
   oh: u32, ow: u32, th: u32, tw: u32,   // output size; tiles per image along h and w
   o: u32, ph: i32, pw: i32, gridX: u32, // output channels; low padding; workgroups along x
-  hasBias: u32, n0: u32, _p1: u32, _p2: u32,
+  hasBias: u32, n0: u32, kh: u32, kw: u32, // kh, kw: the window of the window form
 }
 @group(0) @binding(0) var<uniform> Q: WP;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
@@ -118,4 +124,53 @@ fn wgOutput(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_ind
   let po = P * Q.o;
   let b = select(0.0, bias[min(o, arrayLength(&bias) - 1u)], Q.hasBias != 0u);
 {{OUTPUT}}
+}
+
+// Window form: one thread per (window tile q = (c, a, b), output channel o): the α×α transform of the 2×2 window tile
+// at (2a, 2b) of channel c (zero beyond the window), written at ξ·Q·O + q·O + o.
+@compute @workgroup_size(WG)
+fn wgDy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = index(wid, lid);
+  let nq = Q.c * Q.th * Q.tw;
+  if (i >= nq * Q.o) { return; }
+  let o = i % Q.o; let q = i / Q.o;
+  let b = q % Q.tw; let t = q / Q.tw; let a = t % Q.th; let c = t / Q.th;
+  let u0 = a * 2u; let v0 = b * 2u;
+  let qo = nq * Q.o;
+{{DY}}
+}
+
+fn wAt(u: u32, v: u32, c: u32, o: u32) -> f32 {
+  if (u >= Q.kh || v >= Q.kw) { return 0.0; }
+  return src[u * Q.ws.x + v * Q.ws.y + c * Q.ws.z + o * Q.ws.w];
+}
+
+// The window form's outputs of (n, o) summed directly (its products are not all finite).
+fn directWindow(n: u32, o: u32) {
+  for (var r = 0u; r < Q.oh; r++) {
+    for (var s = 0u; s < Q.ow; s++) {
+      var acc = 0.0;
+      for (var c = 0u; c < Q.c; c++) {
+        for (var kh = 0u; kh < Q.kh; kh++) {
+          for (var kw = 0u; kw < Q.kw; kw++) {
+            let ih = i32(r + kh) - Q.ph; let iw = i32(s + kw) - Q.pw;
+            var xv = 0.0;
+            if (ih >= 0 && iw >= 0 && ih < Q.h && iw < Q.w) { xv = xin[n * Q.xs.x + u32(ih) * Q.xs.y + u32(iw) * Q.xs.z + c * Q.xs.w]; }
+            acc = acc + xv * filt[kh * Q.ws.x + kw * Q.ws.y + c * Q.ws.z + o * Q.ws.w];
+          }
+        }
+      }
+      yPut(n, r, s, o, acc);
+    }
+  }
+}
+
+// Window form: one thread per (image n, output channel o): the r×r outputs from the α² products M[ξ, n, o].
+@compute @workgroup_size(WG)
+fn wgWindowOutput(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = index(wid, lid);
+  if (i >= Q.n * Q.o) { return; }
+  let no = Q.n * Q.o;
+  let o = i % Q.o; let n = i / Q.o;
+{{WOUTPUT}}
 }

@@ -160,11 +160,13 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
       { numRuns: 25, seed: 3 },
     );
   });
-  // 3×3: 4·32·32 pixels × 16 × 16 channels; 5×5: 2·16·16 × 64 × 64 (F(2×2, 5×5) wants cin·cout ≥ 4096): past
-  // winogradPays' thresholds; the input gradient is a stride-1 convolution of the same size too
+  // 3×3: 4·32·32 pixels × 16 × 16 channels; 5×5: 2·16·16 × 64 × 64 and W7's 4·14·14 × 32 → 64 (F(2×2, 5×5) wants
+  // cin·cout ≥ 2048): past winogradPays' thresholds; the input gradient is a stride-1 convolution of the same size too,
+  // and the 5×5 filter gradients are past winogradWindowPays'
   const winogradCases = [
     { form: 'F(4×4, 3×3)', x: [4, 16, 32, 32], k: [16, 16, 3, 3], padding: [[1, 1], [2, 0]], off: { winograd: 0 } },
-    { form: 'F(2×2, 5×5)', x: [2, 64, 16, 16], k: [64, 64, 5, 5], padding: [[2, 2], [3, 1]], off: { winograd5: false } },
+    { form: 'F(2×2, 5×5)', x: [2, 64, 16, 16], k: [64, 64, 5, 5], padding: [[2, 2], [3, 1]], off: { winograd5: false, winogradWindow: false } },
+    { form: 'F(2×2, 5×5) at 32 → 64 channels', x: [4, 32, 14, 14], k: [64, 32, 5, 5], padding: [[2, 2], [2, 2]], off: { winograd5: false, winogradWindow: false } },
   ] as const;
   for (const wc of winogradCases)
     it(`stride-1 convolutions with enough channels take Winograd ${wc.form}, eager and jitted, gradients too, within its stated error`, { timeout: 120_000 }, async () => {
@@ -193,6 +195,8 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
       // the forms differ in rounding, so equal bits would mean the Winograd form was not taken
       expect(got[0]![0]!.some((v, i) => v !== got[1]![0]![i])).toBe(true);
       expect(got[0]![2]!.some((v, i) => v !== got[1]![2]![i])).toBe(true);
+      // 5×5: the filter gradient (a 5×5 output over the cotangent's window) takes the window form F(5×5, 2×2)
+      if ('winogradWindow' in wc.off) expect(got[0]![3]!.some((v, i) => v !== got[1]![3]![i])).toBe(true);
       // an inf and a NaN in the input: non-finite outputs exactly where the direct convolution has them, the rest close
       const [, c, h, w] = wc.x;
       const xv = new Float32Array(refValues(x));

@@ -10,7 +10,7 @@ import type { FirstOrderPrim } from '../../rules/impl.js';
 import { type Batch, type GpuStorage, WebGpuError, copyBytes, groupsFor, storageType, wgslType } from './device.js';
 import { encodeConv2d, encodeMatmul, encodeSort, type RoutineContext } from './routines/index.js';
 import { convForms } from './routines/conv.js';
-import { encodeConv2dWinograd, winogradFormOf, winogradImages, winogradPays } from './routines/winograd.js';
+import { encodeConv2dWinograd, encodeConv2dWinogradWindow, winogradFormOf, winogradImages, winogradPays, winogradWindowPays } from './routines/winograd.js';
 import { uniforms } from './routines/common.js';
 import { Helpers, MAIN_1D, WG, bindings, coordLines, literal, offsetExpr, renderWgsl } from './wgsl.js';
 
@@ -435,6 +435,17 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray,
       ...shape, x: x.st.buffer, filter: w.st.buffer, out: out.buffer, filterLayout: 'OIHW',
       ...(wv ? { wStrides: [wv[2]!, wv[3]!, wv[1]!, wv[0]!] as const } : {}), ...(into ? { yStrides: into.yStrides } : {}),
     }, m || 4);
+    return out;
+  }
+  // an r×r output (r = 3, 5) of a large window, such as a 3×3 or 5×5 layer's filter gradient: Winograd's dual form
+  // F(r×r, 2×2) over the window's 2×2 tiles (routines/winograd.ts)
+  if (convForms.winogradWindow && winogradWindowPays(routineCtx(b), shape)) {
+    const out = into ? into.st : b.alloc(oa, 'convGeneralDilated');
+    const wv = w.view?.strides;
+    encodeConv2dWinogradWindow(routineCtx(b), b.pass(), {
+      ...shape, x: x.st.buffer, filter: w.st.buffer, out: out.buffer, filterLayout: 'OIHW',
+      ...(wv ? { wStrides: [wv[2]!, wv[3]!, wv[1]!, wv[0]!] as const } : {}), ...(into ? { yStrides: into.yStrides } : {}),
+    });
     return out;
   }
   // the routine reads an HWIO filter as a plain [kh·kw·cg, cout] matrix with vec4 loads: one small transposing copy

@@ -119,8 +119,10 @@ export function scratch(ctx: RoutineContext, bytes: number): GPUBuffer {
 }
 
 /** Bind (binding i ← buffers[i]) on group 0 of the pipeline. */
-export function bindGroup(ctx: RoutineContext, p: GPUComputePipeline, buffers: readonly GPUBuffer[]): GPUBindGroup {
-  return ctx.device.createBindGroup({ layout: p.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+export function bindGroup(ctx: RoutineContext, p: GPUComputePipeline, buffers: readonly (GPUBuffer | null)[]): GPUBindGroup {
+  // (null: a binding of the module that this entry point does not use)
+  const entries = buffers.flatMap((buffer, binding) => (buffer ? [{ binding, resource: { buffer } }] : []));
+  return ctx.device.createBindGroup({ layout: p.getBindGroupLayout(0), entries });
 }
 
 /** A pass encoder: the one given, or a fresh compute pass on the given command encoder (ended by the caller of `withPass`). */

@@ -95,9 +95,10 @@ export function convStrides(c: Conv2dShape, oh: number, ow: number): { xs: numbe
 /**
  * Switches for A/B measurements and tests: `tap` lets forward convolutions use gemmDirect's tap loop; `winograd` is the
  * m of the F(m×m, 3×3) form the WebGPU target uses for 3×3 stride-1 convolutions (routines/winograd.ts), 0 for none;
- * `winograd5` lets it use F(2×2, 5×5) for 5×5 ones.
+ * `winograd5` lets it use F(2×2, 5×5) for 5×5 ones; `winogradWindow` the window form F(r×r, 2×2) for 3×3 and 5×5 outputs of large
+ * windows (filter gradients).
  */
-export const convForms: { tap: boolean; winograd: 0 | 2 | 4; winograd5: boolean } = { tap: true, winograd: 4, winograd5: true };
+export const convForms: { tap: boolean; winograd: 0 | 2 | 4; winograd5: boolean; winogradWindow: boolean } = { tap: true, winograd: 4, winograd5: true, winogradWindow: true };
 
 function encodeConvGemm(
   ctx: RoutineContext, target: PassOrEncoder, op: string, mode: 'fwd' | 'dx' | 'dw', c: Conv2dShape,

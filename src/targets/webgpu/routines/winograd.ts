@@ -1,6 +1,6 @@
 // encodeConv2dWinograd: stride-1 3×3 and 5×5 convolutions by Winograd's minimal filtering F(4×4 or 2×2, 3×3) and F(2×2, 5×5) (kernels/winograd.wgsl + a batched GEMM).
 /// <reference types="@webgpu/types" />
-import { type Epilogue, type PassOrEncoder, type RoutineContext, activation, activationHelpers, bindGroup, grid2d, instantiate, lanes, pipeline, scratch, uniforms, withPass } from './common.js';
+import { type Epilogue, type PassOrEncoder, type RoutineContext, activation, activationHelpers, bindGroup, cpuLike, grid2d, instantiate, lanes, pipeline, scratch, uniforms, withPass } from './common.js';
 import { type Conv2dArgs, type Conv2dShape, convOutSize, convStrides } from './conv.js';
 import { dummyBuffer, encodeMatmul } from './matmul.js';
 
@@ -49,6 +49,8 @@ function lin(coefs: readonly Q[], terms: readonly string[]): string {
   return parts.length ? parts.join(' ') : '0.0';
 }
 
+const transpose = (L: readonly (readonly Q[])[]): Q[][] => L[0]!.map((_, j) => L.map((row) => row[j]!));
+
 /** Statements for R = L·X·Lᵀ (X given by name(r, c), r, c < cols of L): `let` temporaries, results named out(i, j). */
 function sandwich(L: readonly (readonly Q[])[], name: (r: number, c: number) => string, tmp: string, out: (i: number, j: number) => string): string[] {
   const rows = L.length, inner = L[0]!.length, s: string[] = [];
@@ -79,8 +81,23 @@ function winogradCode(ctx: RoutineContext, form: WinogradForm, epilogue: Epilogu
     ...Array.from({ length: (m * m) / 4 }, (_, v) => `let r${v} = ${activation(epilogue, `(vec4<f32>(${outs.slice(4 * v, 4 * v + 4).join(', ')}) + vec4<f32>(b))`)};`),
     ...outs.map((y, x) => `yPut(n, oh + ${x / m | 0}u, ow + ${x % m}u, o, r${x >> 2}[${x & 3}]);`),
   ];
+  // the window form F(r×r, 2×2) (m = 2 only): G' = A, A'ᵀ = Gᵀ, Bᵀ the same (so wgInput serves it)
+  const G2 = transpose(t.AT), AT2 = transpose(t.G);
+  const dy = m !== 2 ? ['return;'] : [
+    ...[0, 1].flatMap((u) => [0, 1].map((v) => `let g${u}_${v} = wAt(u0 + ${u}u, v0 + ${v}u, c, o);`)),
+    ...sandwich(G2, (r, c) => `g${r}_${c}`, 't', (i, j) => `u${i}_${j}`),
+    ...Array.from({ length: a * a }, (_, x) => `dst[${x}u * qo + i] = u${x / a | 0}_${x % a};`),
+  ];
+  const wout = m !== 2 ? ['return;'] : [
+    ...Array.from({ length: a * a }, (_, x) => `let s${x / a | 0}_${x % a} = src[${x}u * no + i];`),
+    `var e = 0u;`,
+    ...Array.from({ length: a * a }, (_, x) => `e = max(e, expBits(s${x / a | 0}_${x % a}));`),
+    `if (e == 0x7f800000u) { directWindow(n, o); return; }`,
+    ...sandwich(AT2, (r, c) => `s${r}_${c}`, 't', (i, j) => `y${i}_${j}`),
+    ...Array.from({ length: r * r }, (_, x) => `yPut(n, ${x / r | 0}u, ${x % r}u, o, y${x / r | 0}_${x % r});`),
+  ];
   return instantiate('winograd.wgsl', {
-    WG: lanes(ctx), M: m, R: r, CF: String(cf), FILTER: ind(filter), INPUT: ind(input), OUTPUT: ind(output), ACT1: activation(epilogue, 'vec4<f32>(v)'),
+    WG: lanes(ctx), M: m, R: r, CF: String(cf), FILTER: ind(filter), INPUT: ind(input), OUTPUT: ind(output), DY: ind(dy), WOUTPUT: ind(wout), ACT1: activation(epilogue, 'vec4<f32>(v)'),
     HELPERS: epilogue === 'none' || epilogue === 'relu' ? '' : activationHelpers,
   });
 }
@@ -88,11 +105,11 @@ function winogradCode(ctx: RoutineContext, form: WinogradForm, epilogue: Epilogu
 /**
  * Whether the WebGPU target takes a Winograd form for a convolution it applies to: for 3×3 filters at least 16 input
  * and output channels and 2²⁰ output-channel products (n·oh·ow·cin·cout); for 5×5 (F(2×2, 5×5), whose transforms
- * cost 4× more per output) cin·cout ≥ 4096 as well. Below these the transforms and extra dispatches outweigh the saving
- * (measured on lavapipe: docs/performance.md, "Seventh session").
+ * cost 4× more per output) cin·cout ≥ 2048 as well. Below these the transforms and extra dispatches outweigh the saving
+ * (measured on lavapipe: docs/performance.md, "Seventh session" and "Tenth session").
  */
 export function winogradPays(pixels: number, cin: number, cout: number, r: 3 | 5 = 3): boolean {
-  return cin >= 16 && cout >= 16 && pixels * cin * cout >= 2 ** 20 && (r === 3 || cin * cout >= 4096);
+  return cin >= 16 && cout >= 16 && pixels * cin * cout >= 2 ** 20 && (r === 3 || cin * cout >= 2048);
 }
 
 /** For tests and measurements: force the thread order (channels fastest or not) instead of choosing it from the input's strides. */
@@ -129,14 +146,15 @@ export function encodeConv2dWinograd(ctx: RoutineContext, target: PassOrEncoder,
   if (per < 1) throw new Error(`wgsl conv2dWinograd: one image's transformed input (${a2}×${th * tw}×${Math.max(c, o)} floats) exceeds the storage binding limit; use encodeConv2d`);
   const Pmax = Math.min(n, per) * th * tw;
   const U = scratch(ctx, a2 * c * o * 4), V = scratch(ctx, a2 * Pmax * c * 4), M = scratch(ctx, a2 * Pmax * o * 4);
-  // channels fastest unless the activations are channels-first (their pixels adjacent)
-  const cf = winogradOrder.cf ?? xs[3] === 1;
+  // channels fastest on CPU adapters (faster on lavapipe for either layout: the GEMM's rows are then the tiles) and for
+  // channels-last activations; tiles fastest for channels-first ones on GPUs (neighbouring threads read neighbouring pixels)
+  const cf = winogradOrder.cf ?? (cpuLike(ctx) || xs[3] === 1);
   const code = winogradCode(ctx, form, args.epilogue ?? 'none', cf);
   const wg = lanes(ctx);
   const step = (pass: GPUComputePassEncoder, entry: string, total: number, n0: number, nc: number, bufs: GPUBuffer[]): void => {
     const p = pipeline(ctx, code, entry);
     const [gx, gy] = grid2d(ctx, Math.ceil(total / wg), 'conv2dWinograd');
-    const u = uniforms(ctx, [...xs, ...ws, ...ys, nc, args.h, args.w, c, oh, ow, th, tw, o, pad[0][0], pad[1][0], gx, args.bias ? 1 : 0, n0, 0, 0]);
+    const u = uniforms(ctx, [...xs, ...ws, ...ys, nc, args.h, args.w, c, oh, ow, th, tw, o, pad[0][0], pad[1][0], gx, args.bias ? 1 : 0, n0, args.kh, args.kw]);
     pass.setPipeline(p);
     pass.setBindGroup(0, bindGroup(ctx, p, [u, ...bufs]));
     pass.dispatchWorkgroups(gx, gy);
@@ -174,4 +192,69 @@ export function winogradImages(ctx: RoutineContext, c: Conv2dShape, m: 2 | 4 = 4
   const perImage = (tm + r - 1) ** 2 * Math.ceil(oh / tm) * Math.ceil(ow / tm) * Math.max(c.cin, c.cout) * 4;
   const limit = Math.min(ctx.device.limits.maxStorageBufferBindingSize, ctx.device.limits.maxBufferSize, winogradScratch.maxBytes);
   return Math.min(c.n, Math.floor(limit / perImage));
+}
+
+/**
+ * Whether a convolution has the window form's shape (encodeConv2dWinogradWindow): an r×r output (r = 3 or 5), stride 1,
+ * no dilations, one group, f32, a window of at least 2×2: the shape of a 3×3 or 5×5 layer's filter gradient, whose
+ * window is the output cotangent. Returns r, or 0.
+ */
+export function winogradWindowForm(c: Omit<Conv2dArgs, 'x' | 'filter' | 'out'>): 0 | 3 | 5 {
+  const one = (v: readonly [number, number] | undefined) => !v || (v[0] === 1 && v[1] === 1);
+  if (!(one(c.stride) && one(c.dilation) && one(c.lhsDilation) && (c.groups ?? 1) === 1 && (c.dtype ?? 'f32') === 'f32')) return 0;
+  if (c.kh < 2 || c.kw < 2 || c.bias || c.epilogue && c.epilogue !== 'none') return 0;
+  const pad = c.padding ?? [[0, 0], [0, 0]];
+  const oh = convOutSize(c.h, c.kh, 1, pad[0][0], pad[0][1], 1, 1), ow = convOutSize(c.w, c.kw, 1, pad[1][0], pad[1][1], 1, 1);
+  return oh === ow && (oh === 3 || oh === 5) ? oh : 0;
+}
+
+/**
+ * Whether the window form pays (measured on lavapipe, docs/performance.md "Tenth session"): at least 16 images and
+ * output channels, a window of at least 16 tiles per channel and 2²⁴ multiply-adds; and its scratch (the transformed
+ * input and window, α²·Q·max(n, o) floats each) within one storage binding.
+ */
+export function winogradWindowPays(ctx: RoutineContext, c: Omit<Conv2dArgs, 'x' | 'filter' | 'out'>): boolean {
+  const r = winogradWindowForm(c);
+  if (!r) return false;
+  const tiles = Math.ceil(c.kh / 2) * Math.ceil(c.kw / 2), q = c.cin * tiles, a2 = (r + 1) ** 2;
+  const limit = Math.min(ctx.device.limits.maxStorageBufferBindingSize, ctx.device.limits.maxBufferSize, winogradScratch.maxBytes);
+  return c.n >= 16 && c.cout >= 16 && tiles >= 16 && c.n * c.cout * r * r * c.cin * c.kh * c.kw >= 2 ** 24 && a2 * q * Math.max(c.n, c.cout) * 4 <= limit;
+}
+
+/**
+ * Encode out = conv2d(x, w) for a convolution of the window form (winogradWindowForm: an r×r output, r = 3 or 5) by
+ * F(r×r, 2×2), Winograd's dual of F(2×2, r×r): the window is cut into 2×2 tiles, each (tile, channel) pair becomes
+ * one step of the reduction, and (r+1)² GEMMs of [n, Q]·[Q, cout] (Q = cin·⌈kh/2⌉·⌈kw/2⌉) replace the one of
+ * [n·r², cin·kh·kw]·[cin·kh·kw, cout]: 25·4/36 = 2.78× (r = 5) or 9·4/16 = 2.25× (r = 3) fewer multiply-adds, plus
+ * the transforms. A filter gradient is such a convolution (x with images and channels swapped, the output cotangent as
+ * the window). Outputs whose products are not all finite are summed directly, as in encodeConv2dWinograd.
+ */
+export function encodeConv2dWinogradWindow(ctx: RoutineContext, target: PassOrEncoder, args: Conv2dArgs): void {
+  const r = winogradWindowForm(args);
+  if (!r) throw new Error(`wgsl conv2dWinogradWindow: needs a 3×3 or 5×5 output, stride 1, no dilations, one group, f32, a window of at least 2×2 and no bias or activation; got window ${args.kh}×${args.kw}, input ${args.h}×${args.w}, padding ${JSON.stringify(args.padding ?? [[0, 0], [0, 0]])}, stride ${args.stride ?? [1, 1]}, groups ${args.groups ?? 1}, ${args.dtype ?? 'f32'}`);
+  const form: WinogradForm = r === 5 ? '2,5' : '2,3';
+  const pad = args.padding ?? [[0, 0], [0, 0]];
+  const { n, cin: c, cout: o, kh, kw } = args;
+  if (n === 0 || o === 0) return;
+  const th = Math.ceil(kh / 2), tw = Math.ceil(kw / 2), q = c * th * tw, a2 = (r + 1) ** 2;
+  const { xs, ws, ys } = convStrides(args, r, r);
+  const V = scratch(ctx, a2 * n * q * 4), U = scratch(ctx, a2 * q * o * 4), M = scratch(ctx, a2 * n * o * 4);
+  const code = winogradCode(ctx, form, 'none', false);
+  const wg = lanes(ctx);
+  const step = (pass: GPUComputePassEncoder, entry: string, total: number, uni: number[], bufs: (GPUBuffer | null)[]): void => {
+    const p = pipeline(ctx, code, entry);
+    const [gx, gy] = grid2d(ctx, Math.ceil(total / wg), 'conv2dWinogradWindow');
+    pass.setPipeline(p);
+    pass.setBindGroup(0, bindGroup(ctx, p, [uniforms(ctx, [...uni.slice(0, 23), gx, ...uni.slice(24)]), ...bufs]));
+    pass.dispatchWorkgroups(gx, gy);
+  };
+  // WP: xs, ws, ys, n, h, w, c, oh, ow, th, tw, o, ph, pw, gridX, hasBias, n0, kh, kw
+  const uni = (xs4: number[], nn: number, cc: number): number[] => [...xs4, ...ws, ...ys, nn, args.h, args.w, cc, r, r, th, tw, o, pad[0][0], pad[1][0], 0, 0, 0, kh, kw];
+  withPass(target, (pass) => {
+    // the input transform with images and channels swapped: its "images" are the channels, its "channels" the images
+    step(pass, 'wgInput', q * n, uni([xs[3]!, xs[1]!, xs[2]!, xs[0]!], c, n), [args.x, V]);
+    step(pass, 'wgDy', q * o, uni(xs, n, c), [args.filter, U]);
+    encodeMatmul(ctx, pass, { a: V, b: U, out: M, batch: a2, m: n, n: o, k: q });
+    step(pass, 'wgWindowOutput', n * o, uni(xs, n, c), [M, args.out, null, args.x, args.filter]);
+  });
 }
