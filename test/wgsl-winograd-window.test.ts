@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Conv2dShape, conv2dOutShape, convStrides, encodeConv2d } from '../src/targets/webgpu/routines/conv.js';
-import { encodeConv2dWinogradWindow, winogradWindowForm, winogradWindowPays } from '../src/targets/webgpu/routines/winograd.js';
+import { encodeConv2dWinograd, encodeConv2dWinogradWindow, winogradOrder, winogradStats, winogradWindowForm, winogradWindowPays } from '../src/targets/webgpu/routines/winograd.js';
 import { empty, gpuContext, randoms, readF32, submit, upload } from './wgsl-support.js';
 
 const ctx = await gpuContext();
@@ -107,6 +107,41 @@ d('encodeConv2dWinogradWindow', () => {
     const window = await run(c, true, 3), direct = await run(c, false, 3);
     expect(scaledError(window.got, window.ref)).toBeLessThanOrEqual(bound[5]);
     expect(scaledError(direct.got, direct.ref)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it("reads the forward convolution's transformed input when both are in one submission (RoutineContext.memo), with the same bits", { timeout: 120_000 }, async () => {
+    // x [4 images, 10×10, 6 channels] NCHW convolved 5×5 (SAME) with 8 filters, then the filter gradient's convolution
+    // of the same x with images and channels swapped (dy as the window)
+    const [N, H, C, O] = [4, 10, 6, 8];
+    const x = randoms(N * C * H * H, 21), f = randoms(25 * C * O, 22), dy = randoms(N * O * H * H, 23);
+    const fwd = { n: N, h: H, w: H, cin: C, cout: O, kh: 5, kw: 5, padding: [[2, 2], [2, 2]], layout: 'NCHW', filterLayout: 'OIHW' } as const;
+    const win: Conv2dShape = {
+      n: C, h: H, w: H, cin: N, cout: O, kh: H, kw: H, padding: [[2, 2], [2, 2]],
+      xStrides: [H * H, H, 1, C * H * H], wStrides: [H, 1, O * H * H, H * H], yStrides: [O * 25, 5, 1, 25],
+    };
+    const results: Uint32Array[] = [];
+    try {
+      for (const cf of [true, false]) for (const memo of [true, false]) {
+        winogradOrder.cf = cf;
+        const c = { ...ctx!, ...(memo ? { memo: new Map<string, unknown>() } : {}) };
+        const xb = upload(ctx!, x), y = empty(ctx!, N * O * H * H * 4), dw = empty(ctx!, C * O * 25 * 4);
+        const before = winogradStats.sharedInputs;
+        await submit(ctx!, (enc) => {
+          encodeConv2dWinograd(c, enc, { ...fwd, x: xb, filter: upload(ctx!, f), out: y });
+          encodeConv2dWinogradWindow(c, enc, { ...win, x: xb, filter: upload(ctx!, dy), out: dw });
+        });
+        expect(winogradStats.sharedInputs - before).toBe(memo ? 1 : 0);
+        results.push(new Uint32Array((await readF32(ctx!, dw, C * O * 25)).buffer));
+      }
+    } finally {
+      delete winogradOrder.cf;
+    }
+    expect(results[0]).toEqual(results[1]);
+    expect(results[2]).toEqual(results[3]);
+    expect(results[0]).toEqual(results[2]);
+    // and it is the filter gradient
+    const ref = reference(win, x, dy), got = new Float32Array(results[0]!.buffer);
+    expect(scaledError(got, ref)).toBeLessThanOrEqual(bound[5]);
   });
 
   it('puts inf and NaN where the direct sum does: outputs with non-finite products are summed directly', { timeout: 60_000 }, async () => {

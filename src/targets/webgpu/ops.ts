@@ -347,7 +347,7 @@ function routineCtx(b: Batch): RoutineContext {
       t.dispose();
       return buf;
     };
-    routineCtxs.set(b, (c = { device: b.state.device, cpuLike: b.state.cpuLike, alloc }));
+    routineCtxs.set(b, (c = { device: b.state.device, cpuLike: b.state.cpuLike, alloc, memo: new Map() }));
   }
   return c;
 }

@@ -13,6 +13,13 @@ export interface RoutineContext {
   readonly subgroupSize?: number;
   /** True when the device runs on a CPU rasterizer (lavapipe/llvmpipe/SwiftShader); chooses register tiles without workgroup memory. */
   readonly cpuLike?: boolean;
+  /**
+   * Intermediates a routine may share with a later one of the same submission (Winograd's transformed input, read by
+   * the window form of a filter gradient): keys name their source buffers, so this is only sound where each buffer
+   * is written once per submission and not reused before it is submitted (the target's batches: freed buffers go back
+   * to the pool after the submission).
+   */
+  readonly memo?: Map<string, unknown>;
 }
 
 /** Element type of a storage buffer; f16 needs the device feature 'shader-f16'. */

@@ -168,7 +168,24 @@ export function encodeConv2dWinograd(ctx: RoutineContext, target: PassOrEncoder,
       step(pass, 'wgOutput', P * o, n0, nc, [M, args.out, args.bias ?? dummyBuffer(ctx), args.x, args.filter]);
     }
   });
+  // all images in one V: a filter gradient of this layer in the same submission may read it (encodeConv2dWinogradWindow)
+  if (per >= n && ctx.memo) ctx.memo.set(inputKey(args.x, xs, n, c, args.h, args.w, pad[0][0], pad[1][0], th, tw, form), { v: V, cf } satisfies SharedInput);
 }
+
+const bufferIds = new WeakMap<GPUBuffer, number>();
+let nextBufferId = 0;
+const idOf = (b: GPUBuffer): number => {
+  let i = bufferIds.get(b);
+  if (i === undefined) bufferIds.set(b, (i = nextBufferId++));
+  return i;
+};
+/** The memo key (RoutineContext.memo) of a transformed input V: x's buffer, its (image, h, w, channel) strides, the sizes, the tile grid's origin and extent, the form. */
+function inputKey(x: GPUBuffer, xs: readonly number[], images: number, ch: number, h: number, w: number, ph: number, pw: number, th: number, tw: number, form: WinogradForm): string {
+  return `winogradV|${idOf(x)}|${xs.join(',')}|${images},${ch},${h},${w}|${ph},${pw}|${th},${tw}|${form}`;
+}
+interface SharedInput { readonly v: GPUBuffer; readonly cf: boolean }
+/** Counts, for tests: window-form convolutions that read a forward convolution's transformed input instead of transforming x again. */
+export const winogradStats = { sharedInputs: 0 };
 
 /** Bytes one Winograd scratch buffer may take: the device's storage binding limit, at most 128 MiB (tests lower it). */
 export const winogradScratch = { maxBytes: 1 << 27 };
@@ -238,7 +255,12 @@ export function encodeConv2dWinogradWindow(ctx: RoutineContext, target: PassOrEn
   if (n === 0 || o === 0) return;
   const th = Math.ceil(kh / 2), tw = Math.ceil(kw / 2), q = c * th * tw, a2 = (r + 1) ** 2;
   const { xs, ws, ys } = convStrides(args, r, r);
-  const V = scratch(ctx, a2 * n * q * 4), U = scratch(ctx, a2 * q * o * 4), M = scratch(ctx, a2 * n * o * 4);
+  // x read with images and channels swapped: the same patches as the forward convolution of x by F(2×2, r×r), whose
+  // transformed input (V[ξ, tile, channel] or its transpose) a jitted step has computed already
+  const xsSwapped = [xs[3]!, xs[1]!, xs[2]!, xs[0]!];
+  const shared = ctx.memo?.get(inputKey(args.x, xsSwapped, c, n, args.h, args.w, pad[0][0], pad[1][0], th, tw, form)) as SharedInput | undefined;
+  if (shared) winogradStats.sharedInputs++;
+  const V = shared?.v ?? scratch(ctx, a2 * n * q * 4), U = scratch(ctx, a2 * q * o * 4), M = scratch(ctx, a2 * n * o * 4);
   const code = winogradCode(ctx, form, 'none', false);
   const wg = lanes(ctx);
   const step = (pass: GPUComputePassEncoder, entry: string, total: number, uni: number[], bufs: (GPUBuffer | null)[]): void => {
@@ -252,9 +274,10 @@ export function encodeConv2dWinogradWindow(ctx: RoutineContext, target: PassOrEn
   const uni = (xs4: number[], nn: number, cc: number): number[] => [...xs4, ...ws, ...ys, nn, args.h, args.w, cc, r, r, th, tw, o, pad[0][0], pad[1][0], 0, 0, 0, kh, kw];
   withPass(target, (pass) => {
     // the input transform with images and channels swapped: its "images" are the channels, its "channels" the images
-    step(pass, 'wgInput', q * n, uni([xs[3]!, xs[1]!, xs[2]!, xs[0]!], c, n), [args.x, V]);
+    if (!shared) step(pass, 'wgInput', q * n, uni(xsSwapped, c, n), [args.x, V]);
     step(pass, 'wgDy', q * o, uni(xs, n, c), [args.filter, U]);
-    encodeMatmul(ctx, pass, { a: V, b: U, out: M, batch: a2, m: n, n: o, k: q });
+    // V[ξ] is [n, Q]; a shared one in channels-fastest order is [Q, n]
+    encodeMatmul(ctx, pass, { a: V, b: U, out: M, batch: a2, m: n, n: o, k: q, transA: shared?.cf === true });
     step(pass, 'wgWindowOutput', n * o, uni(xs, n, c), [M, args.out, null, args.x, args.filter]);
   });
 }
