@@ -337,6 +337,19 @@ describe('lax composites', () => {
     const per = vmap((a: Array) => lax.conv(a.expandDims(0), w, [1, 1], 'VALID').squeeze(0))(x);
     close(per, vals(lax.conv(x, w, [1, 1], 'VALID')), 1e-10);
   });
+  it('an eager convolution with layouts (one compiled call) equals the transposes around the NCHW primitive', () => {
+    const x = np.arange(2 * 5 * 6 * 3, 'float32').reshape(2, 5, 6, 3).div(17).sin();
+    const w = np.arange(3 * 3 * 3 * 4, 'float32').reshape(3, 3, 3, 4).div(11).cos();
+    const opts = { windowStrides: [1, 2], padding: 'SAME', dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] } as const;
+    const y = lax.convGeneralDilated(x, w, opts);
+    const want = lax.convGeneralDilated(x.transpose(0, 3, 1, 2), w.transpose(3, 2, 0, 1), { windowStrides: [1, 2], padding: 'SAME' }).transpose(0, 2, 3, 1);
+    expect(y.shape).toEqual([2, 5, 3, 4]);
+    close(y, vals(want), 1e-6);
+    close(lax.convGeneralDilated(x, w, opts), vals(y), 0); // the cached compiled call again
+    // under a transformation it is traced as usual; bad options still name the op
+    close(jit((a: Array) => lax.convGeneralDilated(a, w, opts))(x), vals(y), 1e-6);
+    expect(() => lax.convGeneralDilated(x, w, { ...opts, windowStrides: [1] })).toThrow(/convGeneralDilated: windowStrides needs 2 entries/);
+  });
   it('average pooling can exclude padding from the count', () => {
     const ones = np.ones([1, 1, 3, 3]);
     close(lax.reduceWindow(ones, 'avg', [1, 1, 3, 3], [1, 1, 1, 1], 'SAME', { countIncludePad: false }), new globalThis.Array(9).fill(1));

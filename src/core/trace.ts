@@ -216,6 +216,11 @@ export function findTopTrace(args: readonly Array[]): Trace {
   return top.trace;
 }
 
+/** True when a primitive applied to `args` would run at once: no transformation or staging trace holds them or is open. */
+export function evaluatesEagerly(args: readonly Array[]): boolean {
+  return dynamicMain === null && findTopTrace(args).main === stack[0];
+}
+
 export function fullRaise(trace: Trace, x: Array): Array {
   if (!(x instanceof Tracer)) return trace.pure(x);
   const m = x._trace.main;

@@ -7,7 +7,8 @@ import '../core/array.js';
 import { fmtShape, normalizeAxes, normalizeAxis, range, shapeSize } from '../core/aval.js';
 import { type DType, isBool, isFloat, isUnsigned } from '../core/dtype.js';
 import type { ConvParams } from '../core/primitive.js';
-import { Array } from '../core/trace.js';
+import { Array, evaluatesEagerly } from '../core/trace.js';
+import { jit } from '../transforms/jit.js';
 import * as P from './prims.js';
 
 export * from './prims.js';
@@ -365,6 +366,10 @@ export function convGeneralDilated(lhs: Array, rhs: Array, opts: ConvOptions = {
   if (lhs.dtype !== rhs.dtype) fail(op, `operand dtypes differ: lhs ${desc(lhs)}, rhs ${desc(rhs)}`);
   const nsp = lhs.ndim - 2;
   const perms = convPermutations(opts.dimensionNumbers, lhs.ndim, op);
+  // Eagerly, a layout other than the primitive's (NCHW, OIHW) runs as one compiled call: the targets' convolutions
+  // then read the transposed operands and write the transposed output in place instead of copying them op by op.
+  const moves = [perms.lhs, perms.rhs, perms.out].some((p) => p.some((a, i) => a !== i));
+  if (moves && evaluatesEagerly([lhs, rhs])) return eagerConv(opts)(lhs, rhs);
   const x = P.transpose(lhs, perms.lhs), w = P.transpose(rhs, perms.rhs);
   const ones = globalThis.Array<number>(nsp).fill(1);
   const windowStrides = opts.windowStrides ?? ones;
@@ -384,6 +389,19 @@ export function convGeneralDilated(lhs: Array, rhs: Array, opts: ConvOptions = {
   };
   const y = P.convGeneralDilated(x, w, params);
   return P.transpose(y, invPerm(perms.out));
+}
+
+/** Jitted convGeneralDilated per options (JSON), for eager calls with layouts (at most 64 kept, the oldest dropped first). */
+const eagerConvs = new Map<string, (lhs: Array, rhs: Array) => Array>();
+function eagerConv(opts: ConvOptions): (lhs: Array, rhs: Array) => Array {
+  const key = JSON.stringify(opts);
+  let f = eagerConvs.get(key);
+  if (!f) {
+    f = jit((l: Array, r: Array) => convGeneralDilated(l, r, opts)) as (lhs: Array, rhs: Array) => Array;
+    if (eagerConvs.size >= 64) eagerConvs.delete(eagerConvs.keys().next().value!);
+    eagerConvs.set(key, f);
+  }
+  return f;
 }
 
 /** lax.conv: N C spatial... input, O I spatial... kernel, strides and padding. */
