@@ -1,7 +1,7 @@
 // Where one rep of a case goes on tensorlaw/webgpu: counts the WebGPU calls of one rep (dispatches, copies, bind
 // groups, buffers, submissions), splits its wall time into JS encoding / GPU queue / readback, then replays every
 // recorded dispatch alone (own submission, waited) to rank the kernels by GPU time.
-//   XDG_RUNTIME_DIR=/tmp nice -n 10 node --import tsx bench/webgpu-profile.ts [--case W7] [--top 15] [--dump /tmp/kernels]
+//   XDG_RUNTIME_DIR=/tmp nice -n 10 node --import tsx bench/webgpu-profile.ts [--case W7] [--top 15] [--dump /tmp/kernels] [--list]
 /// <reference types="@webgpu/types" />
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,6 +27,7 @@ interface Dispatch {
   groups: [number, number, number];
 }
 const codeOf = new WeakMap<object, string>();
+const entryOf = new WeakMap<object, string>();
 const rec = { on: false, dispatches: [] as Dispatch[], copies: 0, copyBytes: 0, bindGroups: 0, buffers: 0, bufferBytes: 0, submits: [] as number[], writes: 0, writeBytes: 0, encoders: 0, passes: 0 };
 let curPipeline: GPUComputePipeline | null = null, curBg: GPUBindGroup | null = null;
 
@@ -42,6 +43,7 @@ wrap(G.GPUDevice, 'createShaderModule', (o) => function (this: any, d: GPUShader
 wrap(G.GPUDevice, 'createComputePipeline', (o) => function (this: any, d: GPUComputePipelineDescriptor) {
   const p = o.call(this, d);
   codeOf.set(p, codeOf.get(d.compute.module) ?? '?');
+  entryOf.set(p, d.compute.entryPoint ?? '');
   return p;
 });
 wrap(G.GPUDevice, 'createBindGroup', (o) => function (this: any, d: unknown) {
@@ -184,5 +186,9 @@ console.log('| # | CPU ms | share | wall ms | dispatches | first at | groups | k
 const small = times.filter((t) => t.ms < 0.05).length;
 console.log(`\n${small} of ${times.length} dispatches take < 0.05 CPU ms alone (dispatch-bound work)`);
 console.log(`\nin order: ${times.map((t) => `${t.i}:${t.ms.toFixed(1)}`).join(' ')}`);
+if (process.argv.includes('--list')) {
+  // every dispatch above 1 CPU ms: its groups, its entry point and its kernel's name
+  for (const t of times) if (t.ms >= 1) console.log(`${String(t.i).padStart(3)} ${t.ms.toFixed(1).padStart(7)} ms  ${t.d.groups.join('×').padEnd(12)} ${entryOf.get(t.d.pipeline) ?? ''} ${nameOf(codeOf.get(t.d.pipeline) ?? '?')}`);
+}
 runner.dispose();
 process.exit(0);

@@ -149,16 +149,30 @@ fn depthOffset(r: ARow, k: u32) -> i32 {
   if (o < 0) { return -1; }
   return o + i32(ci * Q.xs.w);
 }
-// One depth element from a decoded row (channel counts not a multiple of 4, such as a first layer's 1 or 3).
-fn fwdA1r(r: ARow, k: u32) -> f32 {
-  let o = depthOffset(r, k);
+// The element at (tap (kh, kw), channel ci) of a decoded row, 0 on padding or past the depth.
+fn tapAt(r: ARow, kh: u32, kw: u32, ci: u32) -> f32 {
+  if (kh >= Q.kh) { return 0.0; }
+  let o = tapOffset(r, kh, kw);
   if (o < 0) { return 0.0; }
-  return f32(A[u32(o)]);
+  return f32(A[u32(o) + ci * Q.xs.w]);
+}
+// The depth after (kh, kw, ci): the next channel, else the next tap.
+fn nextDepth(d: vec3<u32>) -> vec3<u32> {
+  if (d.z + 1u < Q.cg) { return vec3<u32>(d.x, d.y, d.z + 1u); }
+  if (d.y + 1u < Q.kw) { return vec3<u32>(d.x, d.y + 1u, 0u); }
+  return vec3<u32>(d.x + 1u, 0u, 0u);
+}
+// Depths k..k+3 when cg is not a multiple of 4 (a first layer's 1 or 3 channels): (kh, kw, ci) decoded once for k.
+fn fwdA4rSteps(r: ARow, k: u32) -> vec4<f32> {
+  let t2 = qdiv(k, Q.cg); let kh = qdiv(t2, Q.kw);
+  let d0 = vec3<u32>(kh, t2 - kh * Q.kw, k - t2 * Q.cg);
+  let d1 = nextDepth(d0); let d2 = nextDepth(d1); let d3 = nextDepth(d2);
+  return vec4<f32>(tapAt(r, d0.x, d0.y, d0.z), tapAt(r, d1.x, d1.y, d1.z), tapAt(r, d2.x, d2.y, d2.z), tapAt(r, d3.x, d3.y, d3.z));
 }
 // fwdA4 from a decoded row: only the tap (kh, kw, ci) is decoded per step (channels ci..ci+3 when cg % 4 == 0).
 fn fwdA4r(g: u32, r: ARow, k: u32) -> vec4<f32> {
   if (Q.lh != 1 || Q.lw != 1) { return fwdA4(g, r.m, k); }
-  if (Q.cg % 4u != 0u) { return vec4<f32>(fwdA1r(r, k), fwdA1r(r, k + 1u), fwdA1r(r, k + 2u), fwdA1r(r, k + 3u)); }
+  if (Q.cg % 4u != 0u) { return fwdA4rSteps(r, k); }
   let o = depthOffset(r, k);
   if (o < 0) { return vec4<f32>(0.0); }
   let i = u32(o);
@@ -186,9 +200,16 @@ fn rowA(b: u32, m: u32) -> ARow { return {{MODE}}Row(b, m); }
 fn loadA4r(b: u32, r: ARow, k: u32) -> vec4<f32> { return {{MODE}}A4r(b, r, k); }
 // loadB4: the generic gather below, or (fwd with dense HWIO filters, a plain k×cout matrix) matmul.ts's row loader.
 {{LOADB4}}
+// The element stride between the outputs of neighbouring columns (output channels; dx's input channels).
+fn fwdCStride() -> u32 { return Q.ys.w; }
+fn dxCStride() -> u32 { return Q.xs.w; }
+fn dwCStride() -> u32 { return Q.ws.w; }
+// Columns n..n+3 of row m: the row decoded once (integer division runs lane by lane on CPU rasterizers).
 fn storeC4(b: u32, m: u32, n: u32, v: vec4<f32>) {
-  C[{{MODE}}C(b, m, n)] = {{STORE}}(v.x);
-  if (n + 1u < P.n) { C[{{MODE}}C(b, m, n + 1u)] = {{STORE}}(v.y); }
-  if (n + 2u < P.n) { C[{{MODE}}C(b, m, n + 2u)] = {{STORE}}(v.z); }
-  if (n + 3u < P.n) { C[{{MODE}}C(b, m, n + 3u)] = {{STORE}}(v.w); }
+  let o = {{MODE}}C(b, m, n);
+  let s = {{MODE}}CStride();
+  C[o] = {{STORE}}(v.x);
+  if (n + 1u < P.n) { C[o + s] = {{STORE}}(v.y); }
+  if (n + 2u < P.n) { C[o + 2u * s] = {{STORE}}(v.z); }
+  if (n + 3u < P.n) { C[o + 3u * s] = {{STORE}}(v.w); }
 }

@@ -169,6 +169,10 @@ d('encodeConv2d and its gradients', () => {
     { ...base, layout: 'NCHW', filterLayout: 'OIHW', cin: 8, cout: 4, stride: [2, 1], dilation: [1, 2], padding: [[1, 0], [2, 1]] },
     { ...base, layout: 'NCHW', filterLayout: 'OIHW', cin: 8, cout: 8, groups: 2, padding: [[0, 0], [1, 1]] },
     { ...base, cin: 4, cout: 3, kh: 2, dilation: [2, 1], padding: [[1, 1], [0, 0]] },
+    // cg % 4 != 0: the depth's (kh, kw, ci) decoded once per 4 steps, stepping across channels, taps and rows of taps
+    { ...base, layout: 'NCHW', filterLayout: 'OIHW', n: 3, h: 10, w: 9, cin: 1, cout: 8, kh: 5, kw: 5, padding: [[2, 2], [2, 2]] }, // a first layer
+    { ...base, cin: 6, cout: 4, groups: 2, kh: 2, kw: 3, padding: [[1, 0], [1, 1]] }, // cg = 3
+    { ...base, cin: 2, cout: 5, kh: 3, kw: 2, stride: [2, 1], padding: [[0, 1], [1, 0]] }, // cg = 2
   ];
   it('forward, input gradient and filter gradient match the ref target over strides, padding, dilations, groups and layouts', { timeout: 300_000 }, async () => {
     for (const c of cases) {
