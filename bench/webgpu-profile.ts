@@ -188,6 +188,7 @@ console.log(`\n${small} of ${times.length} dispatches take < 0.05 CPU ms alone (
 console.log(`\nin order: ${times.map((t) => `${t.i}:${t.ms.toFixed(1)}`).join(' ')}`);
 if (process.argv.includes('--list')) {
   // every dispatch above 1 CPU ms: its groups, its entry point and its kernel's name
+  if (dump) for (const t of times) writeFileSync(join(dump, `at-${String(t.i).padStart(3, '0')}.wgsl`), codeOf.get(t.d.pipeline) ?? '?');
   for (const t of times) if (t.ms >= 1) console.log(`${String(t.i).padStart(3)} ${t.ms.toFixed(1).padStart(7)} ms  ${t.d.groups.join('×').padEnd(12)} ${entryOf.get(t.d.pipeline) ?? ''} ${nameOf(codeOf.get(t.d.pipeline) ?? '?')}`);
 }
 runner.dispose();
