@@ -130,6 +130,35 @@ describe.skipIf(!ok)('webgpu: fused programs, training, errors, memory', () => {
     }
   });
 
+  it("a channels-last convolution's bias is added by the convolution's epilogue as it writes NHWC, the same bits, gradients equal to ref", async () => {
+    const cases = [
+      { x: [2, 7, 5, 8], w: [3, 2, 8, 12], opts: { padding: [[1, 2], [0, 1]], windowStrides: [1, 2] } }, // implicit GEMM
+      { x: [2, 9, 9, 16], w: [3, 3, 16, 16], opts: { padding: 'SAME' } }, // 3×3 with enough channels: Winograd F(4×4, 3×3)
+    ] as const;
+    for (const [i, c] of cases.entries()) {
+      const x = random.normal(random.key(50 + i), [...c.x]), w = random.normal(random.key(60 + i), [...c.w]), b = random.normal(random.key(70 + i), [c.w[3]]);
+      const conv = (x: Array, w: Array) => lax.convGeneralDilated(x, w, { ...c.opts, dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] } as never);
+      const f = (x: Array, w: Array, b: Array) => conv(x, w).add(b);
+      const j = makeJaxpr(f)(x, w, b).jaxpr, jp = schedule(j);
+      const views = [...outViews(j, jp, lazyViews(j, jp)).values()];
+      expect(views.length).toBe(1);
+      expect(views[0]!.bias).toBe(j.inBinders[2]);
+      // the same bits as the convolution alone plus the bias (f32 sums rounded once either way)
+      const [got, sep] = withTarget('webgpu', () => [jit(f)(x, w, b), jit(conv)(x, w)] as const);
+      const sepPlus = withTarget('webgpu', () => jit((y: Array, b: Array) => y.add(b))(sep, b));
+      expect(new Uint32Array(new Float32Array(await values(got)).buffer)).toEqual(new Uint32Array(new Float32Array(await values(sepPlus)).buffer));
+      const loss = (x: Array, w: Array, b: Array) => np.sum(np.tanh(f(x, w, b)));
+      const g = grad(loss, { argnums: [0, 1, 2] });
+      const want = withTarget('ref', () => g(x, w, b) as Array[]), gg = withTarget('webgpu', () => jit(g)(x, w, b) as Array[]);
+      for (const [k, what] of ['x', 'w', 'b'].entries()) expect(close(await values(gg[k]!), refValues(want[k]!), 1e-4, 1e-4), `gradient of ${what}, case ${i}`).toBeNull();
+    }
+    // not when the bias runs along another axis than the channels
+    const x = random.normal(random.key(80), [2, 7, 5, 8]), w = random.normal(random.key(81), [3, 2, 8, 12]);
+    const wrongAxis = (x: Array, w: Array, b: Array) => lax.convGeneralDilated(x, w, { padding: 'SAME', dimensionNumbers: ['NHWC', 'HWIO', 'NHWC'] }).add(b.reshape([1, 1, 5, 1]));
+    const jw = makeJaxpr(wrongAxis)(x, w, random.normal(random.key(82), [5])).jaxpr, jwp = schedule(jw);
+    expect([...outViews(jw, jwp, lazyViews(jw, jwp)).values()].some((v) => v.bias)).toBe(false);
+  });
+
   it('2-D convolutions (implicit-GEMM routine) and their gradients equal ref: strides, padding, dilations, groups', async () => {
     await fc.assert(
       fc.asyncProperty(

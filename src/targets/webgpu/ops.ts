@@ -434,12 +434,13 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray,
     encodeConv2dWinograd(routineCtx(b), b.pass(), {
       ...shape, x: x.st.buffer, filter: w.st.buffer, out: out.buffer, filterLayout: 'OIHW',
       ...(wv ? { wStrides: [wv[2]!, wv[3]!, wv[1]!, wv[0]!] as const } : {}), ...(into ? { yStrides: into.yStrides } : {}),
+      ...(into?.bias ? { bias: into.bias } : {}),
     }, m || 4);
     return out;
   }
   // an r×r output (r = 3, 5) of a large window, such as a 3×3 or 5×5 layer's filter gradient: Winograd's dual form
   // F(r×r, 2×2) over the window's 2×2 tiles (routines/winograd.ts)
-  if (convForms.winogradWindow && winogradWindowPays(routineCtx(b), shape)) {
+  if (convForms.winogradWindow && !into?.bias && winogradWindowPays(routineCtx(b), shape)) {
     const out = into ? into.st : b.alloc(oa, 'convGeneralDilated');
     const wv = w.view?.strides;
     encodeConv2dWinogradWindow(routineCtx(b), b.pass(), {
@@ -457,7 +458,7 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray,
   // a transposed input the plan left in place (an NHWC activation, say) is read through its strides
   encodeConv2d(routineCtx(b), b.pass(), {
     ...shape, x: x.st.buffer, filter: hwio.buffer, out: out.buffer, filterLayout: 'HWIO',
-    ...(into ? { yStrides: into.yStrides } : {}),
+    ...(into ? { yStrides: into.yStrides } : {}), ...(into?.bias ? { bias: into.bias } : {}),
   });
   hwio.dispose(); // pooled again once this batch is submitted
   return out;
@@ -467,6 +468,8 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray,
 export interface ConvInto {
   readonly st: GpuStorage;
   readonly yStrides: readonly [number, number, number, number];
+  /** A per-output-channel float32 bias the convolution's epilogue adds (f32 outputs only). */
+  readonly bias?: GPUBuffer;
 }
 
 /** The convolution written straight into `into` (a transposed layout its only reader wants); false when the routine does not apply. */

@@ -27,11 +27,15 @@ interface Compiled {
   readonly into: ReadonlyMap<number, OutView>;
 }
 
-/** A convolution step's output transposed by its only reader: that kernel step, its output, and the strides to write y with. */
+/**
+ * A convolution step's output transposed by its only reader: that kernel step, its output, the strides to write y
+ * with, and the per-channel bias the reader adds (the convolution's epilogue adds it instead).
+ */
 interface OutView {
   readonly step: number;
   readonly z: Var;
   readonly yStrides: readonly [number, number, number, number];
+  readonly bias?: Var;
 }
 
 /** Every reader of each variable: (step, argument index) pairs, step −1 for the jaxpr's outputs. */
@@ -74,19 +78,43 @@ export function lazyViews(j: Jaxpr, plan: Plan): Set<number> {
 }
 
 /**
+ * A kernel step that transposes its input y and adds a per-channel float32 bias b (z = transpose(y) + b broadcast along
+ * one axis of z): y's strided load, and b's variable and the axis of z it runs along; null otherwise.
+ */
+function biasedViewLoad(s: Plan['steps'][number], y: Var): { readonly strides: readonly number[]; readonly bias: Var; readonly axis: number } | null {
+  if (s.kind !== 'kernel' || s.ins.length !== 2 || s.outs.length !== 1 || s.kernel.reduce) return null;
+  const e = s.kernel.outputs[0]!, out = s.outs[0]!;
+  if (e.kind !== 'op' || e.op !== 'add' || e.dtype !== 'float32' || out.aval.ndim !== 4) return null;
+  const loads = e.args.filter((a): a is Extract<typeof a, { kind: 'load' }> => a.kind === 'load');
+  if (loads.length !== 2 || !out.aval.shape.every((d, i) => d === s.kernel.shape[i])) return null;
+  const yl = loads.find((a) => s.ins[a.input] === y), bl = loads.find((a) => s.ins[a.input] !== y);
+  if (!yl || !bl || yl.view.offset !== 0 || bl.view.offset !== 0 || yl.dtype !== 'float32' || bl.dtype !== 'float32') return null;
+  const b = s.ins[bl.input]!;
+  const axes = bl.view.strides.flatMap((d, i) => (d !== 0 && out.aval.shape[i]! > 1 ? [i] : []));
+  if (b.aval.ndim !== 1 || axes.length !== 1 || bl.view.strides[axes[0]!] !== 1 || b.aval.shape[0] !== out.aval.shape[axes[0]!]) return null;
+  return { strides: yl.view.strides, bias: b, axis: axes[0]! };
+}
+
+/**
  * Convolution steps whose output (NCHW) only one kernel step reads, and that kernel only transposes it (viewLoad with
- * strides that permute y's dimensions): the convolution writes each element where the transpose would put it, and the
- * transpose is skipped. The usual case is a channels-last model's output going back to NHWC.
+ * strides that permute y's dimensions), or transposes it and adds a per-channel bias (biasedViewLoad): the convolution
+ * writes each element where the transpose would put it, its epilogue adds the bias, and the kernel is skipped. The
+ * usual case is a channels-last model's convolution output going back to NHWC, with or without its bias.
  */
 export function outViews(j: Jaxpr, plan: Plan, lazy: ReadonlySet<number>): Map<number, OutView> {
   const readers = readersOf(j, plan);
   const res = new Map<number, OutView>();
+  // where each variable is made: −1 for the jaxpr's inputs
+  const madeAt = new Map<Var, number>(j.inBinders.map((v) => [v, -1]));
+  plan.steps.forEach((s, k) => (s.kind === 'kernel' ? s.outs : s.eqn.outs).forEach((v) => madeAt.set(v, k)));
   plan.steps.forEach((s, k) => {
     if (s.kind !== 'eqn' || s.eqn.prim !== 'convGeneralDilated') return;
     const y = s.eqn.outs[0]!, r = readers.get(y);
     if (r?.length !== 1 || r[0]!.step < 0 || lazy.has(r[0]!.step)) return;
-    const vs = plan.steps[r[0]!.step]!, e = viewLoad(vs);
+    const vs = plan.steps[r[0]!.step]!, biased = y.aval.dtype === 'float32' ? biasedViewLoad(vs, y) : null, e = viewLoad(vs) ?? biased;
     if (!e || vs.kind !== 'kernel') return;
+    // the bias must exist when the convolution runs
+    if (biased && !((madeAt.get(biased.bias) ?? k) < k)) return;
     const z = vs.outs[0]!;
     // z dim i reads y dim perm[i]: a permutation of y's dimensions (size-1 dimensions are free to go anywhere)
     const yc = stridesOf(y.aval.shape), zc = stridesOf(z.aval.shape);
@@ -99,8 +127,10 @@ export function outViews(j: Jaxpr, plan: Plan, lazy: ReadonlySet<number>): Map<n
       ys[d] = zc[i]!;
     }
     if ([0, 1, 2, 3].some((q) => y.aval.shape[q]! > 1 && !taken.has(q))) return;
+    // the bias runs along y's channels (dimension 1): z's bias axis reads it
+    if (biased && yc[1] !== e.strides[biased.axis]) return;
     // y is NCHW; the routine takes (n, h, w, c)
-    res.set(k, { step: r[0]!.step, z, yStrides: [ys[0]!, ys[2]!, ys[3]!, ys[1]!] });
+    res.set(k, { step: r[0]!.step, z, yStrides: [ys[0]!, ys[2]!, ys[3]!, ys[1]!], ...(biased ? { bias: biased.bias } : {}) });
   });
   return res;
 }
@@ -166,7 +196,8 @@ export function execJaxpr(b: Batch, j0: Jaxpr, args0: readonly GpuIn[]): GpuIn[]
   /** The convolution `e` written straight into its reader's layout (outViews); false where the routine does not apply. */
   const writeInto = (e: Eqn, iv: OutView): boolean => {
     const st = b.alloc(iv.z.aval, 'convGeneralDilated');
-    if (!convInto(b, e.ins.map(read), e.params as Params<'convGeneralDilated'>, e.outs[0]!.aval, { st, yStrides: iv.yStrides })) {
+    const bias = iv.bias ? read(iv.bias).st.buffer : undefined;
+    if (!convInto(b, e.ins.map(read), e.params as Params<'convGeneralDilated'>, e.outs[0]!.aval, { st, yStrides: iv.yStrides, ...(bias ? { bias } : {}) })) {
       st.dispose();
       return false;
     }
