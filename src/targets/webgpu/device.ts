@@ -4,6 +4,7 @@
 import type { ShapedArray } from '../../core/aval.js';
 import { type DType, type TypedArray, f16BitsArray, f16FromBits, typedArrayCtor } from '../../core/dtype.js';
 import { ConcreteArray, type DeviceBuffer, mirrorOf, setMirror } from '../../core/array.js';
+import { quietWait, setQuietWaits } from './quiet.js';
 
 /** Errors of the webgpu target (device loss, out of memory, validation, unsupported dtype/op). */
 export class WebGpuError extends Error {
@@ -76,6 +77,12 @@ export interface WebGpuOptions {
    * way; a different value than the current device's acquires a new device.
    */
   readonly f16Storage?: boolean;
+  /**
+   * In Node, space out the busy poll by which Dawn's bindings (the `webgpu` package) wait for the GPU while tensorlaw
+   * awaits it, so that the poll does not take a core from a CPU adapter's own threads (default true; the environment
+   * variable TENSORLAW_WEBGPU_QUIET=0 makes the default false). See src/targets/webgpu/quiet.ts.
+   */
+  readonly quietWaits?: boolean;
 }
 
 const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
@@ -103,8 +110,12 @@ async function getGpu(): Promise<GPU> {
     );
   }
   Object.assign(globalThis, mod.globals);
+  dawnNode = true;
   return mod.create([]);
 }
+/** Whether the GPU object came from the `webgpu` package (Dawn's Node bindings). */
+let dawnNode = false;
+const isNode = (): boolean => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 
 /**
  * Acquires a GPU device for the webgpu target (navigator.gpu in browsers, the `webgpu` package in Node).
@@ -144,6 +155,10 @@ export function initDevice(opts: WebGpuOptions = {}): Promise<void> {
           },
         });
       }
+      // Dawn's Node bindings poll with setImmediate: in Node without a native navigator.gpu (the `webgpu` package, or a
+      // device the application took from it)
+      const nativeGpu = !!(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu && !dawnNode;
+      setQuietWaits((opts.quietWaits ?? env?.TENSORLAW_WEBGPU_QUIET !== '0') && isNode() && !nativeGpu);
       const features = new Set([...device.features] as string[]);
       const s: DeviceState = {
         device,
@@ -295,9 +310,9 @@ export class GpuStorage implements DeviceBuffer {
   /** Resolves once the submissions so far (the one writing this buffer among them) have finished; rethrows its error. */
   async ready(): Promise<void> {
     void this.buffer; // disposed / lost device: a clear error
-    const err = this.check ? await this.check : null;
+    const err = this.check ? await quietWait(this.check) : null;
     if (err) throw err;
-    await this.state.device.queue.onSubmittedWorkDone();
+    await quietWait(this.state.device.queue.onSubmittedWorkDone());
   }
   async read(): Promise<TypedArray> {
     const buf = this.buffer;
@@ -306,13 +321,13 @@ export class GpuStorage implements DeviceBuffer {
     const enc = s.device.createCommandEncoder();
     enc.copyBufferToBuffer(buf, 0, staging, 0, staging.size);
     s.device.queue.submit([enc.finish()]);
-    const err = this.check ? await this.check : null;
+    const err = this.check ? await quietWait(this.check) : null;
     if (err) {
       staging.destroy();
       throw err;
     }
     try {
-      await staging.mapAsync(GPUMapMode.READ);
+      await quietWait(staging.mapAsync(GPUMapMode.READ));
     } catch (e) {
       staging.destroy();
       if (s.lost !== null) gpu();
