@@ -40,10 +40,13 @@ export function runKernel(b: Batch, k: Kernel, ins: readonly GpuStorage[], outAv
   const outs = outAvals.map((a) => b.alloc(a, 'fused kernel'));
   const n = k.shape.reduce((x, y) => x * y, 1);
   if (n === 0 || outAvals.every((a) => a.size === 0)) return outs;
-  const r = renderWgsl(k, groupsFor);
+  let r = rendered.get(k);
+  if (!r) rendered.set(k, (r = renderWgsl(k, groupsFor)));
   b.dispatch(r.code, [...ins.map((s) => s.buffer), ...outs.map((s) => s.buffer)], r.groups);
   return outs;
 }
+/** WGSL of a jit plan's kernels (the same Kernel object on every call of the plan): rendered once. */
+const rendered = new WeakMap<Kernel, ReturnType<typeof renderWgsl>>();
 
 /** Dispatches a hand-written kernel with one thread per element of the output `n`. */
 function runCustom(b: Batch, code: string, ins: readonly GpuStorage[], outs: readonly GpuStorage[], n: number): void {

@@ -56,7 +56,9 @@ export interface TileConfig {
   readonly sgBroadcast?: boolean;
 }
 
-const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+const pipelines = new WeakMap<GPUDevice, Map<string, Map<string, GPUComputePipeline>>>();
+/** Pipelines with explicit bind group layouts (pipelineWithLayout), by entry, layout and source. */
+const explicitPipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
 /** Substitute `{{NAME}}` placeholders of a kernels/*.wgsl source; a missing value is an error naming the placeholder. */
 export function instantiate(file: string, vars: Readonly<Record<string, string | number>>): string {
@@ -73,12 +75,14 @@ export function instantiate(file: string, vars: Readonly<Record<string, string |
 export function pipeline(ctx: RoutineContext, code: string, entry: string): GPUComputePipeline {
   let m = pipelines.get(ctx.device);
   if (!m) pipelines.set(ctx.device, (m = new Map()));
-  const key = `${entry}\u0000${code}`;
-  let p = m.get(key);
+  // by entry, then by source (no key string built per call: sources are tens of kB)
+  let byCode = m.get(entry);
+  if (!byCode) m.set(entry, (byCode = new Map()));
+  let p = byCode.get(code);
   if (!p) {
     const module = ctx.device.createShaderModule({ code });
     p = ctx.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: entry } });
-    m.set(key, p);
+    byCode.set(code, p);
   }
   return p;
 }
@@ -228,8 +232,8 @@ export function pipelineWithLayout(ctx: RoutineContext, code: string, entry: str
     });
     lm.set(key, layout);
   }
-  let m = pipelines.get(ctx.device);
-  if (!m) pipelines.set(ctx.device, (m = new Map()));
+  let m = explicitPipelines.get(ctx.device);
+  if (!m) explicitPipelines.set(ctx.device, (m = new Map()));
   const pkey = `${entry}\u0000${key}\u0000${code}`;
   let p = m.get(pkey);
   if (!p) {

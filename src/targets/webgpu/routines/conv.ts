@@ -100,6 +100,9 @@ export function convStrides(c: Conv2dShape, oh: number, ow: number): { xs: numbe
  */
 export const convForms: { tap: boolean; winograd: 0 | 2 | 4; winograd5: boolean; winogradWindow: boolean } = { tap: true, winograd: 4, winograd5: true, winogradWindow: true };
 
+/** The conv loads by (mode, type, plain B, vec4 B): the same string object each time (gemmCode's memo key). */
+const convLoads = new Map<string, string>();
+
 function encodeConvGemm(
   ctx: RoutineContext, target: PassOrEncoder, op: string, mode: 'fwd' | 'dx' | 'dw', c: Conv2dShape,
   a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, bias: GPUBuffer | undefined, epilogue: Epilogue,
@@ -121,7 +124,10 @@ function encodeConvGemm(
   // vec4 for one vector load per row was measured slower on lavapipe: 512 against 468 CPU ms for W6.)
   const tap = mode === 'fwd' && plainB && geo.cg % 4 === 0 && geo.l[0] === 1 && geo.l[1] === 1 && convForms.tap;
   const st = storeAs(T); // f16 outputs narrowed exactly (h16_), not by WGSL's implementation-defined f16(x)
-  const loads = st.source + '\n' + instantiate('conv.wgsl', { MODE: mode, T, STORE: st.fn, LOADB4: plainB ? loadBText(bVec, false) : generic, B_AT: bVec ? 'f32(B[i / 4u][i % 4u])' : 'f32(B[i])' });
+  const lkey = `${mode}|${T}|${+plainB}|${+bVec}`;
+  let loads = convLoads.get(lkey);
+  if (loads === undefined)
+    convLoads.set(lkey, (loads = st.source + '\n' + instantiate('conv.wgsl', { MODE: mode, T, STORE: st.fn, LOADB4: plainB ? loadBText(bVec, false) : generic, B_AT: bVec ? 'f32(B[i / 4u][i % 4u])' : 'f32(B[i])' })));
   const { code, entry, tiles } = gemmCode(ctx, { T, aVec: false, bVec, hasBias: !!bias, epilogue, loads, m, n, rowHoist: true, tap });
   const p = pipeline(ctx, code, entry);
   const [gx, gy, gz] = gemmGrid(ctx, tiles, m, n, geo.g, op);

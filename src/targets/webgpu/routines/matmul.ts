@@ -90,6 +90,14 @@ fn loadBT4(b: u32, n: u32, k: u32) -> vec4<f32> {
  * A transposed operand bound as vec4 (aVec with transA, bVec with transB) also gets loadAT4(b, k, m) = A[b][m..m+3, k] and
  * loadBT4(b, n, k) = B[b][k..k+3, n]: one vector load of the stored row, which gemmDirect transposes in registers. */
 function loads(T: ElemType, aVec: boolean, bVec: boolean, transA: boolean, transB: boolean): string {
+  const key = `${T}${+aVec}${+bVec}${+transA}${+transB}`;
+  let s = loadsMemo.get(key);
+  if (s === undefined) loadsMemo.set(key, (s = loadsText(T, aVec, bVec, transA, transB)));
+  return s;
+}
+/** loads() by its arguments: the same string object each time, so gemmCode's memo finds it by its cached hash. */
+const loadsMemo = new Map<string, string>();
+function loadsText(T: ElemType, aVec: boolean, bVec: boolean, transA: boolean, transB: boolean): string {
   const z = 'vec4<f32>(0.0)';
   const a = aVec && !transA
     ? `fn loadA4(b: u32, m: u32, k: u32) -> vec4<f32> {
@@ -168,6 +176,25 @@ export function gemmCode(
 ): { code: string; entry: string; tiles: ReturnType<typeof matmulTiles> } {
   const tiles = matmulTiles(ctx, o.m, o.n);
   const sg = tiles.kind === 'direct' ? broadcastWidth(ctx, tiles) : 0;
+  // generated once per device and form: a jitted step asks for the same sources on every call (by `loads`, whose
+  // callers hand the same string object each time, then by the small parameters)
+  let perDevice = gemmMemo.get(ctx.device);
+  if (!perDevice) gemmMemo.set(ctx.device, (perDevice = new Map()));
+  let byLoads = perDevice.get(o.loads);
+  if (!byLoads) perDevice.set(o.loads, (byLoads = new Map()));
+  const key = `${o.T}|${+o.aVec}${+o.bVec}${+o.hasBias}|${o.epilogue}|${tiles.wgX},${tiles.wgY},${tiles.tm},${tiles.tn},${tiles.bk},${tiles.kind}|${sg}|${+!!o.aT}${+!!o.bT}${+!!o.rowHoist}${+!!o.tap}`;
+  const hit = byLoads.get(key);
+  if (hit) return hit;
+  const made = gemmCodeText(o, tiles, sg);
+  byLoads.set(key, made);
+  return made;
+}
+const gemmMemo = new WeakMap<GPUDevice, Map<string, Map<string, { code: string; entry: string; tiles: ReturnType<typeof matmulTiles> }>>>();
+
+function gemmCodeText(
+  o: { T: ElemType; aVec: boolean; bVec: boolean; hasBias: boolean; epilogue: Epilogue; loads: string; m: number; n: number } & DirectForm,
+  tiles: ReturnType<typeof matmulTiles>, sg: number,
+): { code: string; entry: string; tiles: ReturnType<typeof matmulTiles> } {
   const code = instantiate('matmul.wgsl', {
     ENABLE: [o.T === 'f16' ? 'enable f16;' : '', sg > 0 ? 'enable subgroups;' : ''].join('\n'),
     T: o.T,

@@ -59,7 +59,17 @@ function sandwich(L: readonly (readonly Q[])[], name: (r: number, c: number) => 
   return s;
 }
 
+/** winogradCode by device and (form, epilogue, order): generated once (a jitted step asks on every call). */
+const codeMemo = new WeakMap<GPUDevice, Map<string, string>>();
 function winogradCode(ctx: RoutineContext, form: WinogradForm, epilogue: Epilogue, cf: boolean): string {
+  let m = codeMemo.get(ctx.device);
+  if (!m) codeMemo.set(ctx.device, (m = new Map()));
+  const key = `${form}|${epilogue}|${cf}`;
+  let code = m.get(key);
+  if (code === undefined) m.set(key, (code = winogradCodeText(ctx, form, epilogue, cf)));
+  return code;
+}
+function winogradCodeText(ctx: RoutineContext, form: WinogradForm, epilogue: Epilogue, cf: boolean): string {
   const t = winogradTransforms[form], [m, r] = form.split(',').map(Number) as [number, number], a = m + r - 1, ind = (s: string[]) => s.map((l) => `  ${l}`).join('\n');
   const filter = [
     ...Array.from({ length: r * r }, (_, k) => `let g${k / r | 0}_${k % r} = src[base + ${k / r | 0}u * Q.ws.x + ${k % r}u * Q.ws.y];`),
