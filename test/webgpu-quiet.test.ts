@@ -21,6 +21,7 @@ describe('quietWait', () => {
       // the first QUIET_SPINS ticks are real immediates (they run before a timer due now), later ones timers
       const order: string[] = [];
       for (let i = 0; i < QUIET_SPINS; i++) setImmediate(() => order.push('immediate'));
+      const kept = globalThis.setImmediate; // a reference taken during a wait
       const late = setImmediate(() => order.push('late'));
       const cancelled = setImmediate(() => order.push('cancelled'));
       clearImmediate(cancelled);
@@ -37,6 +38,8 @@ describe('quietWait', () => {
       expect(quietState()).toEqual({ depth: 0, installed: false });
       expect(globalThis.setImmediate).toBe(realSet);
       expect(globalThis.clearImmediate).toBe(realClear);
+      // the reference taken during the wait behaves as the real one now: an immediate again, not a timer
+      expect('_onImmediate' in (kept(() => undefined) as object)).toBe(true);
       // a rejected wait restores them too, and rethrows
       await expect(quietWait(Promise.reject(new Error('lost')))).rejects.toThrow('lost');
       expect(globalThis.setImmediate).toBe(realSet);

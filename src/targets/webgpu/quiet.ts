@@ -27,8 +27,9 @@ function install(): void {
   const si = g.setImmediate, ci = g.clearImmediate;
   saved = { si, ci };
   let ticks = 0;
+  // (a reference taken while installed keeps working as the real one once the waits are over)
   const quietSet = (fn: (...a: unknown[]) => void, ...args: unknown[]): Immediate =>
-    (++ticks <= QUIET_SPINS ? si(fn, ...args) : (setTimeout(fn, 0, ...args) as unknown as Immediate));
+    (depth === 0 || ++ticks <= QUIET_SPINS ? si(fn, ...args) : (setTimeout(fn, 0, ...args) as unknown as Immediate));
   g.setImmediate = Object.assign(quietSet, { __promisify__: si.__promisify__ }) as typeof setImmediate;
   g.clearImmediate = ((h: Immediate | undefined) => {
     // a Timeout from quietSet, else a real Immediate
