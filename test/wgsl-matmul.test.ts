@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { lax, np, vjp, withTarget } from '../src/index.js';
 import type { Epilogue, TileConfig } from '../src/targets/webgpu/routines/common.js';
 import { conv2dOutShape, convForms, encodeConv2d, encodeConv2dFilterGrad, encodeConv2dInputGrad } from '../src/targets/webgpu/routines/conv.js';
-import { encodeMatmul } from '../src/targets/webgpu/routines/matmul.js';
+import { encodeMatmul, matmulTiles } from '../src/targets/webgpu/routines/matmul.js';
 import { empty, gpuContext, randoms, readBytes, readF32, submit, upload, worstError } from './wgsl-support.js';
 
 const ctx = await gpuContext();
@@ -65,6 +65,11 @@ async function runMatmul(c: Case, tiles?: Partial<TileConfig>): Promise<number> 
 }
 
 d('encodeMatmul', () => {
+  it('takes 16 rows per thread on CPU adapters, 8 where the host is known to lack AVX-512 (wideHost false)', () => {
+    expect(matmulTiles({ device: ctx!.device, cpuLike: true }).tm).toBe(16);
+    expect(matmulTiles({ device: ctx!.device, cpuLike: true, wideHost: true }).tm).toBe(16);
+    expect(matmulTiles({ device: ctx!.device, cpuLike: true, wideHost: false }).tm).toBe(8);
+  });
   it('matches float64 loops over odd shapes, transposes, batch, broadcast and epilogues (default tiles)', { timeout: 300_000 }, async () => {
     const cases: Case[] = [
       { batch: 1, m: 1, n: 1, k: 1, transA: false, transB: false },

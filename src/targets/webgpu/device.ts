@@ -51,6 +51,8 @@ interface DeviceState {
   readonly features: ReadonlySet<string>;
   /** A CPU rasterizer (lavapipe/llvmpipe/SwiftShader): routines pick register tiles without workgroup memory. */
   readonly cpuLike: boolean;
+  /** For a CPU adapter in Node on Linux: whether the host has AVX-512 (/proc/cpuinfo); undefined when unknown. */
+  readonly wideHost?: boolean;
   lost: string | null;
   /** The GPU instance and adapter, kept reachable: Dawn aborts work in flight when its instance is collected. */
   readonly keepAlive: readonly unknown[];
@@ -113,6 +115,22 @@ async function getGpu(): Promise<GPU> {
   dawnNode = true;
   return mod.create([]);
 }
+/**
+ * Whether the host of a CPU adapter (lavapipe, whose LLVM JIT compiles for this CPU) has AVX-512, from /proc/cpuinfo
+ * in Node on Linux x86; {} when it cannot be told (another OS or architecture, a browser).
+ */
+async function hostVectorWidth(): Promise<{ wideHost?: boolean }> {
+  const proc = (globalThis as { process?: { platform?: string; arch?: string } }).process;
+  if (!isNode() || proc?.platform !== 'linux' || proc.arch !== 'x64') return {};
+  try {
+    const fsName = 'node:fs/promises'; // a variable, so bundlers for the browser do not try to resolve it
+    const { readFile } = (await import(/* @vite-ignore */ fsName)) as { readFile(p: string, e: string): Promise<string> };
+    const flags = (await readFile('/proc/cpuinfo', 'utf8')).match(/^flags\s*:(.*)$/m)?.[1]?.trim().split(/\s+/) ?? [];
+    return flags.includes('avx2') ? { wideHost: flags.includes('avx512f') } : {};
+  } catch {
+    return {};
+  }
+}
 /** Whether the GPU object came from the `webgpu` package (Dawn's Node bindings). */
 let dawnNode = false;
 const isNode = (): boolean => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
@@ -167,6 +185,7 @@ export function initDevice(opts: WebGpuOptions = {}): Promise<void> {
         adapterInfo: info,
         features,
         cpuLike: /llvmpipe|lavapipe|swiftshader|cpu/i.test(info),
+        ...(/llvmpipe|lavapipe/i.test(info) ? await hostVectorWidth() : {}),
         lost: null,
         keepAlive,
         pool: new Map(),

@@ -350,7 +350,7 @@ function routineCtx(b: Batch): RoutineContext {
       t.dispose();
       return buf;
     };
-    routineCtxs.set(b, (c = { device: b.state.device, cpuLike: b.state.cpuLike, alloc, memo: new Map() }));
+    routineCtxs.set(b, (c = { device: b.state.device, cpuLike: b.state.cpuLike, alloc, memo: new Map(), ...(b.state.wideHost !== undefined ? { wideHost: b.state.wideHost } : {}) }));
   }
   return c;
 }

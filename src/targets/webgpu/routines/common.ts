@@ -14,6 +14,11 @@ export interface RoutineContext {
   /** True when the device runs on a CPU rasterizer (lavapipe/llvmpipe/SwiftShader); chooses register tiles without workgroup memory. */
   readonly cpuLike?: boolean;
   /**
+   * For a CPU adapter: whether its host has 32 vector registers (x86 AVX-512), where the GEMM's register block of 16
+   * rows per thread measured fastest; false (an x86 host without AVX-512) takes 8 rows; unknown takes 16.
+   */
+  readonly wideHost?: boolean;
+  /**
    * Intermediates a routine may share with a later one of the same submission (Winograd's transformed input, read by
    * the window form of a filter gradient): keys name their source buffers, so this is only sound where each buffer
    * is written once per submission and not reused before it is submitted (the target's batches: freed buffers go back

@@ -41,8 +41,9 @@ export function matmulTiles(ctx: RoutineContext, m = 1024, n = 1024): TileConfig
   let t: TileConfig;
   // CPU rasterizers: one row of 8 threads (a subgroup on lavapipe) sharing 16 rows of A by subgroupBroadcast, each
   // thread owning 16×4 outputs: on an AVX-512 host (32 vector registers) 1.1–1.4× faster than 8 rows on W1, W4, W6
-  // and W7 (docs/performance.md, "Tenth session"); 32 rows helped only the large square product.
-  if (cpu) t = { wgX: 8, wgY: 1, tm: 16, tn: 4, bk: 4 };
+  // and W7 (docs/performance.md, "Tenth session"); 32 rows helped only the large square product. On a host known to
+  // lack AVX-512 (ctx.wideHost false) 8 rows, which the sixth session measured faster there (fewer spills).
+  if (cpu) t = { wgX: 8, wgY: 1, tm: ctx.wideHost === false ? 8 : 16, tn: 4, bk: 4 };
   else {
     const inv = Math.min(lim.maxComputeInvocationsPerWorkgroup, 256);
     const wgX = Math.min(16, lim.maxComputeWorkgroupSizeX);
