@@ -7,7 +7,7 @@ import type { RefVal } from '../../rules/types.js';
 import { convImpl, dotGeneralImpl } from '../ref/linalg.js';
 import { copyStrided } from '../ref/strided.js';
 import {
-  copyIn, copyOut, f32View, f64View, materialize, residentDerived, residentIn, ringTake, scratch, scratchMark, scratchRelease, scratchStats, takeResult, wasmExports,
+  copyIn, copyOut, f32View, f64View, materialize, residentDerived, residentIn, ringReserve, ringTake, scratch, scratchMark, scratchRelease, scratchStats, takeResult, wasmExports,
 } from './runtime.js';
 import { type Block, getThreads, MAX_BLOCKS, runBlocks } from './threads.js';
 
@@ -101,12 +101,16 @@ export function dotGeneralWasm(args: RefVal[], params: DotGeneralParams, outAval
   const ex = wasmExports();
   /** The result at `c` (in the ring when it got there: remembered, or deferred; see takeResult). */
   const result = (c: number): TypedArray[] => [kind.out(c, oa.size)];
+  const T = getThreads(), threaded = T > 1 && B * M * N * K >= threading.minMulAdds;
+  const packed = !threaded && B === 1 && M <= packedWeights.maxRows && K * N >= packedWeights.minElements;
+  // room for the lhs, the packed weight and the result before any of them holds the ring (else the packing could
+  // find the ring's end with an operand already in it, and be made in scratch for this call only)
+  if (packed) ringReserve(x.buffer.byteLength + ex.packedBBytes(kind.esize, K, N) + oa.size * kind.esize + 192);
   return withScratch(() => {
     const a = operandIn(x, lb, lf, lc, kind);
-    const T = getThreads(), threaded = T > 1 && B * M * N * K >= threading.minMulAdds;
     // a product of few rows against a weight-sized operand (a scan body's h·W, step after step): the packing of that
     // operand dominates, so its packed form is kept in the ring (residentDerived) and reused while it is unchanged
-    if (!threaded && B === 1 && M <= packedWeights.maxRows && K * N >= packedWeights.minElements) {
+    if (packed) {
       const e = kind.esize, key = `${e}:${rb.join()}:${params.contract[1].join()}:${rf.join()}:${K}x${N}`;
       const bp = residentDerived(y.buffer, key, ex.packedBBytes(e, K, N), (p) => {
         const b = operandIn(y, rb, rc, rf, kind);
