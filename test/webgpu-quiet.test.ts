@@ -1,4 +1,5 @@
 // quietWait (src/targets/webgpu/quiet.ts): Dawn's setImmediate poll spaced out while tensorlaw awaits the GPU, the globals restored after.
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Array, jit, np, random, setTarget, withTarget } from '../src/index.js';
 import { QUIET_SPINS, quietState, quietWait, setQuietWaits } from '../src/targets/webgpu/quiet.js';
@@ -22,6 +23,7 @@ describe('quietWait', () => {
       const order: string[] = [];
       for (let i = 0; i < QUIET_SPINS; i++) setImmediate(() => order.push('immediate'));
       const kept = globalThis.setImmediate; // a reference taken during a wait
+      expect(await promisify(setImmediate)('promisified')).toBe('promisified');
       const late = setImmediate(() => order.push('late'));
       const cancelled = setImmediate(() => order.push('cancelled'));
       clearImmediate(cancelled);

@@ -30,7 +30,9 @@ function install(): void {
   // (a reference taken while installed keeps working as the real one once the waits are over)
   const quietSet = (fn: (...a: unknown[]) => void, ...args: unknown[]): Immediate =>
     (depth === 0 || ++ticks <= QUIET_SPINS ? si(fn, ...args) : (setTimeout(fn, 0, ...args) as unknown as Immediate));
-  g.setImmediate = Object.assign(quietSet, { __promisify__: si.__promisify__ }) as typeof setImmediate;
+  // util.promisify(setImmediate) keeps working (Node's custom promisified form, looked up by its registered symbol)
+  const custom = Symbol.for('nodejs.util.promisify.custom');
+  g.setImmediate = Object.assign(quietSet, { [custom]: (si as unknown as Record<symbol, unknown>)[custom] }) as unknown as typeof setImmediate;
   g.clearImmediate = ((h: Immediate | undefined) => {
     // a Timeout from quietSet, else a real Immediate
     if (h && typeof h === 'object' && '_onTimeout' in h) clearTimeout(h as unknown as ReturnType<typeof setTimeout>);
