@@ -94,8 +94,7 @@ const f16Requested = (opts: WebGpuOptions): boolean => opts.f16Storage ?? env?.T
 async function getGpu(): Promise<GPU> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
-  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
-  if (!isNode)
+  if (!isNode())
     throw new WebGpuError(
       'initWebGpu: this browser has no WebGPU (navigator.gpu is undefined). Use a browser with WebGPU enabled ' +
         "(Chrome/Edge 113+, or Chromium with --enable-unsafe-webgpu), or use the 'wasm' target",

@@ -11,7 +11,7 @@ import { type Batch, type GpuStorage, WebGpuError, copyBytes, groupsFor, storage
 import { encodeConv2d, encodeMatmul, encodeSort, type RoutineContext } from './routines/index.js';
 import { convForms } from './routines/conv.js';
 import { encodeConv2dWinograd, encodeConv2dWinogradWindow, winogradFormOf, winogradImages, winogradPays, winogradWindowPays } from './routines/winograd.js';
-import { uniforms } from './routines/common.js';
+import { memoized, uniforms } from './routines/common.js';
 import { Helpers, MAIN_1D, WG, bindings, coordLines, literal, offsetExpr, renderWgsl } from './wgsl.js';
 
 /** An operand of a GPU op: its storage and aval. */
@@ -40,8 +40,7 @@ export function runKernel(b: Batch, k: Kernel, ins: readonly GpuStorage[], outAv
   const outs = outAvals.map((a) => b.alloc(a, 'fused kernel'));
   const n = k.shape.reduce((x, y) => x * y, 1);
   if (n === 0 || outAvals.every((a) => a.size === 0)) return outs;
-  let r = rendered.get(k);
-  if (!r) rendered.set(k, (r = renderWgsl(k, groupsFor)));
+  const r = memoized(rendered, k, () => renderWgsl(k, groupsFor));
   b.dispatch(r.code, [...ins.map((s) => s.buffer), ...outs.map((s) => s.buffer)], r.groups);
   return outs;
 }
@@ -431,25 +430,22 @@ function tiledConv(b: Batch, x: GpuIn, w: GpuIn, p: ConvParams, oa: ShapedArray,
   // routines/winograd.ts)
   const m = convForms.winograd, form = winogradFormOf(shape, m || 4);
   const wanted = form === '2,5' ? convForms.winograd5 : form !== null && m !== 0;
+  // the Winograd forms read the OIHW filter as it is (a transposed one left in place, HWIO say, by its (o, i, kh, kw) strides)
+  const wv = w.view?.strides;
+  const onFilter = (out: GpuStorage) => ({
+    ...shape, x: x.st.buffer, filter: w.st.buffer, out: out.buffer, filterLayout: 'OIHW' as const,
+    ...(wv ? { wStrides: [wv[2]!, wv[3]!, wv[1]!, wv[0]!] as const } : {}), ...(into ? { yStrides: into.yStrides } : {}),
+  });
   if (wanted && winogradPays(n * oa.shape[2]! * oa.shape[3]!, cin, cout, kh === 5 ? 5 : 3) && winogradImages(routineCtx(b), shape, m || 4) >= 1) {
     const out = into ? into.st : b.alloc(oa, 'convGeneralDilated');
-    const wv = w.view?.strides; // a transposed filter left in place (HWIO, say): (o, i, kh, kw) strides
-    encodeConv2dWinograd(routineCtx(b), b.pass(), {
-      ...shape, x: x.st.buffer, filter: w.st.buffer, out: out.buffer, filterLayout: 'OIHW',
-      ...(wv ? { wStrides: [wv[2]!, wv[3]!, wv[1]!, wv[0]!] as const } : {}), ...(into ? { yStrides: into.yStrides } : {}),
-      ...(into?.bias ? { bias: into.bias } : {}),
-    }, m || 4);
+    encodeConv2dWinograd(routineCtx(b), b.pass(), { ...onFilter(out), ...(into?.bias ? { bias: into.bias } : {}) }, m || 4);
     return out;
   }
   // an r×r output (r = 3, 5) of a large window, such as a 3×3 or 5×5 layer's filter gradient: Winograd's dual form
   // F(r×r, 2×2) over the window's 2×2 tiles (routines/winograd.ts)
   if (convForms.winogradWindow && !into?.bias && winogradWindowPays(routineCtx(b), shape)) {
     const out = into ? into.st : b.alloc(oa, 'convGeneralDilated');
-    const wv = w.view?.strides;
-    encodeConv2dWinogradWindow(routineCtx(b), b.pass(), {
-      ...shape, x: x.st.buffer, filter: w.st.buffer, out: out.buffer, filterLayout: 'OIHW',
-      ...(wv ? { wStrides: [wv[2]!, wv[3]!, wv[1]!, wv[0]!] as const } : {}), ...(into ? { yStrides: into.yStrides } : {}),
-    });
+    encodeConv2dWinogradWindow(routineCtx(b), b.pass(), onFilter(out));
     return out;
   }
   // the routine reads an HWIO filter as a plain [kh·kw·cg, cout] matrix with vec4 loads: one small transposing copy

@@ -65,6 +65,13 @@ const pipelines = new WeakMap<GPUDevice, Map<string, Map<string, GPUComputePipel
 /** Pipelines with explicit bind group layouts (pipelineWithLayout), by entry, layout and source. */
 const explicitPipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
+/** `m`'s value at `k`, made by `make()` and kept the first time it is asked for (the routines' source and pipeline caches). */
+export function memoized<K, V>(m: { get(k: K): V | undefined; set(k: K, v: V): unknown }, k: K, make: () => V): V {
+  let v = m.get(k);
+  if (v === undefined) m.set(k, (v = make()));
+  return v;
+}
+
 /** Substitute `{{NAME}}` placeholders of a kernels/*.wgsl source; a missing value is an error naming the placeholder. */
 export function instantiate(file: string, vars: Readonly<Record<string, string | number>>): string {
   const src = wgslSources[file];
@@ -78,18 +85,10 @@ export function instantiate(file: string, vars: Readonly<Record<string, string |
 
 /** The compute pipeline of (code, entry) on this device, compiled once and kept (Map by source + entry). */
 export function pipeline(ctx: RoutineContext, code: string, entry: string): GPUComputePipeline {
-  let m = pipelines.get(ctx.device);
-  if (!m) pipelines.set(ctx.device, (m = new Map()));
   // by entry, then by source (no key string built per call: sources are tens of kB)
-  let byCode = m.get(entry);
-  if (!byCode) m.set(entry, (byCode = new Map()));
-  let p = byCode.get(code);
-  if (!p) {
-    const module = ctx.device.createShaderModule({ code });
-    p = ctx.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: entry } });
-    byCode.set(code, p);
-  }
-  return p;
+  const byCode = memoized(memoized(pipelines, ctx.device, () => new Map()), entry, () => new Map<string, GPUComputePipeline>());
+  return memoized(byCode, code, () =>
+    ctx.device.createComputePipeline({ layout: 'auto', compute: { module: ctx.device.createShaderModule({ code }), entryPoint: entry } }));
 }
 
 /** Uniform buffers by contents, per device: they are never written after creation, so a call can reuse one. */

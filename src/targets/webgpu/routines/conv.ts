@@ -1,6 +1,6 @@
 // encodeConv2d / encodeConv2dInputGrad / encodeConv2dFilterGrad: 2-D convolution and its gradients as implicit GEMMs (kernels/conv.wgsl + matmul.wgsl).
 /// <reference types="@webgpu/types" />
-import { type ElemType, type Epilogue, type PassOrEncoder, type RoutineContext, bindGroup, instantiate, pipeline, storeAs, uniforms, withPass } from './common.js';
+import { type ElemType, type Epilogue, type PassOrEncoder, type RoutineContext, bindGroup, instantiate, memoized, pipeline, storeAs, uniforms, withPass } from './common.js';
 import { dummyBuffer, gemmCode, gemmGrid, loadBText } from './matmul.js';
 
 /** Activation layout: NHWC (channels last) or NCHW (the library's primitive); filter layout: HWIO or OIHW. */
@@ -124,10 +124,8 @@ function encodeConvGemm(
   // vec4 for one vector load per row was measured slower on lavapipe: 512 against 468 CPU ms for W6.)
   const tap = mode === 'fwd' && plainB && geo.cg % 4 === 0 && geo.l[0] === 1 && geo.l[1] === 1 && convForms.tap;
   const st = storeAs(T); // f16 outputs narrowed exactly (h16_), not by WGSL's implementation-defined f16(x)
-  const lkey = `${mode}|${T}|${+plainB}|${+bVec}`;
-  let loads = convLoads.get(lkey);
-  if (loads === undefined)
-    convLoads.set(lkey, (loads = st.source + '\n' + instantiate('conv.wgsl', { MODE: mode, T, STORE: st.fn, LOADB4: plainB ? loadBText(bVec, false) : generic, B_AT: bVec ? 'f32(B[i / 4u][i % 4u])' : 'f32(B[i])' })));
+  const loads = memoized(convLoads, `${mode}|${T}|${+plainB}|${+bVec}`, () =>
+    st.source + '\n' + instantiate('conv.wgsl', { MODE: mode, T, STORE: st.fn, LOADB4: plainB ? loadBText(bVec, false) : generic, B_AT: bVec ? 'f32(B[i / 4u][i % 4u])' : 'f32(B[i])' }));
   const { code, entry, tiles } = gemmCode(ctx, { T, aVec: false, bVec, hasBias: !!bias, epilogue, loads, m, n, rowHoist: true, tap });
   const p = pipeline(ctx, code, entry);
   const [gx, gy, gz] = gemmGrid(ctx, tiles, m, n, geo.g, op);

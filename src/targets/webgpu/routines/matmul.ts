@@ -2,7 +2,7 @@
 /// <reference types="@webgpu/types" />
 import {
   type ElemType, type Epilogue, type PassOrEncoder, type RoutineContext, type TileConfig,
-  activation, activationHelpers, bindGroup, cpuLike, instantiate, pipeline, storeAs, uniforms, withPass,
+  activation, activationHelpers, bindGroup, cpuLike, instantiate, memoized, pipeline, storeAs, uniforms, withPass,
 } from './common.js';
 
 export interface MatmulArgs {
@@ -91,10 +91,7 @@ fn loadBT4(b: u32, n: u32, k: u32) -> vec4<f32> {
  * A transposed operand bound as vec4 (aVec with transA, bVec with transB) also gets loadAT4(b, k, m) = A[b][m..m+3, k] and
  * loadBT4(b, n, k) = B[b][k..k+3, n]: one vector load of the stored row, which gemmDirect transposes in registers. */
 function loads(T: ElemType, aVec: boolean, bVec: boolean, transA: boolean, transB: boolean): string {
-  const key = `${T}${+aVec}${+bVec}${+transA}${+transB}`;
-  let s = loadsMemo.get(key);
-  if (s === undefined) loadsMemo.set(key, (s = loadsText(T, aVec, bVec, transA, transB)));
-  return s;
+  return memoized(loadsMemo, `${T}${+aVec}${+bVec}${+transA}${+transB}`, () => loadsText(T, aVec, bVec, transA, transB));
 }
 /** loads() by its arguments: the same string object each time, so gemmCode's memo finds it by its cached hash. */
 const loadsMemo = new Map<string, string>();
@@ -179,16 +176,9 @@ export function gemmCode(
   const sg = tiles.kind === 'direct' ? broadcastWidth(ctx, tiles) : 0;
   // generated once per device and form: a jitted step asks for the same sources on every call (by `loads`, whose
   // callers hand the same string object each time, then by the small parameters)
-  let perDevice = gemmMemo.get(ctx.device);
-  if (!perDevice) gemmMemo.set(ctx.device, (perDevice = new Map()));
-  let byLoads = perDevice.get(o.loads);
-  if (!byLoads) perDevice.set(o.loads, (byLoads = new Map()));
+  const byLoads = memoized(memoized(gemmMemo, ctx.device, () => new Map()), o.loads, () => new Map());
   const key = `${o.T}|${+o.aVec}${+o.bVec}${+o.hasBias}|${o.epilogue}|${tiles.wgX},${tiles.wgY},${tiles.tm},${tiles.tn},${tiles.bk},${tiles.kind}|${sg}|${+!!o.aT}${+!!o.bT}${+!!o.rowHoist}${+!!o.tap}`;
-  const hit = byLoads.get(key);
-  if (hit) return hit;
-  const made = gemmCodeText(o, tiles, sg);
-  byLoads.set(key, made);
-  return made;
+  return memoized(byLoads, key, () => gemmCodeText(o, tiles, sg));
 }
 const gemmMemo = new WeakMap<GPUDevice, Map<string, Map<string, { code: string; entry: string; tiles: ReturnType<typeof matmulTiles> }>>>();
 

@@ -1,6 +1,6 @@
 // encodeConv2dWinograd: stride-1 3×3 and 5×5 convolutions by Winograd's minimal filtering F(4×4 or 2×2, 3×3) and F(2×2, 5×5) (kernels/winograd.wgsl + a batched GEMM).
 /// <reference types="@webgpu/types" />
-import { type Epilogue, type PassOrEncoder, type RoutineContext, activation, activationHelpers, bindGroup, cpuLike, grid2d, instantiate, lanes, pipeline, scratch, uniforms, withPass } from './common.js';
+import { type Epilogue, type PassOrEncoder, type RoutineContext, activation, activationHelpers, bindGroup, cpuLike, grid2d, instantiate, lanes, memoized, pipeline, scratch, uniforms, withPass } from './common.js';
 import { type Conv2dArgs, type Conv2dShape, convOutSize, convStrides } from './conv.js';
 import { dummyBuffer, encodeMatmul } from './matmul.js';
 
@@ -62,12 +62,7 @@ function sandwich(L: readonly (readonly Q[])[], name: (r: number, c: number) => 
 /** winogradCode by device and (form, epilogue, order): generated once (a jitted step asks on every call). */
 const codeMemo = new WeakMap<GPUDevice, Map<string, string>>();
 function winogradCode(ctx: RoutineContext, form: WinogradForm, epilogue: Epilogue, cf: boolean): string {
-  let m = codeMemo.get(ctx.device);
-  if (!m) codeMemo.set(ctx.device, (m = new Map()));
-  const key = `${form}|${epilogue}|${cf}`;
-  let code = m.get(key);
-  if (code === undefined) m.set(key, (code = winogradCodeText(ctx, form, epilogue, cf)));
-  return code;
+  return memoized(memoized(codeMemo, ctx.device, () => new Map()), `${form}|${epilogue}|${cf}`, () => winogradCodeText(ctx, form, epilogue, cf));
 }
 function winogradCodeText(ctx: RoutineContext, form: WinogradForm, epilogue: Epilogue, cf: boolean): string {
   const t = winogradTransforms[form], [m, r] = form.split(',').map(Number) as [number, number], a = m + r - 1, ind = (s: string[]) => s.map((l) => `  ${l}`).join('\n');
@@ -126,9 +121,13 @@ export function winogradPays(pixels: number, cin: number, cout: number, r: 3 | 5
 export const winogradOrder: { cf?: boolean } = {};
 /** The Winograd form for a convolution's shape, or null: 3×3 (F(m×m, 3×3), m = 4 or 2) or 5×5 (F(2×2, 5×5)) f32 filters, stride 1, no dilations, one group (any padding, cropping too). */
 export function winogradFormOf(c: Omit<Conv2dArgs, 'x' | 'filter' | 'out'>, m3: 2 | 4 = 4): WinogradForm | null {
-  const one = (v: readonly [number, number] | undefined) => !v || (v[0] === 1 && v[1] === 1);
-  if (!(one(c.stride) && one(c.dilation) && one(c.lhsDilation) && (c.groups ?? 1) === 1 && (c.dtype ?? 'f32') === 'f32')) return null;
+  if (!plainF32(c)) return null;
   return c.kh === 3 && c.kw === 3 ? `${m3},3` : c.kh === 5 && c.kw === 5 ? '2,5' : null;
+}
+/** Stride 1, no dilations, one group, float32: what every Winograd form here needs besides its window size. */
+function plainF32(c: Omit<Conv2dArgs, 'x' | 'filter' | 'out'>): boolean {
+  const one = (v: readonly [number, number] | undefined) => !v || (v[0] === 1 && v[1] === 1);
+  return one(c.stride) && one(c.dilation) && one(c.lhsDilation) && (c.groups ?? 1) === 1 && (c.dtype ?? 'f32') === 'f32';
 }
 /** Whether a convolution has one of Winograd's shapes (winogradFormOf). */
 export const winogradApplies = (c: Omit<Conv2dArgs, 'x' | 'filter' | 'out'>): boolean => winogradFormOf(c) !== null;
@@ -160,15 +159,8 @@ export function encodeConv2dWinograd(ctx: RoutineContext, target: PassOrEncoder,
   // channels-last activations; tiles fastest for channels-first ones on GPUs (neighbouring threads read neighbouring pixels)
   const cf = winogradOrder.cf ?? (cpuLike(ctx) || xs[3] === 1);
   const code = winogradCode(ctx, form, args.epilogue ?? 'none', cf);
-  const wg = lanes(ctx);
-  const step = (pass: GPUComputePassEncoder, entry: string, total: number, n0: number, nc: number, bufs: GPUBuffer[]): void => {
-    const p = pipeline(ctx, code, entry);
-    const [gx, gy] = grid2d(ctx, Math.ceil(total / wg), 'conv2dWinograd');
-    const u = uniforms(ctx, [...xs, ...ws, ...ys, nc, args.h, args.w, c, oh, ow, th, tw, o, pad[0][0], pad[1][0], gx, args.bias ? 1 : 0, n0, args.kh, args.kw]);
-    pass.setPipeline(p);
-    pass.setBindGroup(0, bindGroup(ctx, p, [u, ...bufs]));
-    pass.dispatchWorkgroups(gx, gy);
-  };
+  const step = (pass: GPUComputePassEncoder, entry: string, total: number, n0: number, nc: number, bufs: GPUBuffer[]): void =>
+    dispatch(ctx, pass, code, entry, total, 'conv2dWinograd', (gx) => [...xs, ...ws, ...ys, nc, args.h, args.w, c, oh, ow, th, tw, o, pad[0][0], pad[1][0], gx, args.bias ? 1 : 0, n0, args.kh, args.kw], bufs);
   withPass(target, (pass) => {
     step(pass, 'wgFilter', c * o, 0, n, [args.filter, U]);
     for (let n0 = 0; n0 < n; n0 += per) {
@@ -199,6 +191,20 @@ export const winogradStats = { sharedInputs: 0 };
 
 /** Bytes one Winograd scratch buffer may take: the device's storage binding limit, at most 128 MiB (tests lower it). */
 export const winogradScratch = { maxBytes: 1 << 27 };
+const scratchLimit = (ctx: RoutineContext): number =>
+  Math.min(ctx.device.limits.maxStorageBufferBindingSize, ctx.device.limits.maxBufferSize, winogradScratch.maxBytes);
+
+/**
+ * One dispatch of a kernels/winograd.wgsl entry point over `total` threads: the grid from the device's limits, the WP
+ * uniforms (`words` of the grid's x extent) and the buffers (null: a binding this entry point does not use).
+ */
+function dispatch(ctx: RoutineContext, pass: GPUComputePassEncoder, code: string, entry: string, total: number, op: string, words: (gx: number) => number[], bufs: readonly (GPUBuffer | null)[]): void {
+  const p = pipeline(ctx, code, entry);
+  const [gx, gy] = grid2d(ctx, Math.ceil(total / lanes(ctx)), op);
+  pass.setPipeline(p);
+  pass.setBindGroup(0, bindGroup(ctx, p, [uniforms(ctx, words(gx)), ...bufs]));
+  pass.dispatchWorkgroups(gx, gy);
+}
 
 /** The output tile m, filter size r and output size of a convolution in a Winograd form. */
 function tiling(c: Conv2dShape, form: WinogradForm): { tm: number; r: number; oh: number; ow: number } {
@@ -217,7 +223,7 @@ export function winogradImages(ctx: RoutineContext, c: Conv2dShape, m: 2 | 4 = 4
   if (!form) return 0;
   const { tm, r, oh, ow } = tiling(c, form);
   const perImage = (tm + r - 1) ** 2 * Math.ceil(oh / tm) * Math.ceil(ow / tm) * Math.max(c.cin, c.cout) * 4;
-  const limit = Math.min(ctx.device.limits.maxStorageBufferBindingSize, ctx.device.limits.maxBufferSize, winogradScratch.maxBytes);
+  const limit = scratchLimit(ctx);
   return Math.min(c.n, Math.floor(limit / perImage));
 }
 
@@ -227,8 +233,7 @@ export function winogradImages(ctx: RoutineContext, c: Conv2dShape, m: 2 | 4 = 4
  * window is the output cotangent. Returns r, or 0.
  */
 export function winogradWindowForm(c: Omit<Conv2dArgs, 'x' | 'filter' | 'out'>): 0 | 3 | 5 {
-  const one = (v: readonly [number, number] | undefined) => !v || (v[0] === 1 && v[1] === 1);
-  if (!(one(c.stride) && one(c.dilation) && one(c.lhsDilation) && (c.groups ?? 1) === 1 && (c.dtype ?? 'f32') === 'f32')) return 0;
+  if (!plainF32(c)) return 0;
   if (c.kh < 2 || c.kw < 2 || c.bias || c.epilogue && c.epilogue !== 'none') return 0;
   const pad = c.padding ?? [[0, 0], [0, 0]];
   const oh = convOutSize(c.h, c.kh, 1, pad[0][0], pad[0][1], 1, 1), ow = convOutSize(c.w, c.kw, 1, pad[1][0], pad[1][1], 1, 1);
@@ -244,7 +249,7 @@ export function winogradWindowPays(ctx: RoutineContext, c: Omit<Conv2dArgs, 'x' 
   const r = winogradWindowForm(c);
   if (!r) return false;
   const tiles = Math.ceil(c.kh / 2) * Math.ceil(c.kw / 2), q = c.cin * tiles, a2 = (r + 1) ** 2;
-  const limit = Math.min(ctx.device.limits.maxStorageBufferBindingSize, ctx.device.limits.maxBufferSize, winogradScratch.maxBytes);
+  const limit = scratchLimit(ctx);
   return c.n >= 16 && c.cout >= 16 && tiles >= 16 && c.n * c.cout * r * r * c.cin * c.kh * c.kw >= 2 ** 24 && a2 * q * Math.max(c.n, c.cout) * 4 <= limit;
 }
 
@@ -272,16 +277,10 @@ export function encodeConv2dWinogradWindow(ctx: RoutineContext, target: PassOrEn
   if (shared) winogradStats.sharedInputs++;
   const V = shared?.v ?? scratch(ctx, a2 * n * q * 4), U = scratch(ctx, a2 * q * o * 4), M = scratch(ctx, a2 * n * o * 4);
   const code = winogradCode(ctx, form, 'none', false);
-  const wg = lanes(ctx);
-  const step = (pass: GPUComputePassEncoder, entry: string, total: number, uni: number[], bufs: (GPUBuffer | null)[]): void => {
-    const p = pipeline(ctx, code, entry);
-    const [gx, gy] = grid2d(ctx, Math.ceil(total / wg), 'conv2dWinogradWindow');
-    pass.setPipeline(p);
-    pass.setBindGroup(0, bindGroup(ctx, p, [uniforms(ctx, [...uni.slice(0, 23), gx, ...uni.slice(24)]), ...bufs]));
-    pass.dispatchWorkgroups(gx, gy);
-  };
   // WP: xs, ws, ys, n, h, w, c, oh, ow, th, tw, o, ph, pw, gridX, hasBias, n0, kh, kw
-  const uni = (xs4: number[], nn: number, cc: number): number[] => [...xs4, ...ws, ...ys, nn, args.h, args.w, cc, r, r, th, tw, o, pad[0][0], pad[1][0], 0, 0, 0, kh, kw];
+  const uni = (xs4: number[], nn: number, cc: number) => (gx: number): number[] => [...xs4, ...ws, ...ys, nn, args.h, args.w, cc, r, r, th, tw, o, pad[0][0], pad[1][0], gx, 0, 0, kh, kw];
+  const step = (pass: GPUComputePassEncoder, entry: string, total: number, words: (gx: number) => number[], bufs: (GPUBuffer | null)[]): void =>
+    dispatch(ctx, pass, code, entry, total, 'conv2dWinogradWindow', words, bufs);
   withPass(target, (pass) => {
     // the input transform with images and channels swapped: its "images" are the channels, its "channels" the images
     if (!shared) step(pass, 'wgInput', q * n, uni(xsSwapped, c, n), [args.x, V]);
